@@ -1,0 +1,150 @@
+// Plain types shared by the pipeline stages. No I/O here.
+
+/** One source as the user configured it (validated, frozen). */
+export interface SourceConfig {
+  /** The feed URL (or an HTML page whose feed is discovered) exactly as configured. */
+  readonly url: string;
+  readonly name?: string;
+  readonly tags: readonly string[];
+  /** Minimum time between two fetches of this source, in seconds. */
+  readonly intervalSeconds: number;
+  readonly enabled: boolean;
+  /** Fetch each item's page and extract the article body (issue 3). */
+  readonly fullText: boolean;
+  /** 1-based line of this source in the config file, for messages. */
+  readonly line?: number;
+}
+
+export interface HttpConfig {
+  readonly timeoutMs: number;
+  readonly maxBytes: number;
+  readonly userAgent: string;
+  /** Sources fetched at the same time, overall. */
+  readonly concurrency: number;
+  /** Requests in flight to one host at the same time. */
+  readonly perHostConcurrency: number;
+  readonly maxRedirects: number;
+  /** Allow loopback/private/link-local targets (off by default; tests and the demo turn it on). */
+  readonly allowPrivateNetworks: boolean;
+}
+
+export interface OutputConfig {
+  readonly title: string;
+  readonly link: string;
+  readonly description: string;
+  readonly language: string;
+  readonly host: string;
+  readonly port: number;
+  /** How many stories the merged feed carries. */
+  readonly maxStories: number;
+}
+
+export interface RetentionConfig {
+  /** Items and stories older than this many days are pruned (0 = keep forever). */
+  readonly days: number;
+}
+
+export interface LimitsConfig {
+  readonly maxItemsPerFeed: number;
+}
+
+export interface Config {
+  /** Path of the file this config was read from (for messages). */
+  readonly file: string;
+  /** Cron expression (node-cron syntax) for ingest cycles. */
+  readonly schedule: string;
+  readonly http: HttpConfig;
+  readonly output: OutputConfig;
+  readonly retention: RetentionConfig;
+  readonly limits: LimitsConfig;
+  readonly sources: readonly SourceConfig[];
+}
+
+export interface Enclosure {
+  readonly url: string;
+  readonly type?: string;
+  readonly length?: number;
+}
+
+/** One item of a feed after parsing and normalization (the parser's output). */
+export interface FeedItem {
+  /** guid (RSS), id (Atom, JSON Feed); undefined when the feed gives none. */
+  readonly guid?: string;
+  /** Canonical URL: absolute, tracking parameters stripped, normalized. */
+  readonly url?: string;
+  /** The item's link resolved against the feed URL, otherwise untouched. */
+  readonly link?: string;
+  readonly title: string;
+  /** Short description / teaser (HTML as given by the feed; sanitized later). */
+  readonly summary?: string;
+  /** Full content if the feed carries it (HTML as given; sanitized later). */
+  readonly content?: string;
+  readonly author?: string;
+  /** ISO 8601; never in the future (clamped to the parse time). */
+  readonly published?: string;
+  readonly updated?: string;
+  readonly enclosures: readonly Enclosure[];
+  readonly categories: readonly string[];
+}
+
+export type FeedFormat = 'rss' | 'rdf' | 'atom' | 'json';
+
+export interface ParsedFeed {
+  readonly format: FeedFormat;
+  readonly title?: string;
+  /** Home page of the feed, if given. */
+  readonly link?: string;
+  readonly description?: string;
+  readonly items: readonly FeedItem[];
+}
+
+export type SourceStatus = 'new' | 'ok' | 'failing' | 'gone' | 'disabled';
+
+/** A source as stored: config plus what the worker learned. */
+export interface SourceState {
+  readonly id: number;
+  /** URL as configured: the identity of the source. */
+  readonly configUrl: string;
+  /** URL fetched now (after permanent redirects / feed discovery). */
+  readonly url: string;
+  readonly name?: string;
+  readonly title?: string;
+  readonly siteLink?: string;
+  readonly etag?: string;
+  readonly lastModified?: string;
+  readonly status: SourceStatus;
+  readonly lastFetchAt?: string;
+  readonly lastSuccessAt?: string;
+  readonly lastError?: string;
+  readonly consecutiveFailures: number;
+  readonly nextAttemptAt?: string;
+  readonly itemCount: number;
+}
+
+/** One source's contribution to a story in the merged feed. */
+export interface StorySource {
+  readonly sourceName: string;
+  readonly sourceUrl: string;
+  readonly itemUrl?: string;
+  readonly title: string;
+  readonly published: string;
+}
+
+/** A story as the publisher sees it: one merged entry. */
+export interface Story {
+  /** Internal numeric id. */
+  readonly id: number;
+  /** Stable public id used as the entry id (never changes). */
+  readonly guid: string;
+  readonly title: string;
+  readonly url?: string;
+  readonly summary?: string;
+  readonly contentHtml?: string;
+  readonly author?: string;
+  readonly firstSeen: string;
+  readonly updated: string;
+  readonly published: string;
+  readonly categories: readonly string[];
+  readonly enclosures: readonly Enclosure[];
+  readonly sources: readonly StorySource[];
+}
