@@ -1,0 +1,285 @@
+// Composition root and commands. The only place that reads the config from disk.
+import { Command, CommanderError, Option } from 'commander';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { loadConfig, parseConfig, ConfigError } from './config/index.js';
+import { decodeBody, fetchUrl, FetchError } from './fetcher/index.js';
+import { createLogger, type Logger } from './log/index.js';
+import type { Config, SourceState } from './model/index.js';
+import { addSourcesToYaml, parseOpml, renderOpml } from './opml/index.js';
+import { detectFormat, parseFeed, ParseError } from './parser/index.js';
+import { runCycle, Worker, type CycleSummary } from './scheduler/index.js';
+import { closeServer, createApp, startServer } from './server/index.js';
+import { Store, StorageError } from './storage/index.js';
+import { runDemo } from './demo/index.js';
+
+export const DEFAULT_CONFIG = 'config/sources.yaml';
+export const DEFAULT_DB = 'data/storyfeed.db';
+/** Exit status for a configuration error (sysexits EX_CONFIG); the systemd unit does not restart on it. */
+export const EXIT_CONFIG = 78;
+
+interface CommonOptions {
+  config: string;
+  db: string;
+  logFormat?: 'json' | 'pretty';
+  logLevel?: string;
+}
+
+function withCommon(cmd: Command, db = true): Command {
+  cmd.option('-c, --config <path>', 'config file', DEFAULT_CONFIG);
+  if (db) cmd.option('-d, --db <path>', 'SQLite database file', DEFAULT_DB);
+  cmd.addOption(new Option('--log-format <format>', 'log format').choices(['json', 'pretty']));
+  cmd.option('--log-level <level>', 'log level (trace, debug, info, warn, error, silent)');
+  return cmd;
+}
+
+function logger(opts: CommonOptions, fallback: 'json' | 'pretty' = 'json'): Logger {
+  return createLogger({ format: opts.logFormat ?? (process.env.STORYFEED_LOG_FORMAT as 'json' | 'pretty' | undefined) ?? fallback, level: opts.logLevel });
+}
+
+function out(text: string): void {
+  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+function openStore(opts: CommonOptions, config?: Config): Store {
+  const store = Store.open(opts.db);
+  if (config) store.syncSources(config.sources, new Date().toISOString());
+  return store;
+}
+
+function formatSummary(s: CycleSummary): string {
+  const lines = [
+    `cycle: ${s.sources} sources in ${(s.durationMs / 1000).toFixed(1)} s — ${s.ok} ok, ${s.notModified} not modified, ` +
+    `${s.failed} failed${s.aborted ? `, ${s.aborted} aborted` : ''}; ${s.inserted} new items, ${s.updated} updated`,
+  ];
+  for (const r of s.results.filter((r) => r.outcome === 'failed')) lines.push(`  failed: ${r.source}: ${r.error}`);
+  if (s.pruned.items || s.pruned.stories) lines.push(`  retention: pruned ${s.pruned.items} items, ${s.pruned.stories} stories`);
+  return lines.join('\n');
+}
+
+function formatSources(sources: readonly SourceState[]): string {
+  if (sources.length === 0) return 'no sources stored yet (run `storyfeed once`)';
+  const rows = sources.map((s) => [
+    s.status, s.lastFetchAt ? s.lastFetchAt.replace(/\.\d+Z$/, 'Z') : 'never', String(s.consecutiveFailures),
+    String(s.itemCount), s.name ?? s.title ?? '', s.url + (s.url !== s.configUrl ? ` (configured: ${s.configUrl})` : ''),
+    s.lastError ?? '',
+  ]);
+  const head = ['STATUS', 'LAST FETCH', 'ERRORS', 'ITEMS', 'NAME', 'URL', 'LAST ERROR'];
+  const widths = head.slice(0, 5).map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
+  const line = (r: string[]) => r.map((c, i) => (i < 5 ? c.padEnd(widths[i] as number) : c)).join('  ').trimEnd();
+  return [line(head), ...rows.map(line)].join('\n');
+}
+
+/** Run until SIGTERM/SIGINT; SIGHUP reloads the config (a broken one is rejected, the old one stays). */
+function waitForShutdown(log: Logger, onStop: () => Promise<void>, onReload?: () => void): Promise<number> {
+  return new Promise((resolve) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) return;
+      stopping = true;
+      log.info({ signal }, 'shutting down');
+      onStop().then(() => {
+        log.info('stopped cleanly');
+        resolve(0);
+      }, (err: unknown) => {
+        log.error({ err }, 'error during shutdown');
+        resolve(1);
+      });
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+    if (onReload) process.on('SIGHUP', onReload);
+  });
+}
+
+function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command('storyfeed')
+    .description('RSS/Atom/JSON Feed aggregator that merges duplicate coverage into one clean feed')
+    .version('0.1.0')
+    .showHelpAfterError()
+    .exitOverride();
+
+  withCommon(program.command('run'))
+    .description('run the service: scheduled ingest (node-cron) + HTTP server for the merged feed')
+    .option('--no-initial-cycle', 'do not run a cycle right after start (wait for the schedule)')
+    .action(async (opts: CommonOptions & { initialCycle: boolean }) => {
+      let config = loadConfig(opts.config);
+      const log = logger(opts);
+      const store = openStore(opts);
+      const worker = new Worker(store, config, log);
+      worker.start();
+      const app = createApp({ store, config: () => config, worker: () => worker.state() });
+      const { server, port } = await startServer(app, config.output.host, config.output.port);
+      log.info({ host: config.output.host, port, db: opts.db, sources: config.sources.length, schedule: config.schedule },
+        'storyfeed running');
+      if (opts.initialCycle) void worker.runNow();
+      setExit(await waitForShutdown(log, async () => {
+        await closeServer(server);
+        await worker.stop();
+        store.close();
+      }, () => {
+        try {
+          const next = loadConfig(opts.config);
+          worker.reload(next);
+          config = next;
+        } catch (err) {
+          log.error({ err: err instanceof Error ? err.message : String(err) }, 'config reload rejected; keeping the old config');
+        }
+      }));
+    });
+
+  withCommon(program.command('once'))
+    .description('run one full ingest cycle, print a summary and exit')
+    .option('--all', 'fetch every enabled source, even those not due yet')
+    .option('--json', 'print the summary as JSON')
+    .action(async (opts: CommonOptions & { all?: boolean; json?: boolean }) => {
+      const config = loadConfig(opts.config);
+      const log = logger(opts, 'pretty');
+      const store = openStore(opts, config);
+      const abort = new AbortController();
+      const onSignal = () => abort.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      try {
+        const summary = await runCycle({ store, config, log, force: opts.all, signal: abort.signal,
+          onProgress: (done, total) => {
+            if (process.stderr.isTTY) process.stderr.write(`\r${done}/${total} sources`);
+          } });
+        if (process.stderr.isTTY) process.stderr.write('\n');
+        out(opts.json ? JSON.stringify(summary, null, 2) : formatSummary(summary));
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        store.close();
+      }
+    });
+
+  withCommon(program.command('serve'))
+    .description('serve the merged feed over HTTP without fetching')
+    .option('-p, --port <port>', 'port (overrides output.port)', (v) => Number.parseInt(v, 10))
+    .action(async (opts: CommonOptions & { port?: number }) => {
+      const config = loadConfig(opts.config);
+      const log = logger(opts);
+      const store = openStore(opts);
+      const app = createApp({ store, config: () => config });
+      const { server, port } = await startServer(app, config.output.host, opts.port ?? config.output.port);
+      log.info({ host: config.output.host, port }, 'serving merged feed');
+      setExit(await waitForShutdown(log, async () => {
+        await closeServer(server);
+        store.close();
+      }));
+    });
+
+  withCommon(program.command('check'), false)
+    .description('validate the config file and print what it found')
+    .action((opts: CommonOptions) => {
+      const c = loadConfig(opts.config);
+      const enabled = c.sources.filter((s) => s.enabled).length;
+      const lines = [
+        `${c.file}: OK`,
+        `schedule: ${c.schedule}`,
+        `http: timeout ${c.http.timeoutMs} ms, max ${c.http.maxBytes} bytes, concurrency ${c.http.concurrency} (${c.http.perHostConcurrency} per host), private networks ${c.http.allowPrivateNetworks ? 'allowed' : 'refused'}`,
+        `output: "${c.output.title}" on http://${c.output.host}:${c.output.port}/ (${c.output.maxStories} stories)`,
+        `retention: ${c.retention.days ? `${c.retention.days} days` : 'forever'}`,
+        `sources: ${c.sources.length} (${enabled} enabled)`,
+        ...c.sources.map((s) => `  ${s.enabled ? '+' : '-'} ${s.url}${s.name ? `  "${s.name}"` : ''}  every ${s.intervalSeconds}s` +
+          `${s.tags.length ? `  [${s.tags.join(', ')}]` : ''}${s.fullText ? '' : '  (no full text)'}`),
+      ];
+      out(lines.join('\n'));
+    });
+
+  withCommon(program.command('sources'))
+    .description('list sources with last fetch, status, error count and items')
+    .option('--json', 'print as JSON')
+    .action((opts: CommonOptions & { json?: boolean }) => {
+      const config = loadConfig(opts.config);
+      const store = openStore(opts, config);
+      try {
+        const list = store.listSources();
+        out(opts.json ? JSON.stringify(list, null, 2) : formatSources(list));
+      } finally {
+        store.close();
+      }
+    });
+
+  withCommon(program.command('import-opml'), false)
+    .description('add the feeds of an OPML file to the config file (comments and existing sources kept)')
+    .argument('<file>', 'OPML file')
+    .action((file: string, opts: CommonOptions) => {
+      const sources = parseOpml(readFileSync(file, 'utf8'));
+      const current = readFileSync(opts.config, 'utf8');
+      const { text, added, skipped } = addSourcesToYaml(current, sources);
+      parseConfig(text, opts.config); // never write a config that would not load
+      const tmp = `${opts.config}.tmp-${process.pid}`;
+      writeFileSync(tmp, text);
+      renameSync(tmp, opts.config);
+      out(`${opts.config}: added ${added} sources, skipped ${skipped} already present`);
+    });
+
+  withCommon(program.command('export-opml'), false)
+    .description('print the configured sources as OPML 2.0')
+    .option('-o, --output <file>', 'write to a file instead of stdout')
+    .action((opts: CommonOptions & { output?: string }) => {
+      const config = loadConfig(opts.config);
+      const xml = renderOpml(config.sources.map((s) => ({ url: s.url, name: s.name, tags: [...s.tags] })), config.output.title);
+      if (opts.output) writeFileSync(opts.output, xml);
+      else out(xml);
+    });
+
+  program.command('parse')
+    .description('fetch or read a feed and print its normalized items as JSON')
+    .argument('<source>', 'a file path or an http(s) URL')
+    .option('--base <url>', 'base URL for relative links when reading a file')
+    .option('--allow-private', 'allow fetching from loopback/private addresses')
+    .option('--max-bytes <n>', 'response size cap', (v) => Number.parseInt(v, 10), 5 * 1024 * 1024)
+    .option('--timeout <ms>', 'request timeout in ms', (v) => Number.parseInt(v, 10), 20_000)
+    .action(async (source: string, opts: { base?: string; allowPrivate?: boolean; maxBytes: number; timeout: number }) => {
+      let text: string;
+      let baseUrl: string;
+      if (/^https?:\/\//i.test(source)) {
+        const r = await fetchUrl(source, { timeoutMs: opts.timeout, maxBytes: opts.maxBytes, userAgent: 'storyfeed/0.1',
+          maxRedirects: 5, allowPrivateNetworks: opts.allowPrivate ?? false });
+        text = decodeBody(r.body, r.charset);
+        baseUrl = r.url;
+      } else {
+        text = decodeBody(readFileSync(source));
+        baseUrl = opts.base ?? 'http://localhost/';
+      }
+      if (detectFormat(text) === 'html') throw new ParseError(`parser: ${source} is an HTML page, not a feed`);
+      const feed = await parseFeed(text, { baseUrl });
+      out(JSON.stringify(feed, null, 2));
+    });
+
+  program.command('demo')
+    .description('offline demo: serve bundled sample feeds on 127.0.0.1, ingest them, serve the merged feed')
+    .option('-p, --port <port>', 'port for the merged feed', (v) => Number.parseInt(v, 10), 8080)
+    .option('-d, --db <path>', 'database file for the demo', 'data/demo.db')
+    .option('--once', 'ingest, print the merged RSS feed to stdout and exit')
+    .action(async (opts: { port: number; db: string; once?: boolean }) => {
+      setExit(await runDemo({ port: opts.port, db: opts.db, once: opts.once ?? false, print: out, waitForShutdown }));
+    });
+
+  return program;
+}
+
+/** Entry point; returns the process exit status. */
+export async function main(argv: readonly string[]): Promise<number> {
+  let code = 0;
+  const program = buildProgram((c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync([...argv]);
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      return EXIT_CONFIG;
+    }
+    const known = err instanceof StorageError || err instanceof FetchError || err instanceof ParseError;
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`storyfeed: ${known ? message : `error: ${message}`}\n`);
+    if (!known && process.env.STORYFEED_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,262 @@
+// config/sources.yaml -> a validated, frozen Config. Read once by the CLI and passed down.
+// Every mistake is reported as "file:line:col: field.path: what was expected", all of them at once.
+import { readFileSync } from 'node:fs';
+import cron from 'node-cron';
+import { isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { z } from 'zod';
+import type { Config, SourceConfig } from '../model/index.js';
+
+export class ConfigError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ConfigError';
+  }
+}
+
+// ---- Defaults (documented in config/sources.example.yaml) -----------------------------------------
+export const DEFAULTS = {
+  schedule: '*/15 * * * *',
+  interval: '30m',
+  fullText: true,
+  timeout: '20s',
+  maxBytes: '5MB',
+  userAgent: 'storyfeed/0.1 (RSS/Atom aggregator; polite: conditional GET, honours Retry-After)',
+  concurrency: 8,
+  perHostConcurrency: 2,
+  maxRedirects: 5,
+  title: 'storyfeed',
+  description: 'One entry per story, merged from every source that covered it',
+  language: 'en',
+  host: '127.0.0.1',
+  port: 8080,
+  maxStories: 100,
+  retentionDays: 30,
+  maxItemsPerFeed: 1000,
+} as const;
+// ---------------------------------------------------------------------------------------------------
+
+const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
+
+/** "90s", "30m", "2h", "1d" or a number of seconds -> seconds; undefined when unreadable. */
+export function parseDuration(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) && value > 0 ? value : undefined;
+  if (typeof value !== 'string') return undefined;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$/i.exec(value);
+  if (!m) return undefined;
+  const seconds = Number(m[1]) * (DURATION_UNITS[(m[2] as string).toLowerCase()] as number);
+  return seconds > 0 ? seconds : undefined;
+}
+
+/** "5MB", "512KB", "100B" or a number of bytes -> bytes; undefined when unreadable. */
+export function parseSize(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isInteger(value) && value > 0 ? value : undefined;
+  if (typeof value !== 'string') return undefined;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)\s*$/i.exec(value);
+  if (!m) return undefined;
+  const bytes = Math.floor(Number(m[1]) * (SIZE_UNITS[(m[2] as string).toLowerCase()] as number));
+  return bytes > 0 ? bytes : undefined;
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const u = new URL(value);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+const show = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : String(v));
+
+const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  const s = parseDuration(v);
+  if (s === undefined) {
+    ctx.addIssue({ code: 'custom', message: `expected a duration like 90s, 30m, 2h or 1d, got ${show(v)}` });
+    return z.NEVER;
+  }
+  return s;
+});
+
+const size = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  const b = parseSize(v);
+  if (b === undefined) {
+    ctx.addIssue({ code: 'custom', message: `expected a size like 500KB or 5MB, got ${show(v)}` });
+    return z.NEVER;
+  }
+  return b;
+});
+
+const httpUrl = z.string({ error: 'expected an http(s) URL' }).trim().refine(isHttpUrl, {
+  error: (issue) => `expected an http(s) URL, got ${show(issue.input)}`,
+});
+
+const int = (min: number, max: number) => z.number({ error: (i) => `expected a whole number, got ${show(i.input)}` })
+  .int({ error: (i) => `expected a whole number, got ${show(i.input)}` })
+  .min(min, { error: `expected at least ${min}` }).max(max, { error: `expected at most ${max}` });
+
+const bool = z.boolean({ error: (i) => `expected true or false, got ${show(i.input)}` });
+const text = z.string({ error: (i) => `expected text, got ${show(i.input)}` });
+
+const sourceSchema = z.preprocess((v) => (typeof v === 'string' ? { url: v } : v), z.strictObject({
+  url: httpUrl,
+  name: text.optional(),
+  tags: z.array(text).optional(),
+  interval: duration.optional(),
+  enabled: bool.optional(),
+  full_text: bool.optional(),
+}, { error: (i) => (i.code === 'invalid_type' ? 'expected a URL or a map with at least `url`' : undefined) }));
+
+const schema = z.strictObject({
+  schedule: text.refine((s) => cron.validate(s), {
+    error: (i) => `expected a cron expression (5 or 6 fields, e.g. "*/15 * * * *"), got ${show(i.input)}`,
+  }).optional(),
+  defaults: z.strictObject({ interval: duration.optional(), full_text: bool.optional() }).optional(),
+  http: z.strictObject({
+    timeout: duration.optional(),
+    max_bytes: size.optional(),
+    user_agent: text.min(1).optional(),
+    concurrency: int(1, 256).optional(),
+    per_host_concurrency: int(1, 64).optional(),
+    max_redirects: int(0, 20).optional(),
+    allow_private_networks: bool.optional(),
+  }).optional(),
+  output: z.strictObject({
+    title: text.optional(),
+    link: httpUrl.optional(),
+    description: text.optional(),
+    language: text.optional(),
+    host: text.min(1).optional(),
+    port: int(0, 65_535).optional(),
+    max_stories: int(1, 10_000).optional(),
+  }).optional(),
+  retention: z.strictObject({ days: int(0, 36_500).optional() }).optional(),
+  limits: z.strictObject({ max_items_per_feed: int(1, 100_000).optional() }).optional(),
+  sources: z.array(sourceSchema, { error: 'expected a list of sources' }).optional(),
+}, { error: (i) => (i.code === 'invalid_type' ? 'expected a map of settings at the top level' : undefined) });
+
+type RawConfig = z.output<typeof schema>;
+
+function pathLabel(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : `${out ? '.' : ''}${String(p)}`;
+  return out || '(top level)';
+}
+
+/** Position of the node at `path`, or of its nearest existing parent. */
+function position(doc: Document, lines: LineCounter, path: readonly PropertyKey[]): { line: number; col: number } {
+  for (let n = path.length; n >= 0; n--) {
+    const node = doc.getIn(path.slice(0, n) as unknown[], true) as Node | undefined;
+    const offset = node?.range?.[0];
+    if (typeof offset === 'number') return lines.linePos(offset);
+  }
+  return { line: 1, col: 1 };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+function buildConfig(raw: RawConfig, file: string, sourceLines: readonly number[]): Config {
+  const host = raw.output?.host ?? DEFAULTS.host;
+  const port = raw.output?.port ?? DEFAULTS.port;
+  const interval = raw.defaults?.interval ?? (parseDuration(DEFAULTS.interval) as number);
+  const fullText = raw.defaults?.full_text ?? DEFAULTS.fullText;
+  const sources: SourceConfig[] = (raw.sources ?? []).map((s, i) => ({
+    url: s.url,
+    name: s.name,
+    tags: s.tags ?? [],
+    intervalSeconds: s.interval ?? interval,
+    enabled: s.enabled ?? true,
+    fullText: s.full_text ?? fullText,
+    line: sourceLines[i],
+  }));
+  return deepFreeze({
+    file,
+    schedule: raw.schedule ?? DEFAULTS.schedule,
+    http: {
+      timeoutMs: Math.round((raw.http?.timeout ?? (parseDuration(DEFAULTS.timeout) as number)) * 1000),
+      maxBytes: raw.http?.max_bytes ?? (parseSize(DEFAULTS.maxBytes) as number),
+      userAgent: raw.http?.user_agent ?? DEFAULTS.userAgent,
+      concurrency: raw.http?.concurrency ?? DEFAULTS.concurrency,
+      perHostConcurrency: raw.http?.per_host_concurrency ?? DEFAULTS.perHostConcurrency,
+      maxRedirects: raw.http?.max_redirects ?? DEFAULTS.maxRedirects,
+      allowPrivateNetworks: raw.http?.allow_private_networks ?? false,
+    },
+    output: {
+      title: raw.output?.title ?? DEFAULTS.title,
+      link: raw.output?.link ?? `http://${host.includes(':') ? `[${host}]` : host}:${port || DEFAULTS.port}/`,
+      description: raw.output?.description ?? DEFAULTS.description,
+      language: raw.output?.language ?? DEFAULTS.language,
+      host,
+      port,
+      maxStories: raw.output?.max_stories ?? DEFAULTS.maxStories,
+    },
+    retention: { days: raw.retention?.days ?? DEFAULTS.retentionDays },
+    limits: { maxItemsPerFeed: raw.limits?.max_items_per_feed ?? DEFAULTS.maxItemsPerFeed },
+    sources,
+  });
+}
+
+/** Errors that the schema cannot see: the same source listed twice. */
+function duplicateSources(raw: RawConfig): { path: PropertyKey[]; message: string }[] {
+  const seen = new Map<string, number>();
+  const out: { path: PropertyKey[]; message: string }[] = [];
+  (raw.sources ?? []).forEach((s, i) => {
+    const first = seen.get(s.url);
+    if (first !== undefined) out.push({ path: ['sources', i, 'url'], message: `duplicate of sources[${first}] (${s.url})` });
+    else seen.set(s.url, i);
+  });
+  return out;
+}
+
+/** Parse and validate config text. Throws ConfigError listing every problem with file:line:col. */
+export function parseConfig(textIn: string, file: string): Config {
+  const lines = new LineCounter();
+  const doc = parseDocument(textIn, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length) {
+    throw new ConfigError(doc.errors.map((e) => {
+      const pos = e.linePos?.[0] ?? { line: 1, col: 1 };
+      return `${file}:${pos.line}:${pos.col}: YAML syntax error: ${e.message.split('\n')[0]}`;
+    }).join('\n'));
+  }
+  const data: unknown = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  const result = schema.safeParse(data);
+  const problems = result.success
+    ? duplicateSources(result.data)
+    : result.error.issues.flatMap((issue) => {
+      const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
+      if (keys.length) {
+        return keys.map((k) => ({ path: [...issue.path, k], message: 'unknown key (see config/sources.example.yaml)' }));
+      }
+      return [{ path: issue.path, message: issue.message }];
+    });
+  if (problems.length) {
+    const sorted = problems
+      .map((p) => ({ ...p, pos: position(doc, lines, p.path) }))
+      .sort((a, b) => a.pos.line - b.pos.line || a.pos.col - b.pos.col);
+    throw new ConfigError(sorted.map((p) => `${file}:${p.pos.line}:${p.pos.col}: ${pathLabel(p.path)}: ${p.message}`).join('\n'));
+  }
+  const seq = doc.get('sources', true);
+  const sourceLines = isSeq(seq)
+    ? seq.items.map((n) => lines.linePos((n as Node | null)?.range?.[0] ?? 0).line)
+    : [];
+  return buildConfig((result as { data: RawConfig }).data, file, sourceLines);
+}
+
+/** Read and validate a config file. Throws ConfigError (missing file, syntax, schema). */
+export function loadConfig(path: string): Config {
+  let textIn: string;
+  try {
+    textIn = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'file not found (copy config/sources.example.yaml to start)' : (err as Error).message;
+    throw new ConfigError(`${path}: cannot read config: ${why}`, { cause: err });
+  }
+  return parseConfig(textIn, path);
+}

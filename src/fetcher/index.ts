@@ -1,0 +1,340 @@
+// HTTP GET for feeds and pages: total time and size limits (enforced while streaming, after
+// decompression), conditional GET, redirects followed by hand (with a limit and loop detection),
+// Retry-After, Cache-Control max-age, an SSRF guard on the resolved address at connect time, and
+// charset decoding (BOM > HTTP header > XML prolog / HTML meta > UTF-8).
+import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
+import { isIP } from 'node:net';
+import iconv from 'iconv-lite';
+import ipaddr from 'ipaddr.js';
+import pLimit, { type LimitFunction } from 'p-limit';
+import { Agent, fetch as undiciFetch, type Dispatcher } from 'undici';
+
+// ---- Tunables -------------------------------------------------------------------------------------
+/** Statuses whose Retry-After header we honour (RFC 9110 §10.2.3). */
+const RETRY_AFTER_STATUSES = new Set([429, 503]);
+/** Redirect statuses; 301 and 308 are permanent (the stored URL is updated), 302/303/307 are not. */
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+const PERMANENT_REDIRECTS = new Set([301, 308]);
+/** Encodings we ask for; undici decompresses them and the size cap applies to the decompressed bytes. */
+const ACCEPT_ENCODING = 'gzip, deflate, br';
+/** How far into a document we look for an XML prolog or HTML meta charset. */
+const CHARSET_SNIFF_BYTES = 1024;
+// ---------------------------------------------------------------------------------------------------
+
+export type FetchErrorKind = 'http' | 'timeout' | 'aborted' | 'too-large' | 'refused' | 'redirect' | 'network' | 'invalid-url';
+
+/** The fetcher's one error type: `fetcher: [GET] "url": 404 Not Found`. */
+export class FetchError extends Error {
+  readonly kind: FetchErrorKind;
+  readonly url: string;
+  readonly status?: number;
+  /** For 429/503: how long the server asked us to wait. */
+  readonly retryAfterMs?: number;
+
+  constructor(kind: FetchErrorKind, url: string, detail: string,
+    extra: { status?: number; retryAfterMs?: number; cause?: unknown } = {}) {
+    super(`fetcher: [GET] "${url}": ${detail}`, { cause: extra.cause });
+    this.name = 'FetchError';
+    this.kind = kind;
+    this.url = url;
+    this.status = extra.status;
+    this.retryAfterMs = extra.retryAfterMs;
+  }
+}
+
+/** Limits requests in flight to one host (the overall limit is the scheduler's). */
+export class HostLimiter {
+  private readonly limits = new Map<string, LimitFunction>();
+
+  constructor(private readonly perHost: number) {}
+
+  run<T>(url: string, fn: () => Promise<T>): Promise<T> {
+    let host: string;
+    try {
+      host = new URL(url).host;
+    } catch {
+      host = url;
+    }
+    let limit = this.limits.get(host);
+    if (!limit) {
+      limit = pLimit(this.perHost);
+      this.limits.set(host, limit);
+    }
+    return limit(fn);
+  }
+}
+
+export type FetchFn = typeof undiciFetch;
+
+export interface FetchOptions {
+  timeoutMs: number;
+  maxBytes: number;
+  userAgent: string;
+  maxRedirects: number;
+  allowPrivateNetworks: boolean;
+  accept?: string;
+  /** Validators from the previous fetch, for a conditional GET. */
+  etag?: string;
+  lastModified?: string;
+  signal?: AbortSignal;
+  limiter?: HostLimiter;
+  /** The fetch implementation (undici's by default); tests may pass their own. */
+  fetch?: FetchFn;
+}
+
+export interface FetchResult {
+  /** Final URL after redirects. */
+  url: string;
+  status: number;
+  notModified: boolean;
+  body: Buffer;
+  contentType?: string;
+  /** Charset from the Content-Type header, if any. */
+  charset?: string;
+  etag?: string;
+  lastModified?: string;
+  maxAgeSeconds?: number;
+  /** Set when every redirect on the way was permanent (301/308): the URL to use from now on. */
+  permanentUrl?: string;
+}
+
+// ---- SSRF guard -----------------------------------------------------------------------------------
+
+/**
+ * Only globally routable unicast addresses are allowed. ipaddr.js classifies loopback, private,
+ * link-local (incl. 169.254.169.254), unique-local, CGNAT, multicast, reserved …; IPv4-mapped IPv6 is
+ * unwrapped first so ::ffff:127.0.0.1 counts as loopback.
+ */
+export function isPublicAddress(address: string): boolean {
+  try {
+    return ipaddr.process(address).range() === 'unicast';
+  } catch {
+    return false;
+  }
+}
+
+class RefusedAddressError extends Error {
+  constructor(readonly host: string, readonly address: string) {
+    super(`refused: ${host} resolves to ${address}, a private/loopback/reserved address (set http.allow_private_networks to allow)`);
+    this.name = 'RefusedAddressError';
+  }
+}
+
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+
+/** dns.lookup that refuses non-public addresses: runs at connect time, so redirects and rebinding can't dodge it. */
+function guardedLookup(hostname: string, options: LookupOptions, callback: LookupCallback): void {
+  dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
+    if (err) return callback(err, []);
+    const bad = addresses.find((a) => !isPublicAddress(a.address));
+    if (bad) return callback(new RefusedAddressError(hostname, bad.address) as NodeJS.ErrnoException, []);
+    if (options.all) return callback(null, addresses);
+    const first = addresses[0] as LookupAddress;
+    return callback(null, first.address, first.family);
+  });
+}
+
+let guardedAgent: Agent | undefined;
+let openAgent: Agent | undefined;
+function dispatcherFor(allowPrivate: boolean): Dispatcher {
+  if (allowPrivate) return (openAgent ??= new Agent({ connections: 64 }));
+  return (guardedAgent ??= new Agent({ connections: 64, connect: { lookup: guardedLookup } }));
+}
+
+/** Checks that don't need DNS: scheme, and IP-literal hosts (which never go through lookup). */
+function checkTarget(url: URL, allowPrivate: boolean): void {
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new FetchError('invalid-url', url.href, `only http and https URLs are fetched, not ${url.protocol}`);
+  }
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (!allowPrivate && isIP(host) && !isPublicAddress(host)) {
+    throw new FetchError('refused', url.href,
+      `refused: ${host} is a private/loopback/reserved address (set http.allow_private_networks to allow)`);
+  }
+}
+
+// ---- helpers --------------------------------------------------------------------------------------
+
+/** Retry-After as delay-seconds or an HTTP date -> milliseconds from now. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Number(v) * 1000;
+  const at = Date.parse(v);
+  return Number.isFinite(at) ? Math.max(0, at - now) : undefined;
+}
+
+export function parseMaxAge(cacheControl: string | null): number | undefined {
+  const m = cacheControl ? /(?:^|,)\s*max-age\s*=\s*"?(\d+)"?/i.exec(cacheControl) : null;
+  return m ? Number(m[1]) : undefined;
+}
+
+export function charsetOf(contentType: string | null | undefined): string | undefined {
+  const m = contentType ? /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType) : null;
+  return m ? (m[1] as string).toLowerCase() : undefined;
+}
+
+function causeChain(err: unknown): unknown[] {
+  const chain: unknown[] = [];
+  for (let e: unknown = err; e && chain.length < 6; e = (e as { cause?: unknown }).cause) chain.push(e);
+  return chain;
+}
+
+function networkError(err: unknown, url: string): FetchError {
+  const chain = causeChain(err);
+  const refused = chain.find((e): e is RefusedAddressError => e instanceof RefusedAddressError);
+  if (refused) return new FetchError('refused', url, refused.message, { cause: err });
+  const coded = chain.find((e): e is NodeJS.ErrnoException => typeof (e as NodeJS.ErrnoException)?.code === 'string');
+  const detail = coded ? `${coded.code}${coded.message && !coded.message.includes(String(coded.code)) ? ` ${coded.message}` : ''}` :
+    (err instanceof Error ? err.message : String(err));
+  return new FetchError('network', url, `network error: ${detail}`, { cause: err });
+}
+
+async function readCapped(body: ReadableStream<Uint8Array> | null, maxBytes: number, url: string): Promise<Buffer> {
+  if (!body) return Buffer.alloc(0);
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw new FetchError('too-large', url, `response larger than ${maxBytes} bytes (cut off)`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks, total);
+}
+
+// ---- fetch ----------------------------------------------------------------------------------------
+
+/**
+ * GET a URL within the limits. Resolves with the body (or notModified on 304); throws FetchError for
+ * HTTP errors, timeouts, refusals, oversize bodies, redirect problems and network failures.
+ */
+export async function fetchUrl(startUrl: string, opts: FetchOptions): Promise<FetchResult> {
+  const timeout = AbortSignal.timeout(opts.timeoutMs);
+  const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+  const doFetch = opts.fetch ?? undiciFetch;
+  const seen = new Set<string>();
+  let url = startUrl;
+  let permanent = true;
+  try {
+    for (let hop = 0; ; hop++) {
+      let parsed: URL;
+      try {
+        parsed = new URL(url);
+      } catch (err) {
+        throw new FetchError('invalid-url', url, 'invalid URL', { cause: err });
+      }
+      checkTarget(parsed, opts.allowPrivateNetworks);
+      seen.add(parsed.href);
+      const headers: Record<string, string> = {
+        'User-Agent': opts.userAgent,
+        Accept: opts.accept ?? '*/*',
+        'Accept-Encoding': ACCEPT_ENCODING,
+      };
+      // Validators belong to the URL they came from: send them on the first hop only.
+      if (hop === 0 && opts.etag) headers['If-None-Match'] = opts.etag;
+      if (hop === 0 && opts.lastModified) headers['If-Modified-Since'] = opts.lastModified;
+      const request = async () => {
+        let res: Awaited<ReturnType<FetchFn>>;
+        try {
+          res = await doFetch(parsed.href, {
+            headers, redirect: 'manual', signal, dispatcher: dispatcherFor(opts.allowPrivateNetworks),
+          });
+        } catch (err) {
+          if (signal.aborted) throw err;
+          throw networkError(err, parsed.href);
+        }
+        if (REDIRECT_STATUSES.has(res.status)) {
+          await res.body?.cancel().catch(() => undefined);
+          return { res, body: Buffer.alloc(0) };
+        }
+        if (res.status === 304 || res.status < 200 || res.status >= 300) {
+          await res.body?.cancel().catch(() => undefined);
+          return { res, body: Buffer.alloc(0) };
+        }
+        const length = Number(res.headers.get('content-length'));
+        if (Number.isFinite(length) && length > opts.maxBytes && !res.headers.get('content-encoding')) {
+          await res.body?.cancel().catch(() => undefined);
+          throw new FetchError('too-large', parsed.href, `response of ${length} bytes exceeds the ${opts.maxBytes}-byte limit`);
+        }
+        return { res, body: await readCapped(res.body as ReadableStream<Uint8Array> | null, opts.maxBytes, parsed.href) };
+      };
+      const { res, body } = opts.limiter ? await opts.limiter.run(parsed.href, request) : await request();
+
+      if (REDIRECT_STATUSES.has(res.status)) {
+        const location = res.headers.get('location');
+        if (!location) throw new FetchError('redirect', parsed.href, `${res.status} redirect without a Location header`, { status: res.status });
+        if (hop >= opts.maxRedirects) throw new FetchError('redirect', startUrl, `too many redirects (more than ${opts.maxRedirects})`, { status: res.status });
+        const next = new URL(location, parsed).href;
+        if (seen.has(next)) throw new FetchError('redirect', startUrl, `redirect loop at ${next}`, { status: res.status });
+        permanent &&= PERMANENT_REDIRECTS.has(res.status);
+        url = next;
+        continue;
+      }
+      const permanentUrl = hop > 0 && permanent ? parsed.href : undefined;
+      const common = {
+        url: parsed.href, status: res.status, permanentUrl,
+        etag: res.headers.get('etag') ?? undefined,
+        lastModified: res.headers.get('last-modified') ?? undefined,
+        maxAgeSeconds: parseMaxAge(res.headers.get('cache-control')),
+      };
+      if (res.status === 304) return { ...common, notModified: true, body };
+      if (res.status < 200 || res.status >= 300) {
+        const retryAfterMs = RETRY_AFTER_STATUSES.has(res.status) ? parseRetryAfter(res.headers.get('retry-after')) : undefined;
+        throw new FetchError('http', parsed.href, `${res.status} ${res.statusText || 'HTTP error'}`.trim(),
+          { status: res.status, retryAfterMs });
+      }
+      const contentType = res.headers.get('content-type') ?? undefined;
+      return { ...common, notModified: false, body, contentType, charset: charsetOf(contentType) };
+    }
+  } catch (err) {
+    if (err instanceof FetchError) throw err;
+    if (timeout.aborted) throw new FetchError('timeout', url, `timed out after ${opts.timeoutMs} ms`, { cause: err });
+    if (opts.signal?.aborted) throw new FetchError('aborted', url, 'aborted (shutting down)', { cause: err });
+    throw networkError(err, url);
+  }
+}
+
+// ---- charset decoding -----------------------------------------------------------------------------
+// iconv-lite rather than TextDecoder: Node 20's TextDecoder decodes "windows-1252" as ISO-8859-1
+// (0x80–0x9F become C1 controls instead of € “ ” …), which garbles most Western European feeds.
+
+function knownCharset(label: string | undefined): string | undefined {
+  return label && iconv.encodingExists(label) ? label : undefined;
+}
+
+/** BOM first (it wins over everything), then the bytes' own UTF-16 shape. */
+function sniffBom(bytes: Uint8Array): string | undefined {
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return 'utf-8';
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return 'utf-16le';
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return 'utf-16be';
+  if (bytes[0] === 0x3c && bytes[1] === 0x00 && bytes[2] !== 0x00) return 'utf-16le';
+  if (bytes[0] === 0x00 && bytes[1] === 0x3c) return 'utf-16be';
+  return undefined;
+}
+
+/** encoding="…" in an XML prolog, or <meta charset> / http-equiv in the head of an HTML page. */
+function sniffDeclared(bytes: Uint8Array): string | undefined {
+  const head = Buffer.from(bytes.subarray(0, CHARSET_SNIFF_BYTES)).toString('latin1');
+  const xml = /^\s*<\?xml[^>]*\bencoding\s*=\s*["']([\w.:-]+)["']/i.exec(head);
+  if (xml) return xml[1];
+  const meta = /<meta[^>]+charset\s*=\s*["']?([\w.:-]+)/i.exec(head);
+  return meta?.[1];
+}
+
+/**
+ * Bytes -> text. Order: BOM, then the HTTP charset, then the document's own declaration, then UTF-8.
+ * A declared UTF-16 without UTF-16 bytes (a transcoding proxy) is read as UTF-8. Invalid sequences
+ * become U+FFFD rather than failing; a BOM is never part of the text.
+ */
+export function decodeBody(body: Uint8Array, headerCharset?: string): string {
+  const bom = sniffBom(body);
+  let charset = bom ?? knownCharset(headerCharset) ?? knownCharset(sniffDeclared(body)) ?? 'utf-8';
+  if (!bom && /^utf-?16/i.test(charset)) charset = 'utf-8';
+  return iconv.decode(Buffer.from(body.buffer, body.byteOffset, body.byteLength), charset).replace(/^\ufeff/, '');
+}

@@ -1,0 +1,155 @@
+// Orchestrates one source: fetch -> parse -> clean -> sanitize -> store. The only stage besides the
+// scheduler that touches storage. A failing source is recorded as data and never throws out of here.
+import type { Logger } from 'pino';
+import { decodeBody, fetchUrl, FetchError, type FetchOptions, type FetchResult, type HostLimiter } from '../fetcher/index.js';
+import type { Config, FeedItem, ParsedFeed, SourceState } from '../model/index.js';
+import { detectFormat, discoverFeedLinks, parseFeed, ParseError } from '../parser/index.js';
+import { sanitizeHtml, toPlainText, safeUrl } from '../sanitizer/index.js';
+import type { ItemInput, Store } from '../storage/index.js';
+import { nextAfterFailure, nextAfterSuccess } from './policy.js';
+
+export class IngestError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(`ingest: ${message}`, options);
+    this.name = 'IngestError';
+  }
+}
+
+// ---- Tunables -------------------------------------------------------------------------------------
+/** Accept header for feed requests: feeds first, HTML last (for autodiscovery). */
+const FEED_ACCEPT =
+  'application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.9, text/html;q=0.5, */*;q=0.1';
+/** Caps on one item's stored text, so a hostile feed can't fill the disk through a single item. */
+const MAX_TITLE_CHARS = 500;
+const MAX_SUMMARY_CHARS = 20_000;
+const MAX_CONTENT_CHARS = 500_000;
+// ---------------------------------------------------------------------------------------------------
+
+export type IngestOutcome = 'ok' | 'not-modified' | 'failed' | 'aborted';
+
+export interface IngestResult {
+  source: string;
+  outcome: IngestOutcome;
+  inserted: number;
+  updated: number;
+  items: number;
+  error?: string;
+  durationMs: number;
+}
+
+export interface IngestDeps {
+  store: Store;
+  config: Config;
+  log: Logger;
+  limiter?: HostLimiter;
+  signal?: AbortSignal;
+  now?: () => Date;
+  fetch?: FetchOptions['fetch'];
+}
+
+function fetchOptions(deps: IngestDeps, extra: Partial<FetchOptions> = {}): FetchOptions {
+  const h = deps.config.http;
+  return {
+    timeoutMs: h.timeoutMs, maxBytes: h.maxBytes, userAgent: h.userAgent, maxRedirects: h.maxRedirects,
+    allowPrivateNetworks: h.allowPrivateNetworks, accept: FEED_ACCEPT, signal: deps.signal,
+    limiter: deps.limiter, fetch: deps.fetch, ...extra,
+  };
+}
+
+function truncate(text: string | undefined, max: number): string | undefined {
+  if (!text) return undefined;
+  return text.length > max ? text.slice(0, max) : text;
+}
+
+/** Parser output -> storable item: plain-text title, sanitized HTML, a publication date always set. */
+export function toItemInput(item: FeedItem, now: Date): ItemInput {
+  const base = item.link ?? item.url;
+  const summary = truncate(sanitizeHtml(item.summary, base), MAX_SUMMARY_CHARS);
+  const content = truncate(sanitizeHtml(item.content, base), MAX_CONTENT_CHARS);
+  return {
+    guid: item.guid,
+    url: item.url,
+    link: safeUrl(item.link),
+    title: truncate(toPlainText(item.title), MAX_TITLE_CHARS) || '(untitled)',
+    summary: summary || undefined,
+    content: content || undefined,
+    author: truncate(toPlainText(item.author), MAX_TITLE_CHARS) || undefined,
+    published: item.published ?? item.updated ?? now.toISOString(),
+    updated: item.updated,
+    enclosures: item.enclosures.flatMap((e) => {
+      const url = safeUrl(e.url);
+      return url ? [{ ...e, url }] : [];
+    }),
+    categories: item.categories.map((c) => toPlainText(c)).filter(Boolean),
+  };
+}
+
+interface Fetched {
+  result: FetchResult;
+  /** URL to store as the source's fetch URL, when it changed (permanent redirect or discovery). */
+  newUrl?: string;
+  feed?: ParsedFeed;
+}
+
+async function fetchAndParse(source: SourceState, deps: IngestDeps, now: Date): Promise<Fetched> {
+  const result = await fetchUrl(source.url, fetchOptions(deps, { etag: source.etag, lastModified: source.lastModified }));
+  if (result.notModified) return { result, newUrl: result.permanentUrl };
+  const text = decodeBody(result.body, result.charset);
+  const maxItems = deps.config.limits.maxItemsPerFeed;
+  if (detectFormat(text) === 'html') {
+    const links = discoverFeedLinks(text, result.url);
+    const first = links[0];
+    if (!first) throw new ParseError(`parser: ${result.url} is an HTML page without a feed link (<link rel="alternate">)`);
+    deps.log.info({ source: source.configUrl, discovered: first }, 'feed discovered from HTML page');
+    const feedResult = await fetchUrl(first, fetchOptions(deps));
+    const feed = await parseFeed(decodeBody(feedResult.body, feedResult.charset), { baseUrl: feedResult.url, now, maxItems });
+    return { result: feedResult, newUrl: feedResult.permanentUrl ?? first, feed };
+  }
+  const feed = await parseFeed(text, { baseUrl: result.url, now, maxItems });
+  return { result, newUrl: result.permanentUrl, feed };
+}
+
+/** Fetch, parse and store one source. Never throws: failures are recorded on the source. */
+export async function ingestSource(source: SourceState, intervalSeconds: number, deps: IngestDeps): Promise<IngestResult> {
+  const clock = deps.now ?? (() => new Date());
+  const started = clock();
+  const startedMs = Date.now();
+  const nowIso = started.toISOString();
+  const base = { source: source.configUrl, inserted: 0, updated: 0, items: 0 };
+  try {
+    const { result, newUrl, feed } = await fetchAndParse(source, deps, started);
+    const success = {
+      url: newUrl, etag: result.etag, lastModified: result.lastModified,
+      nextAttemptAt: nextAfterSuccess(started, intervalSeconds, result.maxAgeSeconds),
+    };
+    if (!feed) {
+      deps.store.recordFetchSuccess(source.id, nowIso, {
+        ...success, etag: result.etag ?? source.etag, lastModified: result.lastModified ?? source.lastModified,
+      });
+      return { ...base, outcome: 'not-modified', durationMs: Date.now() - startedMs };
+    }
+    const items = feed.items.map((i) => toItemInput(i, started));
+    const saved = deps.store.saveItems(source.id, items, nowIso);
+    deps.store.recordFetchSuccess(source.id, nowIso, {
+      ...success, title: feed.title ? toPlainText(feed.title) : undefined, siteLink: safeUrl(feed.link),
+    });
+    return { ...base, outcome: 'ok', inserted: saved.inserted, updated: saved.updated, items: items.length,
+      durationMs: Date.now() - startedMs };
+  } catch (err) {
+    if (err instanceof FetchError && err.kind === 'aborted') {
+      return { ...base, outcome: 'aborted', error: err.message, durationMs: Date.now() - startedMs };
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    const known = err instanceof FetchError || err instanceof ParseError;
+    if (!known) deps.log.error({ err, source: source.configUrl }, 'unexpected ingest error');
+    const gone = err instanceof FetchError && err.status === 410;
+    const failures = source.consecutiveFailures + 1;
+    deps.store.recordFetchFailure(source.id, nowIso, {
+      error: message,
+      status: gone ? 'gone' : 'failing',
+      nextAttemptAt: gone ? undefined
+        : nextAfterFailure(started, intervalSeconds, failures, err instanceof FetchError ? err.retryAfterMs : undefined),
+    });
+    return { ...base, outcome: 'failed', error: message, durationMs: Date.now() - startedMs };
+  }
+}

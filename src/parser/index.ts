@@ -1,0 +1,71 @@
+// Bytes already decoded to text -> a normalized ParsedFeed. RSS 0.9x/1.0/2.0 and Atom 1.0 go through
+// rss-parser (xml.ts), JSON Feed 1.x through zod (json.ts); both map to one item model (normalize.ts).
+import type { FeedFormat, ParsedFeed } from '../model/index.js';
+import { resolveUrl } from '../urlcleaner/index.js';
+import { parseJsonFeed } from './json.js';
+import { dedupeAndCap, normalizeItem, ParseError, str } from './normalize.js';
+import { parseXmlFeed } from './xml.js';
+
+export { discoverFeedLinks } from './discover.js';
+export { ParseError } from './normalize.js';
+
+// ---- Tunables -------------------------------------------------------------------------------------
+/** Default cap on items read from one document (config: limits.max_items_per_feed). */
+export const DEFAULT_MAX_ITEMS = 1000;
+/** Documents larger than this are refused before parsing (the fetcher caps bytes too). */
+export const MAX_DOCUMENT_CHARS = 20 * 1024 * 1024;
+// ---------------------------------------------------------------------------------------------------
+
+export type DetectedFormat = FeedFormat | 'html' | 'unknown';
+
+/** What kind of document this is, from its first element (or first character for JSON). */
+export function detectFormat(text: string): DetectedFormat {
+  const head = text.slice(0, 4096).replace(/^\ufeff/, '').trimStart();
+  if (head.startsWith('{')) return 'json';
+  if (/^<!doctype\s+html/i.test(head)) return 'html';
+  // Skip the prolog, processing instructions, comments and a DOCTYPE to reach the root element.
+  const rest = head.replace(/^(?:<\?[\s\S]*?\?>\s*|<!--[\s\S]*?-->\s*|<!DOCTYPE[^>[]*(?:\[[\s\S]*?\])?\s*>\s*)*/i, '');
+  const root = /^<([A-Za-z_][\w:.-]*)/.exec(rest)?.[1]?.toLowerCase();
+  switch (root) {
+    case 'rss':
+      return 'rss';
+    case 'rdf:rdf':
+      return 'rdf';
+    case 'feed':
+      return 'atom';
+    case 'html':
+    case 'head':
+    case 'body':
+      return 'html';
+    default:
+      return 'unknown';
+  }
+}
+
+export interface ParseOptions {
+  /** URL the document came from: relative links resolve against it. */
+  baseUrl: string;
+  /** Parse time: dates later than this are clamped to it. */
+  now?: Date;
+  maxItems?: number;
+}
+
+/** Parse a feed document. Throws ParseError ("parser: …") for anything that is not a readable feed. */
+export async function parseFeed(text: string, opts: ParseOptions): Promise<ParsedFeed> {
+  if (text.length > MAX_DOCUMENT_CHARS) throw new ParseError(`document larger than ${MAX_DOCUMENT_CHARS} characters`);
+  const format = detectFormat(text);
+  if (format === 'html') throw new ParseError('this is an HTML page, not a feed');
+  if (format === 'unknown') {
+    throw new ParseError(text.trim() === '' ? 'empty document' : 'not a feed (expected RSS, Atom or JSON Feed)');
+  }
+  const raw = format === 'json' ? parseJsonFeed(text) : await parseXmlFeed(text, format === 'atom');
+  const norm = { baseUrl: opts.baseUrl, now: opts.now ?? new Date() };
+  const items = raw.items.map((i) => normalizeItem(i, norm));
+  return {
+    format,
+    title: str(raw.title),
+    link: resolveUrl(raw.link, opts.baseUrl),
+    description: str(raw.description),
+    items: dedupeAndCap(items, opts.maxItems ?? DEFAULT_MAX_ITEMS),
+  };
+}

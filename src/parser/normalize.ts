@@ -1,0 +1,93 @@
+// Small helpers shared by the format adapters: narrow unknown wire values, return undefined instead of
+// throwing (feedsmith style), and map raw items to the one normalized FeedItem model.
+import type { Enclosure, FeedItem } from '../model/index.js';
+import { canonicalUrl, resolveUrl } from '../urlcleaner/index.js';
+
+export class ParseError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message.startsWith('parser: ') ? message : `parser: ${message}`, options);
+    this.name = 'ParseError';
+  }
+}
+
+export type Obj = Record<string, unknown>;
+
+export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A string value, or xml2js's { _: text } shape; trimmed; undefined when empty. */
+export function str(v: unknown): string | undefined {
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  const s = typeof v === 'string' ? v : isObj(v) && typeof v._ === 'string' ? v._ : undefined;
+  const t = s?.trim();
+  return t ? t : undefined;
+}
+
+export const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]);
+
+/** A date in any format Date.parse reads -> ISO 8601; never later than `now` (future dates are clamped). */
+export function isoDate(v: unknown, now: Date): string | undefined {
+  const s = str(v);
+  if (!s) return undefined;
+  const t = Date.parse(s);
+  if (!Number.isFinite(t)) return undefined;
+  const d = new Date(Math.min(t, now.getTime()));
+  return d.getUTCFullYear() < 1970 ? undefined : d.toISOString();
+}
+
+/** The raw fields an adapter found for one item, before normalization. */
+export interface RawItem {
+  guid?: string;
+  link?: string;
+  title?: string;
+  summary?: string;
+  content?: string;
+  author?: string;
+  published?: unknown;
+  updated?: unknown;
+  enclosures: { url?: string; type?: string; length?: unknown }[];
+  categories: (string | undefined)[];
+}
+
+export interface NormalizeOptions {
+  baseUrl: string;
+  now: Date;
+}
+
+export function normalizeItem(raw: RawItem, opts: NormalizeOptions): FeedItem {
+  const link = resolveUrl(raw.link, opts.baseUrl);
+  const enclosures: Enclosure[] = raw.enclosures.flatMap((e) => {
+    const url = resolveUrl(e.url, opts.baseUrl);
+    if (!url) return [];
+    const length = Number(str(e.length));
+    return [{ url, type: str(e.type), length: Number.isFinite(length) && length > 0 ? length : undefined }];
+  });
+  const published = isoDate(raw.published, opts.now);
+  const updated = isoDate(raw.updated, opts.now);
+  return {
+    guid: str(raw.guid),
+    url: canonicalUrl(link),
+    link,
+    title: str(raw.title) ?? '',
+    summary: str(raw.summary),
+    content: str(raw.content),
+    author: str(raw.author),
+    published: published ?? updated,
+    updated,
+    enclosures,
+    categories: [...new Set(raw.categories.map((c) => c?.trim()).filter((c): c is string => !!c))],
+  };
+}
+
+/** Drop later items repeating an earlier item's guid (or, without guid, its URL); cap the count. */
+export function dedupeAndCap(items: readonly FeedItem[], maxItems: number): FeedItem[] {
+  const seen = new Set<string>();
+  const out: FeedItem[] = [];
+  for (const item of items) {
+    const key = item.guid ? `g:${item.guid}` : item.url ? `u:${item.url}` : undefined;
+    if (key && seen.has(key)) continue;
+    if (key) seen.add(key);
+    out.push(item);
+    if (out.length >= maxItems) break;
+  }
+  return out;
+}

@@ -1,0 +1,131 @@
+// Allow-list HTML sanitizer for untrusted feed and article content. Always the last transform before
+// storage or output. Built on sanitize-html (htmlparser2 underneath).
+import sanitize from 'sanitize-html';
+
+// ---- Tunables -------------------------------------------------------------------------------------
+/** Elements kept. Everything else is unwrapped (text kept) or dropped with its content (see DROP). */
+const ALLOWED_TAGS = [
+  'p', 'br', 'hr', 'div', 'span', 'section', 'article', 'header', 'footer', 'main', 'aside',
+  'h1', 'h2', 'h3', 'h4', 'h5', 'h6',
+  'a', 'abbr', 'b', 'strong', 'i', 'em', 'u', 's', 'del', 'ins', 'mark', 'small', 'sub', 'sup', 'q', 'cite',
+  'code', 'pre', 'kbd', 'samp', 'var', 'blockquote',
+  'ul', 'ol', 'li', 'dl', 'dt', 'dd',
+  'table', 'thead', 'tbody', 'tfoot', 'tr', 'th', 'td', 'caption', 'colgroup', 'col',
+  'figure', 'figcaption', 'img', 'picture', 'source', 'audio', 'video', 'track',
+  'time', 'details', 'summary', 'iframe',
+];
+/** Elements removed together with everything inside them. */
+const DROP_WITH_CONTENT = ['script', 'style', 'noscript', 'template', 'svg', 'math', 'object', 'embed',
+  'form', 'button', 'input', 'select', 'textarea', 'title', 'head'];
+const ALLOWED_ATTRIBUTES: Record<string, string[]> = {
+  a: ['href', 'title', 'hreflang'],
+  img: ['src', 'srcset', 'alt', 'title', 'width', 'height'],
+  source: ['src', 'srcset', 'type', 'media'],
+  audio: ['src', 'controls'],
+  video: ['src', 'poster', 'controls', 'width', 'height'],
+  track: ['src', 'kind', 'srclang', 'label'],
+  iframe: ['src', 'width', 'height', 'allowfullscreen'],
+  time: ['datetime'],
+  td: ['colspan', 'rowspan'], th: ['colspan', 'rowspan', 'scope'],
+  ol: ['start', 'reversed'], li: ['value'], blockquote: ['cite'], q: ['cite'],
+  abbr: ['title'],
+};
+/** Only these schemes survive in href/src (javascript:, vbscript:, data: … are removed). */
+const ALLOWED_SCHEMES = ['http', 'https', 'mailto'];
+/** Embeds allowed in <iframe>; everything else is dropped. */
+const ALLOWED_IFRAME_HOSTS = ['www.youtube.com', 'www.youtube-nocookie.com', 'player.vimeo.com'];
+// ---------------------------------------------------------------------------------------------------
+
+const URL_ATTRIBUTES = new Set(['href', 'src', 'poster', 'cite']);
+
+/**
+ * Resolve a URL against base and keep it only if it is http(s) (or mailto for links). The WHATWG URL parser
+ * already drops tabs/newlines and edge control characters, so "java\nscript:" parses as javascript: and is refused.
+ */
+export function safeUrl(raw: string | undefined, base?: string, allowMailto = false): string | undefined {
+  if (!raw) return undefined;
+  let url: URL;
+  try {
+    url = base ? new URL(raw, base) : new URL(raw);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol === 'http:' || url.protocol === 'https:') return url.href;
+  if (allowMailto && url.protocol === 'mailto:') return url.href;
+  return undefined;
+}
+
+function rewriteSrcset(value: string, base?: string): string | undefined {
+  const parts: string[] = [];
+  for (const candidate of value.split(',')) {
+    const [rawUrl, descriptor] = candidate.trim().split(/\s+/, 2);
+    const url = safeUrl(rawUrl, base);
+    if (!url) continue;
+    if (descriptor && !/^\d+(\.\d+)?[wx]$/.test(descriptor)) continue;
+    parts.push(descriptor ? `${url} ${descriptor}` : url);
+  }
+  return parts.length ? parts.join(', ') : undefined;
+}
+
+function options(baseUrl?: string): sanitize.IOptions {
+  return {
+    allowedTags: ALLOWED_TAGS,
+    allowedAttributes: ALLOWED_ATTRIBUTES,
+    allowedSchemes: ALLOWED_SCHEMES,
+    allowedSchemesByTag: { img: ['http', 'https'], source: ['http', 'https'], iframe: ['https'] },
+    allowProtocolRelative: false,
+    allowedIframeHostnames: ALLOWED_IFRAME_HOSTS,
+    nonTextTags: DROP_WITH_CONTENT,
+    disallowedTagsMode: 'discard',
+    parseStyleAttributes: false,
+    transformTags: {
+      '*': (tagName, attribs) => {
+        const out: Record<string, string> = {};
+        for (const [name, value] of Object.entries(attribs)) {
+          if (URL_ATTRIBUTES.has(name)) {
+            const url = safeUrl(value, baseUrl, tagName === 'a' && name === 'href');
+            if (url) out[name] = url;
+          } else if (name === 'srcset') {
+            const srcset = rewriteSrcset(value, baseUrl);
+            if (srcset) out[name] = srcset;
+          } else {
+            out[name] = value;
+          }
+        }
+        if (tagName === 'a' && out.href) out.rel = 'noopener noreferrer nofollow';
+        return { tagName, attribs: out };
+      },
+    },
+    exclusiveFilter: (frame) =>
+      // An <img>/<iframe>/<source> without a surviving URL is useless; an empty link carries nothing.
+      ((frame.tag === 'img' || frame.tag === 'iframe') && !frame.attribs.src) ||
+      (frame.tag === 'source' && !frame.attribs.src && !frame.attribs.srcset),
+  };
+}
+
+/** Sanitize untrusted HTML with the allow-list; relative URLs are resolved against baseUrl. */
+export function sanitizeHtml(html: string | undefined, baseUrl?: string): string {
+  if (!html) return '';
+  const opts = options(baseUrl);
+  // `rel` is added by our transform, so allow it on <a> for the output step.
+  opts.allowedAttributes = { ...ALLOWED_ATTRIBUTES, a: [...(ALLOWED_ATTRIBUTES.a ?? []), 'rel'] };
+  return sanitize(html, opts).trim();
+}
+
+/** Plain text from untrusted HTML or text: tags dropped, entities decoded, whitespace collapsed. */
+export function toPlainText(html: string | undefined): string {
+  if (!html) return '';
+  const text = sanitize(html, { allowedTags: [], allowedAttributes: {}, nonTextTags: DROP_WITH_CONTENT });
+  return decodeEntities(text).replace(/\s+/g, ' ').trim();
+}
+
+const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
+function decodeEntities(text: string): string {
+  return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (m, ent: string) => {
+    if (ent[0] === '#') {
+      const code = ent[1] === 'x' || ent[1] === 'X' ? parseInt(ent.slice(2), 16) : parseInt(ent.slice(1), 10);
+      return Number.isFinite(code) && code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : m;
+    }
+    return NAMED[ent.toLowerCase()] ?? m;
+  });
+}

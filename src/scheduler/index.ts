@@ -1,0 +1,193 @@
+// Picks due sources, runs them with bounded concurrency (overall and per host), and drives cycles on a
+// node-cron schedule without ever overlapping two of them.
+import cron, { type ScheduledTask } from 'node-cron';
+import pLimit from 'p-limit';
+import type { Logger } from 'pino';
+import { HostLimiter, type FetchOptions } from '../fetcher/index.js';
+import { ingestSource, type IngestResult } from '../ingest/index.js';
+import type { Config, SourceConfig, SourceState } from '../model/index.js';
+import type { Store } from '../storage/index.js';
+
+export interface CycleSummary {
+  startedAt: string;
+  durationMs: number;
+  sources: number;
+  ok: number;
+  notModified: number;
+  failed: number;
+  aborted: number;
+  inserted: number;
+  updated: number;
+  pruned: { items: number; stories: number };
+  results: IngestResult[];
+}
+
+export interface CycleDeps {
+  store: Store;
+  config: Config;
+  log: Logger;
+  signal?: AbortSignal;
+  /** Fetch every enabled source, due or not (manual `once --all`, tests). */
+  force?: boolean;
+  now?: () => Date;
+  fetch?: FetchOptions['fetch'];
+  onProgress?: (done: number, total: number, result: IngestResult) => void;
+}
+
+/** Sources to fetch now: enabled, not gone, next attempt reached (or everything enabled with `force`). */
+export function dueSources(sources: readonly SourceState[], now: Date, force = false): SourceState[] {
+  return sources.filter((s) => {
+    if (s.status === 'disabled' || s.status === 'gone') return false;
+    if (force || !s.nextAttemptAt) return true;
+    return new Date(s.nextAttemptAt).getTime() <= now.getTime();
+  });
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}
+
+/** One ingest cycle over the due sources, then retention. Never throws for a single source's failure. */
+export async function runCycle(deps: CycleDeps): Promise<CycleSummary> {
+  const clock = deps.now ?? (() => new Date());
+  const started = clock();
+  const t0 = Date.now();
+  const { store, config, log } = deps;
+  const intervals = new Map<string, SourceConfig>(config.sources.map((s) => [s.url, s]));
+  const due = dueSources(store.listSources(), started, deps.force).filter((s) => intervals.has(s.configUrl));
+  const limit = pLimit(config.http.concurrency);
+  const limiter = new HostLimiter(config.http.perHostConcurrency);
+  let done = 0;
+  log.info({ due: due.length }, 'cycle started');
+  const results = await Promise.all(due.map((source) => limit(async () => {
+    const cfg = intervals.get(source.configUrl) as SourceConfig;
+    const result = deps.signal?.aborted
+      ? { source: source.configUrl, outcome: 'aborted' as const, inserted: 0, updated: 0, items: 0, durationMs: 0 }
+      : await ingestSource(source, cfg.intervalSeconds, {
+        store, config, log, limiter, signal: deps.signal, now: deps.now, fetch: deps.fetch,
+      });
+    done++;
+    const level = result.outcome === 'failed' ? 'warn' : 'info';
+    log[level]({ source: result.source, host: hostOf(source.url), outcome: result.outcome, inserted: result.inserted,
+      updated: result.updated, ms: result.durationMs, error: result.error }, 'source fetched');
+    deps.onProgress?.(done, due.length, result);
+    return result;
+  })));
+  const pruned = config.retention.days > 0
+    ? store.prune(new Date(started.getTime() - config.retention.days * 86_400_000).toISOString())
+    : { items: 0, stories: 0 };
+  const count = (o: IngestResult['outcome']) => results.filter((r) => r.outcome === o).length;
+  const summary: CycleSummary = {
+    startedAt: started.toISOString(),
+    durationMs: Date.now() - t0,
+    sources: results.length,
+    ok: count('ok'),
+    notModified: count('not-modified'),
+    failed: count('failed'),
+    aborted: count('aborted'),
+    inserted: results.reduce((n, r) => n + r.inserted, 0),
+    updated: results.reduce((n, r) => n + r.updated, 0),
+    pruned,
+    results,
+  };
+  const { results: _omit, ...brief } = summary;
+  log.info(brief, 'cycle finished');
+  return summary;
+}
+
+export interface WorkerState {
+  running: boolean;
+  cycles: number;
+  lastCycle?: Omit<CycleSummary, 'results'> & { finishedAt: string };
+  lastError?: string;
+  nextRun?: string;
+  schedule: string;
+  stopping: boolean;
+}
+
+/** The long-lived service: cron-driven cycles, never overlapping, stoppable cleanly. */
+export class Worker {
+  private config: Config;
+  private task?: ScheduledTask;
+  private current?: Promise<CycleSummary | undefined>;
+  private abort = new AbortController();
+  private cycles = 0;
+  private lastCycle?: WorkerState['lastCycle'];
+  private lastError?: string;
+  private stopping = false;
+
+  constructor(private readonly store: Store, config: Config, private readonly log: Logger,
+    private readonly fetch?: FetchOptions['fetch']) {
+    this.config = config;
+  }
+
+  start(): void {
+    this.store.syncSources(this.config.sources, new Date().toISOString());
+    this.schedule();
+  }
+
+  private schedule(): void {
+    this.task?.destroy();
+    this.task = cron.schedule(this.config.schedule, () => {
+      void this.runNow();
+    }, { name: 'storyfeed-ingest', noOverlap: true });
+  }
+
+  /** Apply a new (already validated) config: sources synced, schedule replaced. */
+  reload(config: Config): void {
+    this.config = config;
+    this.store.syncSources(config.sources, new Date().toISOString());
+    if (this.task) this.schedule();
+    this.log.info({ sources: config.sources.length, schedule: config.schedule }, 'config reloaded');
+  }
+
+  /** Start a cycle unless one is running (then the running one is returned: cycles never overlap). */
+  runNow(force = false): Promise<CycleSummary | undefined> {
+    if (this.current) return this.current;
+    if (this.stopping) return Promise.resolve(undefined);
+    this.current = (async () => {
+      try {
+        const summary = await runCycle({ store: this.store, config: this.config, log: this.log,
+          signal: this.abort.signal, force, fetch: this.fetch });
+        this.cycles++;
+        const { results: _omit, ...brief } = summary;
+        this.lastCycle = { ...brief, finishedAt: new Date().toISOString() };
+        this.lastError = undefined;
+        return summary;
+      } catch (err) {
+        this.lastError = err instanceof Error ? err.message : String(err);
+        this.log.error({ err }, 'cycle failed');
+        return undefined;
+      } finally {
+        this.current = undefined;
+      }
+    })();
+    return this.current;
+  }
+
+  /** Stop scheduling, abort in-flight fetches, wait for the cycle to finish writing. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.task?.destroy();
+    this.task = undefined;
+    this.abort.abort();
+    await this.current;
+  }
+
+  state(): WorkerState {
+    const next = this.task?.getNextRun();
+    return {
+      running: this.current !== undefined,
+      cycles: this.cycles,
+      lastCycle: this.lastCycle,
+      lastError: this.lastError,
+      nextRun: next ? next.toISOString() : undefined,
+      schedule: this.config.schedule,
+      stopping: this.stopping,
+    };
+  }
+}

@@ -1,0 +1,110 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { SourceConfig } from '../model/index.js';
+import { MIGRATIONS } from './migrations.js';
+import { itemKey, Store, type ItemInput } from './index.js';
+
+let dir: string;
+let store: Store;
+const NOW = '2025-07-19T00:00:00.000Z';
+const src = (url: string, extra: Partial<SourceConfig> = {}): SourceConfig =>
+  ({ url, tags: [], intervalSeconds: 600, enabled: true, fullText: true, ...extra });
+const item = (over: Partial<ItemInput>): ItemInput =>
+  ({ title: 'T', published: '2025-07-18T00:00:00.000Z', enclosures: [], categories: [], ...over });
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'storyfeed-store-'));
+  store = Store.open(join(dir, 'sub', 'test.db'));
+  store.syncSources([src('https://a.example/feed'), src('https://b.example/feed')], NOW);
+});
+afterEach(() => {
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const ids = () => Object.fromEntries(store.listSources().map((s) => [s.configUrl, s.id]));
+const ab = () => ({ a: ids()['https://a.example/feed'] as number, b: ids()['https://b.example/feed'] as number });
+
+describe('Store', () => {
+  it('creates the file in WAL mode at the latest schema version', () => {
+    expect(store.schemaVersion).toBe(MIGRATIONS.length);
+    expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
+  });
+
+  it('updates an item seen again (same guid) instead of duplicating it', () => {
+    const a = ids()['https://a.example/feed'] as number;
+    expect(store.saveItems(a, [item({ guid: 'g1', url: 'https://a.example/1', title: 'First' })], NOW)).toEqual({ inserted: 1, updated: 0, unchanged: 0 });
+    expect(store.saveItems(a, [item({ guid: 'g1', url: 'https://a.example/1', title: 'First' })], NOW)).toEqual({ inserted: 0, updated: 0, unchanged: 1 });
+    expect(store.saveItems(a, [item({ guid: 'g1', url: 'https://a.example/1', title: 'First (updated)' })], NOW)).toEqual({ inserted: 0, updated: 1, unchanged: 0 });
+    expect(store.stats().items).toBe(1);
+    expect(store.listStories(10).map((s) => s.title)).toEqual(['First (updated)']);
+  });
+
+  it('matches an item by canonical URL when its guid changed', () => {
+    const a = ids()['https://a.example/feed'] as number;
+    store.saveItems(a, [item({ guid: 'old', url: 'https://a.example/1' })], NOW);
+    store.saveItems(a, [item({ guid: 'new', url: 'https://a.example/1' })], NOW);
+    expect(store.stats().items).toBe(1);
+  });
+
+  it('keys items without guid or link by their content', () => {
+    const a = ids()['https://a.example/feed'] as number;
+    store.saveItems(a, [item({ title: 'No link', summary: 'same' }), item({ title: 'No link', summary: 'same' })], NOW);
+    store.saveItems(a, [item({ title: 'No link', summary: 'other' })], NOW);
+    expect(store.stats().items).toBe(2);
+    expect(itemKey({ title: 'x' })).toMatch(/^hash:/);
+    expect(itemKey({ title: 'x', guid: 'g' })).toBe('guid:g');
+  });
+
+  it('recognises the same canonical URL from two sources as one article and one story', () => {
+    const { a, b } = ab();
+    store.saveItems(a, [item({ guid: 'a1', url: 'https://news.example/x', title: 'From A' })], NOW);
+    store.saveItems(b, [item({ guid: 'b1', url: 'https://news.example/x', title: 'From B', content: '<p>longer body</p>' })], NOW);
+    const stories = store.listStories(10);
+    expect(stories).toHaveLength(1);
+    expect(stories[0]?.sources.map((s) => s.sourceUrl)).toEqual(['https://a.example/feed', 'https://b.example/feed']);
+    expect(stories[0]?.title).toBe('From B'); // the most complete item represents the story
+    expect(store.stats()).toMatchObject({ items: 2, articles: 1, stories: 1 });
+  });
+
+  it('keeps data across reopening the file', () => {
+    const a = ids()['https://a.example/feed'] as number;
+    store.saveItems(a, [item({ guid: 'g1', url: 'https://a.example/1' })], NOW);
+    const guid = store.listStories(1)[0]?.guid;
+    store.close();
+    store = Store.open(join(dir, 'sub', 'test.db'));
+    expect(store.listStories(1)[0]?.guid).toBe(guid);
+  });
+
+  it('disables sources removed from the config and re-enables them when they come back', () => {
+    store.syncSources([src('https://a.example/feed')], NOW);
+    expect(store.getSource('https://b.example/feed')?.status).toBe('disabled');
+    store.syncSources([src('https://a.example/feed'), src('https://b.example/feed')], NOW);
+    expect(store.getSource('https://b.example/feed')?.status).toBe('new');
+  });
+
+  it('records failures and success', () => {
+    const a = ids()['https://a.example/feed'] as number;
+    store.recordFetchFailure(a, NOW, { error: 'fetcher: boom', status: 'failing', nextAttemptAt: '2025-07-19T01:00:00.000Z' });
+    store.recordFetchFailure(a, NOW, { error: 'fetcher: boom', status: 'failing', nextAttemptAt: '2025-07-19T02:00:00.000Z' });
+    expect(store.getSource('https://a.example/feed')).toMatchObject({ status: 'failing', consecutiveFailures: 2, lastError: 'fetcher: boom' });
+    store.recordFetchSuccess(a, NOW, { url: 'https://a.example/moved', etag: '"e"', nextAttemptAt: NOW });
+    expect(store.getSource('https://a.example/feed')).toMatchObject({ status: 'ok', consecutiveFailures: 0, url: 'https://a.example/moved', etag: '"e"' });
+    expect(store.getSource('https://a.example/feed')?.lastError).toBeUndefined();
+  });
+
+  it('prunes old items and their stories, but keeps stories that still have recent items', () => {
+    const { a, b } = ab();
+    const old = '2025-01-01T00:00:00.000Z';
+    store.saveItems(a, [item({ guid: 'old', url: 'https://n.example/old', published: old })], old);
+    store.saveItems(a, [item({ guid: 'mixed-a', url: 'https://n.example/mixed', published: old })], old);
+    store.saveItems(b, [item({ guid: 'mixed-b', url: 'https://n.example/mixed', published: NOW })], NOW);
+    const mixedGuid = store.listStories(10).find((s) => s.url === 'https://n.example/mixed')?.guid;
+    expect(store.prune('2025-06-01T00:00:00.000Z')).toEqual({ items: 1, stories: 1 });
+    const left = store.listStories(10);
+    expect(left.map((s) => s.guid)).toEqual([mixedGuid]);
+    expect(left[0]?.sources).toHaveLength(2);
+  });
+});

@@ -1,0 +1,70 @@
+// Ordered schema migrations. The schema version is the length of this list (PRAGMA user_version).
+// Never edit a migration that has shipped: append a new one.
+
+export const MIGRATIONS: readonly string[] = [
+  // 1: sources, stories, articles, items
+  `
+  CREATE TABLE sources (
+    id                   INTEGER PRIMARY KEY,
+    config_url           TEXT NOT NULL UNIQUE,      -- identity: the URL as configured
+    url                  TEXT NOT NULL,             -- fetched URL (after 301/308 or feed discovery)
+    name                 TEXT,
+    title                TEXT,
+    site_link            TEXT,
+    etag                 TEXT,
+    last_modified        TEXT,
+    status               TEXT NOT NULL DEFAULT 'new' CHECK (status IN ('new','ok','failing','gone','disabled')),
+    last_fetch_at        TEXT,
+    last_success_at      TEXT,
+    last_error           TEXT,
+    consecutive_failures INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at      TEXT,
+    interval_seconds     INTEGER NOT NULL DEFAULT 1800,
+    full_text            INTEGER NOT NULL DEFAULT 1,
+    created_at           TEXT NOT NULL
+  );
+
+  CREATE TABLE stories (
+    id           INTEGER PRIMARY KEY,
+    guid         TEXT NOT NULL UNIQUE,              -- public entry id, never changes
+    created_at   TEXT NOT NULL,                     -- first seen by storyfeed
+    published_at TEXT NOT NULL,                     -- earliest publication date of its items
+    updated_at   TEXT NOT NULL,                     -- last change of membership or representative
+    merged_into  INTEGER REFERENCES stories(id)     -- set when merged into an older story
+  );
+  CREATE INDEX stories_published ON stories(published_at);
+
+  CREATE TABLE articles (
+    id            INTEGER PRIMARY KEY,
+    url           TEXT UNIQUE,                      -- canonical URL; NULL when the item has no link
+    story_id      INTEGER NOT NULL REFERENCES stories(id),
+    first_seen_at TEXT NOT NULL
+  );
+  CREATE INDEX articles_story ON articles(story_id);
+
+  CREATE TABLE items (
+    id            INTEGER PRIMARY KEY,
+    source_id     INTEGER NOT NULL REFERENCES sources(id),
+    item_key      TEXT NOT NULL,                    -- guid, else canonical URL, else content hash
+    guid          TEXT,
+    url           TEXT,
+    link          TEXT,
+    title         TEXT NOT NULL,
+    summary       TEXT,                             -- sanitized HTML
+    content       TEXT,                             -- sanitized HTML
+    author        TEXT,
+    published_at  TEXT NOT NULL,
+    updated_at    TEXT,
+    first_seen_at TEXT NOT NULL,
+    last_seen_at  TEXT NOT NULL,
+    enclosures    TEXT NOT NULL DEFAULT '[]',       -- JSON
+    categories    TEXT NOT NULL DEFAULT '[]',       -- JSON
+    article_id    INTEGER NOT NULL REFERENCES articles(id),
+    UNIQUE (source_id, item_key)
+  );
+  CREATE INDEX items_source_guid ON items(source_id, guid);
+  CREATE INDEX items_source_url ON items(source_id, url);
+  CREATE INDEX items_article ON items(article_id);
+  CREATE INDEX items_published ON items(published_at);
+  `,
+];

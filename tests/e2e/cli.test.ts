@@ -1,0 +1,178 @@
+// The `storyfeed` command as users run it: real processes, real files, a real HTTP server on 127.0.0.1.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Parser from 'rss-parser';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configYaml, rss, atom } from '../helpers/feeds.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+
+const BIN = new URL('../../bin/storyfeed.js', import.meta.url).pathname;
+let srv: TestServer;
+let dir: string;
+
+/**
+ * Run the real command. Asynchronous on purpose: the feeds are served by this same process, so a
+ * synchronous spawn would block the server it is waiting for.
+ */
+function cli(args: string[], opts: { cwd?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? dir, timeout: 60_000,
+      env: { ...process.env, STORYFEED_LOG_LEVEL: 'warn' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+beforeAll(async () => {
+  srv = await startTestServer();
+  dir = mkdtempSync(join(tmpdir(), 'storyfeed-cli-'));
+  srv.route('/f/one.xml', { body: rss('One', [{ id: '1', title: 'Story one', link: '{{BASE}}/s/1', published: '2025-07-18T10:00:00Z' }]) });
+  srv.route('/f/two.atom', { body: atom('Two', [{ id: 'urn:2', title: 'Story two', link: '{{BASE}}/s/2', published: '2025-07-18T11:00:00Z' }]) });
+  srv.route('/f/broken.xml', { status: 500, body: 'boom' });
+  writeFileSync(join(dir, 'sources.yaml'), configYaml([srv.url('/f/one.xml'), srv.url('/f/two.atom'), srv.url('/f/broken.xml')]));
+});
+afterAll(async () => {
+  await srv.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('storyfeed CLI', () => {
+  it('--help works on every command', async () => {
+    for (const cmd of ['run', 'once', 'serve', 'check', 'sources', 'import-opml', 'export-opml', 'parse', 'demo']) {
+      const r = await cli([cmd, '--help']);
+      expect(r.code, cmd).toBe(0);
+      expect(r.stdout, cmd).toContain(`Usage: storyfeed ${cmd}`);
+    }
+  });
+
+  it('check prints what it found in a valid config', async () => {
+    const r = await cli(['check', '--config', 'sources.yaml']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('sources.yaml: OK');
+    expect(r.stdout).toContain('sources: 3 (3 enabled)');
+    expect(r.stdout).toContain(srv.url('/f/two.atom'));
+  });
+
+  it('check names the file, line and field of a config error and exits 78', async () => {
+    writeFileSync(join(dir, 'bad.yaml'), 'schedule: "*/5 * * * *"\nsources:\n  - url: https://ok.example/feed\n  - url: ftp://nope.example/feed\n    interval: 10 parsecs\n');
+    const r = await cli(['check', '--config', 'bad.yaml']);
+    expect(r.code).toBe(78);
+    expect(r.stderr).toMatch(/bad\.yaml:4:\d+: sources\[1\]\.url/);
+    expect(r.stderr).toMatch(/bad\.yaml:5:\d+: sources\[1\]\.interval/);
+  });
+
+  it('check reports a missing config file clearly', async () => {
+    const r = await cli(['check', '--config', 'missing.yaml']);
+    expect(r.code).toBe(78);
+    expect(r.stderr).toContain('missing.yaml');
+  });
+
+  it('once runs a cycle and prints a summary; sources shows each source state', async () => {
+    const r = await cli(['once', '--config', 'sources.yaml', '--db', 'data/once.db']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/cycle: 3 sources .* 2 ok, 0 not modified, 1 failed; 2 new items/);
+    expect(r.stdout).toContain(`failed: ${srv.url('/f/broken.xml')}: fetcher: [GET]`);
+    const s = await cli(['sources', '--config', 'sources.yaml', '--db', 'data/once.db', '--json']);
+    expect(s.code).toBe(0);
+    const list = JSON.parse(s.stdout) as { configUrl: string; status: string; itemCount: number; consecutiveFailures: number }[];
+    expect(list.map((x) => [x.status, x.itemCount, x.consecutiveFailures])).toEqual([['ok', 1, 0], ['ok', 1, 0], ['failing', 0, 1]]);
+    const table = await cli(['sources', '--config', 'sources.yaml', '--db', 'data/once.db']);
+    expect(table.stdout.split('\n')[0]).toMatch(/^STATUS\s+LAST FETCH\s+ERRORS\s+ITEMS/);
+    const db = new Database(join(dir, 'data/once.db'), { readonly: true });
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    db.close();
+  });
+
+  it('parse prints normalized items as JSON, from a file and from a URL', async () => {
+    writeFileSync(join(dir, 'feed.xml'), rss('File feed', [{ id: 'x1', title: 'From a file', link: '/rel/1?utm_medium=x' }]));
+    const f = await cli(['parse', 'feed.xml', '--base', 'https://site.example/feed']);
+    expect(f.code).toBe(0);
+    const parsed = JSON.parse(f.stdout) as { format: string; items: { title: string; url: string; guid: string }[] };
+    expect(parsed.format).toBe('rss');
+    expect(parsed.items[0]).toMatchObject({ title: 'From a file', guid: 'x1', url: 'https://site.example/rel/1' });
+    const u = await cli(['parse', srv.url('/f/two.atom'), '--allow-private']);
+    expect(u.code).toBe(0);
+    expect((JSON.parse(u.stdout) as { items: { title: string }[] }).items[0]?.title).toBe('Story two');
+    const refused = await cli(['parse', srv.url('/f/two.atom')]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/private|loopback|refused/i);
+    const bad = await cli(['parse', 'sources.yaml']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^storyfeed: parser: /);
+  });
+
+  it('export-opml and import-opml round-trip the sources', async () => {
+    const exported = await cli(['export-opml', '--config', 'sources.yaml']);
+    expect(exported.code).toBe(0);
+    expect(exported.stdout).toContain('<opml version="2.0"');
+    writeFileSync(join(dir, 'subs.opml'), `<?xml version="1.0"?><opml version="2.0"><head><title>x</title></head><body>
+      <outline text="News"><outline text="New one" type="rss" xmlUrl="https://new.example/feed.xml"/></outline>
+      <outline text="Dup" type="rss" xmlUrl="${srv.url('/f/one.xml')}"/></body></opml>`);
+    writeFileSync(join(dir, 'import.yaml'), `# my feeds\n${readFileSync(join(dir, 'sources.yaml'), 'utf8')}`);
+    const imported = await cli(['import-opml', 'subs.opml', '--config', 'import.yaml']);
+    expect(imported.code).toBe(0);
+    expect(imported.stdout).toContain('added 1 sources, skipped 1');
+    const text = readFileSync(join(dir, 'import.yaml'), 'utf8');
+    expect(text.startsWith('# my feeds')).toBe(true);
+    expect((await cli(['check', '--config', 'import.yaml'])).stdout).toContain('https://new.example/feed.xml');
+  });
+
+  it('demo --once ingests the bundled feeds and prints a valid merged feed', async () => {
+    const r = await cli(['demo', '--once', '--db', join(dir, 'demo.db')]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const feed = await new Parser().parseString(r.stdout);
+    const titles = feed.items.map((i) => i.title);
+    expect(titles).toContain('Pakistan and Libya Strengthen Defense Industry Ties After High-Level Military Talks');
+    expect(new Set(titles).size).toBe(titles.length);
+    const wind = feed.items.filter((i) => /wind farm/i.test(i.title ?? ''));
+    expect(wind).toHaveLength(1); // syndicated under the same URL by two feeds: one entry
+    expect((wind[0] as Record<string, unknown>)['content:encoded']).toContain('Covered by 2 sources');
+  });
+});
+
+describe('storyfeed run (the service)', () => {
+  it('serves the merged feed and health, reloads on SIGHUP, and exits 0 on SIGTERM', async () => {
+    writeFileSync(join(dir, 'svc.yaml'), configYaml([srv.url('/f/one.xml'), srv.url('/f/two.atom')]));
+    const child = spawn(process.execPath, [BIN, 'run', '--config', 'svc.yaml', '--db', 'data/svc.db'], { cwd: dir,
+      env: { ...process.env, STORYFEED_LOG_LEVEL: 'info', STORYFEED_LOG_FORMAT: 'json' } });
+    let logs = '';
+    child.stderr.on('data', (d: Buffer) => {
+      logs += d.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const waitFor = async (re: RegExp) => {
+      for (let i = 0; i < 200 && !re.test(logs); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(logs).toMatch(re);
+    };
+    await waitFor(/"msg":"storyfeed running"/);
+    const port = Number(/"port":(\d+)/.exec(logs.split('\n').find((l) => l.includes('storyfeed running')) ?? '')?.[1]);
+    await waitFor(/"msg":"cycle finished"/);
+    const health = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { status: string; scheduler: { cycles: number; schedule: string } };
+    expect(health.status).toBe('ok');
+    expect(health.scheduler).toMatchObject({ cycles: 1, schedule: '*/15 * * * *' });
+    const feed = await new Parser().parseString(await (await fetch(`http://127.0.0.1:${port}/atom.xml`)).text());
+    expect(feed.items.map((i) => i.title).sort()).toEqual(['Story one', 'Story two']);
+    expect((await fetch(`http://127.0.0.1:${port}/feed.xml`, { method: 'POST' })).status).toBe(405);
+
+    writeFileSync(join(dir, 'svc.yaml'), 'sources: [ {url: ');
+    child.kill('SIGHUP');
+    await waitFor(/config reload rejected/);
+    expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
+
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(logs).toContain('stopped cleanly');
+    const db = new Database(join(dir, 'data/svc.db'), { readonly: true });
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect((db.prepare('SELECT count(*) AS n FROM items').get() as { n: number }).n).toBe(2);
+    db.close();
+  });
+});
