@@ -2,7 +2,9 @@
 import { Command, CommanderError, Option } from 'commander';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { loadConfig, parseConfig, ConfigError } from './config/index.js';
-import { decodeBody, fetchUrl, FetchError } from './fetcher/index.js';
+import { extractArticle, ExtractError, type DomImpl } from './extractor/index.js';
+import { decodeBody, fetchUrl, FetchError, HostLimiter } from './fetcher/index.js';
+import { extractPages } from './ingest/extract.js';
 import { createLogger, type Logger } from './log/index.js';
 import type { Config, SourceState } from './model/index.js';
 import { addSourcesToYaml, parseOpml, renderOpml } from './opml/index.js';
@@ -11,6 +13,9 @@ import { runCycle, Worker, type CycleSummary } from './scheduler/index.js';
 import { closeServer, createApp, startServer } from './server/index.js';
 import { Store, StorageError } from './storage/index.js';
 import { runDemo } from './demo/index.js';
+
+/** A command used the wrong way: exit status 2, like commander's own usage errors. */
+class UsageError extends Error {}
 
 export const DEFAULT_CONFIG = 'config/sources.yaml';
 export const DEFAULT_DB = 'data/storyfeed.db';
@@ -51,6 +56,9 @@ function formatSummary(s: CycleSummary): string {
     `cycle: ${s.sources} sources in ${(s.durationMs / 1000).toFixed(1)} s — ${s.ok} ok, ${s.notModified} not modified, ` +
     `${s.failed} failed${s.aborted ? `, ${s.aborted} aborted` : ''}; ${s.inserted} new items, ${s.updated} updated`,
   ];
+  if (s.extracted || s.extractFailed) {
+    lines.push(`  full text: ${s.extracted} articles extracted, ${s.extractFailed} failed (feed content kept)`);
+  }
   for (const r of s.results.filter((r) => r.outcome === 'failed')) lines.push(`  failed: ${r.source}: ${r.error}`);
   if (s.pruned.items || s.pruned.stories) lines.push(`  retention: pruned ${s.pruned.items} items, ${s.pruned.stories} stories`);
   return lines.join('\n');
@@ -249,6 +257,55 @@ function buildProgram(setExit: (code: number) => void): Command {
       out(JSON.stringify(feed, null, 2));
     });
 
+  withCommon(program.command('extract'))
+    .description('extract the article of a page (URL, or FILE.html with --url) and print it as JSON; ' +
+      'or, with --refresh, extract the stored articles again')
+    .argument('[input]', 'an http(s) URL, or an HTML file (then --url gives its address)')
+    .option('--url <url>', 'the page address, used as base URL, when reading a file')
+    .option('--refresh', 'fetch and extract every stored article again (with --failed: only those that failed)')
+    .option('--failed', 'with --refresh: only articles whose extraction failed')
+    .option('--allow-private', 'allow fetching from loopback/private addresses')
+    .addOption(new Option('--dom <impl>', 'DOM implementation for Readability').choices(['linkedom', 'jsdom']).default('linkedom'))
+    .action(async (input: string | undefined, opts: CommonOptions & { url?: string; refresh?: boolean; failed?: boolean;
+      allowPrivate?: boolean; dom: DomImpl }) => {
+      if (opts.refresh) {
+        if (input) throw new UsageError('extract --refresh takes no input (it works on the stored articles)');
+        const config = loadConfig(opts.config);
+        const store = openStore(opts);
+        try {
+          const pages = store.extractedArticles(opts.failed ? 'failed' : 'all');
+          const abort = new AbortController();
+          process.once('SIGINT', () => abort.abort());
+          const r = await extractPages(pages, { store, config, log: logger(opts, 'pretty'), signal: abort.signal,
+            limiter: new HostLimiter(config.http.perHostConcurrency) });
+          out(`extract --refresh: ${pages.length} articles: ${r.ok} extracted, ${r.failed} failed${r.aborted ? `, ${r.aborted} aborted` : ''}`);
+        } finally {
+          store.close();
+        }
+        return;
+      }
+      if (!input) throw new UsageError('extract needs a URL or an HTML file (or --refresh)');
+      let html: string;
+      let pageUrl: string;
+      if (/^https?:\/\//i.test(input)) {
+        const r = await fetchUrl(input, { timeoutMs: 20_000, maxBytes: 5 * 1024 * 1024, userAgent: 'storyfeed/0.1',
+          maxRedirects: 5, allowPrivateNetworks: opts.allowPrivate ?? false, accept: 'text/html, */*;q=0.1' });
+        html = decodeBody(r.body, r.charset);
+        pageUrl = r.url;
+      } else {
+        if (!opts.url) throw new UsageError('extract FILE.html needs --url URL (the page address, used as base for links)');
+        let bytes: Buffer;
+        try {
+          bytes = readFileSync(input);
+        } catch (err) {
+          throw new ExtractError(`cannot read ${input}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+        }
+        html = decodeBody(bytes);
+        pageUrl = opts.url;
+      }
+      out(JSON.stringify(extractArticle(html, pageUrl, { dom: opts.dom }), null, 2));
+    });
+
   program.command('demo')
     .description('offline demo: serve bundled sample feeds on 127.0.0.1, ingest them, serve the merged feed')
     .option('-p, --port <port>', 'port for the merged feed', (v) => Number.parseInt(v, 10), 8080)
@@ -272,11 +329,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     return code;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    if (err instanceof UsageError) {
+      process.stderr.write(`storyfeed: ${err.message}\n`);
+      return 2;
+    }
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
       return EXIT_CONFIG;
     }
-    const known = err instanceof StorageError || err instanceof FetchError || err instanceof ParseError;
+    const known = err instanceof StorageError || err instanceof FetchError || err instanceof ParseError ||
+      err instanceof ExtractError;
     const message = err instanceof Error ? err.message : String(err);
     process.stderr.write(`storyfeed: ${known ? message : `error: ${message}`}\n`);
     if (!known && process.env.STORYFEED_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);

@@ -2,7 +2,7 @@
 // Every mistake is reported as "file:line:col: field.path: what was expected", all of them at once.
 import { readFileSync } from 'node:fs';
 import cron from 'node-cron';
-import { isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { z } from 'zod';
 import type { Config, SourceConfig } from '../model/index.js';
 
@@ -143,8 +143,17 @@ function pathLabel(path: readonly PropertyKey[]): string {
   return out || '(top level)';
 }
 
-/** Position of the node at `path`, or of its nearest existing parent. */
-function position(doc: Document, lines: LineCounter, path: readonly PropertyKey[]): { line: number; col: number } {
+/**
+ * Position of the node at `path`, or of its nearest existing parent. With `atKey`, the position of the
+ * key itself (an unknown key is named where it is written, not where its value starts).
+ */
+function position(doc: Document, lines: LineCounter, path: readonly PropertyKey[], atKey = false): { line: number; col: number } {
+  const parent = atKey ? doc.getIn(path.slice(0, -1) as unknown[], true) : undefined;
+  if (isMap(parent)) {
+    const pair = parent.items.find((p) => isScalar(p.key) && p.key.value === path[path.length - 1]);
+    const offset = (pair?.key as Node | undefined)?.range?.[0];
+    if (typeof offset === 'number') return lines.linePos(offset);
+  }
   for (let n = path.length; n >= 0; n--) {
     const node = doc.getIn(path.slice(0, n) as unknown[], true) as Node | undefined;
     const offset = node?.range?.[0];
@@ -203,12 +212,19 @@ function buildConfig(raw: RawConfig, file: string, sourceLines: readonly number[
 }
 
 /** Errors that the schema cannot see: the same source listed twice. */
-function duplicateSources(raw: RawConfig): { path: PropertyKey[]; message: string }[] {
+interface Problem {
+  path: PropertyKey[];
+  message: string;
+  /** Report at the key rather than at its value (unknown keys). */
+  atKey: boolean;
+}
+
+function duplicateSources(raw: RawConfig): Problem[] {
   const seen = new Map<string, number>();
-  const out: { path: PropertyKey[]; message: string }[] = [];
+  const out: Problem[] = [];
   (raw.sources ?? []).forEach((s, i) => {
     const first = seen.get(s.url);
-    if (first !== undefined) out.push({ path: ['sources', i, 'url'], message: `duplicate of sources[${first}] (${s.url})` });
+    if (first !== undefined) out.push({ path: ['sources', i, 'url'], message: `duplicate of sources[${first}] (${s.url})`, atKey: false });
     else seen.set(s.url, i);
   });
   return out;
@@ -220,24 +236,24 @@ export function parseConfig(textIn: string, file: string): Config {
   const doc = parseDocument(textIn, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length) {
     throw new ConfigError(doc.errors.map((e) => {
-      const pos = e.linePos?.[0] ?? { line: 1, col: 1 };
+      const pos = lines.linePos(e.pos[0]);
       return `${file}:${pos.line}:${pos.col}: YAML syntax error: ${e.message.split('\n')[0]}`;
     }).join('\n'));
   }
   const data: unknown = doc.toJS({ maxAliasCount: 100 }) ?? {};
   const result = schema.safeParse(data);
-  const problems = result.success
+  const problems: Problem[] = result.success
     ? duplicateSources(result.data)
-    : result.error.issues.flatMap((issue) => {
+    : result.error.issues.flatMap((issue): Problem[] => {
       const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
       if (keys.length) {
-        return keys.map((k) => ({ path: [...issue.path, k], message: 'unknown key (see config/sources.example.yaml)' }));
+        return keys.map((k) => ({ path: [...issue.path, k], message: 'unknown key (see config/sources.example.yaml)', atKey: true }));
       }
-      return [{ path: issue.path, message: issue.message }];
+      return [{ path: issue.path, message: issue.message, atKey: false }];
     });
   if (problems.length) {
     const sorted = problems
-      .map((p) => ({ ...p, pos: position(doc, lines, p.path) }))
+      .map((p) => ({ ...p, pos: position(doc, lines, p.path, p.atKey) }))
       .sort((a, b) => a.pos.line - b.pos.line || a.pos.col - b.pos.col);
     throw new ConfigError(sorted.map((p) => `${file}:${p.pos.line}:${p.pos.col}: ${pathLabel(p.path)}: ${p.message}`).join('\n'));
   }

@@ -2,10 +2,11 @@
 // scheduler that touches storage. A failing source is recorded as data and never throws out of here.
 import type { Logger } from 'pino';
 import { decodeBody, fetchUrl, FetchError, type FetchOptions, type FetchResult, type HostLimiter } from '../fetcher/index.js';
-import type { Config, FeedItem, ParsedFeed, SourceState } from '../model/index.js';
+import type { Config, FeedItem, ParsedFeed, SourceConfig, SourceState } from '../model/index.js';
 import { detectFormat, discoverFeedLinks, parseFeed, ParseError } from '../parser/index.js';
 import { sanitizeHtml, toPlainText, safeUrl } from '../sanitizer/index.js';
 import type { ItemInput, Store } from '../storage/index.js';
+import { extractPendingForSource } from './extract.js';
 import { nextAfterFailure, nextAfterSuccess } from './policy.js';
 
 export class IngestError extends Error {
@@ -33,6 +34,9 @@ export interface IngestResult {
   inserted: number;
   updated: number;
   items: number;
+  /** Article pages extracted (full text) / failed (feed content kept) during this ingest. */
+  extracted: number;
+  extractFailed: number;
   error?: string;
   durationMs: number;
 }
@@ -109,13 +113,17 @@ async function fetchAndParse(source: SourceState, deps: IngestDeps, now: Date): 
   return { result, newUrl: result.permanentUrl, feed };
 }
 
-/** Fetch, parse and store one source. Never throws: failures are recorded on the source. */
-export async function ingestSource(source: SourceState, intervalSeconds: number, deps: IngestDeps): Promise<IngestResult> {
+/**
+ * Fetch, parse and store one source, then extract the full text of its new articles (full_text on).
+ * Never throws: failures are recorded on the source (or, for a page, on its article).
+ */
+export async function ingestSource(source: SourceState, cfg: SourceConfig, deps: IngestDeps): Promise<IngestResult> {
+  const intervalSeconds = cfg.intervalSeconds;
   const clock = deps.now ?? (() => new Date());
   const started = clock();
   const startedMs = Date.now();
   const nowIso = started.toISOString();
-  const base = { source: source.configUrl, inserted: 0, updated: 0, items: 0 };
+  const base = { source: source.configUrl, inserted: 0, updated: 0, items: 0, extracted: 0, extractFailed: 0 };
   try {
     const { result, newUrl, feed } = await fetchAndParse(source, deps, started);
     const success = {
@@ -133,8 +141,9 @@ export async function ingestSource(source: SourceState, intervalSeconds: number,
     deps.store.recordFetchSuccess(source.id, nowIso, {
       ...success, title: feed.title ? toPlainText(feed.title) : undefined, siteLink: safeUrl(feed.link),
     });
+    const pages = cfg.fullText ? await extractPendingForSource(source.id, deps) : { ok: 0, failed: 0, aborted: 0 };
     return { ...base, outcome: 'ok', inserted: saved.inserted, updated: saved.updated, items: items.length,
-      durationMs: Date.now() - startedMs };
+      extracted: pages.ok, extractFailed: pages.failed, durationMs: Date.now() - startedMs };
   } catch (err) {
     if (err instanceof FetchError && err.kind === 'aborted') {
       return { ...base, outcome: 'aborted', error: err.message, durationMs: Date.now() - startedMs };

@@ -1,7 +1,7 @@
 // OPML 2.0 import/export (fast-xml-parser), and adding imported sources to the YAML config without
 // losing the user's comments or layout (yaml's Document API).
 import { XMLBuilder, XMLParser } from 'fast-xml-parser';
-import { isMap, isScalar, isSeq, parseDocument, YAMLSeq } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, stringify, YAMLSeq, type Node } from 'yaml';
 import { canonicalUrl } from '../urlcleaner/index.js';
 
 export class OpmlError extends Error {
@@ -32,22 +32,25 @@ export function parseOpml(xml: string): OpmlSource[] {
   let doc: Record<string, unknown>;
   try {
     doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@_', parseAttributeValue: false,
-      isArray: (name) => name === 'outline' }).parse(xml, true) as Record<string, unknown>;
+      htmlEntities: true, isArray: (name) => name === 'outline' }).parse(xml, true) as Record<string, unknown>;
   } catch (err) {
     throw new OpmlError(`invalid XML: ${(err as Error).message}`, { cause: err });
   }
-  const body = (doc.opml as Outline | undefined)?.body as Outline | undefined;
-  if (!body) throw new OpmlError('not an OPML document (no <opml><body>)');
+  const opml = doc.opml as Outline | string | undefined;
+  const body = typeof opml === 'object' ? opml.body : undefined;
+  if (body === undefined) throw new OpmlError('not an OPML document (no <opml><body>)');
+  if (typeof body !== 'object' || body === null) return []; // <body/>: no feeds
   const out: OpmlSource[] = [];
   const walk = (outlines: unknown[], tags: string[]) => {
     for (const o of outlines as Outline[]) {
       const url = attr(o, 'xmlUrl');
       const title = attr(o, 'title') ?? attr(o, 'text');
-      if (url && /^https?:\/\//i.test(url)) out.push({ url, name: title, tags });
+      // An exporter with no name for a feed writes its URL as the title: that is no name.
+      if (url && /^https?:\/\//i.test(url)) out.push({ url, name: title === url ? undefined : title, tags });
       walk(asArray(o.outline), url || !title ? tags : [...tags, title]);
     }
   };
-  walk(asArray(body.outline), []);
+  walk(asArray((body as Outline).outline), []);
   return out;
 }
 
@@ -81,24 +84,21 @@ export function renderOpml(sources: readonly OpmlSource[], title: string): strin
 
 /**
  * Append sources to the config text's `sources:` list, skipping URLs already present (compared in
- * canonical form). Comments and formatting of the rest of the file are kept.
+ * canonical form). The new entries are spliced into the text after the last source, so every existing
+ * line, comment and spacing stays byte for byte; only a file without a block-style list is re-serialized.
  */
 export function addSourcesToYaml(yamlText: string, sources: readonly OpmlSource[]): { text: string; added: number; skipped: number } {
-  const doc = parseDocument(yamlText);
+  const lines = new LineCounter();
+  const doc = parseDocument(yamlText, { lineCounter: lines });
   if (doc.errors.length) throw new OpmlError(`cannot edit the config: ${doc.errors[0]?.message.split('\n')[0]}`);
   if (!isMap(doc.contents) && doc.contents !== null) throw new OpmlError('cannot edit the config: the top level is not a map');
-  let seq = doc.get('sources', true);
-  if (!isSeq(seq)) {
-    seq = new YAMLSeq();
-    doc.set('sources', seq);
-  }
-  const list = seq as YAMLSeq;
+  const seq = doc.get('sources', true);
   const key = (u: string) => canonicalUrl(u) ?? u;
-  const present = new Set(list.items.map((n) => {
+  const present = new Set((isSeq(seq) ? seq.items : []).map((n) => {
     const url = isScalar(n) ? n.value : isMap(n) ? n.get('url') : undefined;
     return typeof url === 'string' ? key(url) : '';
   }));
-  let added = 0;
+  const fresh: Record<string, unknown>[] = [];
   let skipped = 0;
   for (const s of sources) {
     if (present.has(key(s.url))) {
@@ -106,11 +106,27 @@ export function addSourcesToYaml(yamlText: string, sources: readonly OpmlSource[
       continue;
     }
     present.add(key(s.url));
-    const entry: Record<string, unknown> = { url: s.url };
-    if (s.name) entry.name = s.name;
-    if (s.tags.length) entry.tags = s.tags;
-    list.add(doc.createNode(entry));
-    added++;
+    fresh.push({ url: s.url, ...(s.name ? { name: s.name } : {}), ...(s.tags.length ? { tags: s.tags } : {}) });
   }
-  return { text: doc.toString(), added, skipped };
+  if (fresh.length === 0) return { text: yamlText, added: 0, skipped };
+  const block = (indent: number) => stringify(fresh).trimEnd().split('\n').map((l) => ' '.repeat(indent) + l).join('\n');
+  const last = isSeq(seq) && !seq.flow ? seq.items[seq.items.length - 1] as Node | undefined : undefined;
+  if (isSeq(seq) && !seq.flow && last?.range && seq.range) {
+    const indent = lines.linePos(seq.range[0]).col - 1;
+    // Insert after the line holding the end of the last entry.
+    const endOfLast = last.range[1];
+    const nl = yamlText.indexOf('\n', Math.max(endOfLast - 1, 0));
+    const at = nl === -1 ? yamlText.length : nl + 1;
+    const head = yamlText.slice(0, at);
+    return { text: `${head}${head.endsWith('\n') ? '' : '\n'}${block(indent)}\n${yamlText.slice(at)}`, added: fresh.length, skipped };
+  }
+  if (seq === undefined) {
+    const sep = yamlText === '' || yamlText.endsWith('\n') ? '' : '\n';
+    return { text: `${yamlText}${sep}sources:\n${block(2)}\n`, added: fresh.length, skipped };
+  }
+  // A flow-style or empty list: re-serialize (comments are kept by the yaml Document, spacing may change).
+  const list = isSeq(seq) ? seq : new YAMLSeq();
+  for (const f of fresh) list.add(doc.createNode(f));
+  if (!isSeq(seq)) doc.set('sources', list);
+  return { text: doc.toString(), added: fresh.length, skipped };
 }

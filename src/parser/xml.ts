@@ -93,10 +93,10 @@ function toRawItem(it: Obj, atom: boolean): RawItem {
   for (const m of arr(it.mediaContent)) {
     if (isObj(m) && isObj(m.$)) enclosures.push({ url: str(m.$.url), type: str(m.$.type), length: m.$.fileSize });
   }
-  const encoded = str(it['content:encoded']);
-  // RSS: <description> is rss-parser's `content`; content:encoded is the full body.
-  const summary = atom ? str(it.summary) : encoded ? str(it.content) : undefined;
-  const content = atom ? str(it.content) : encoded ?? str(it.content);
+  // RSS: <description> (rss-parser's `content`) is the summary, content:encoded the full body. Where a
+  // feed puts its whole article in <description>, the merged feed still shows it (body falls back to it).
+  const summary = atom ? str(it.summary) : str(it.content);
+  const content = atom ? str(it.content) : str(it['content:encoded']);
   return {
     guid: str(it.guid) ?? str(it.id) ?? str(it['rdf:about']),
     link: str(it.link),

@@ -18,6 +18,9 @@ export interface CycleSummary {
   aborted: number;
   inserted: number;
   updated: number;
+  /** Article pages extracted / failed (feed content kept). */
+  extracted: number;
+  extractFailed: number;
   pruned: { items: number; stories: number };
   results: IngestResult[];
 }
@@ -66,14 +69,16 @@ export async function runCycle(deps: CycleDeps): Promise<CycleSummary> {
   const results = await Promise.all(due.map((source) => limit(async () => {
     const cfg = intervals.get(source.configUrl) as SourceConfig;
     const result = deps.signal?.aborted
-      ? { source: source.configUrl, outcome: 'aborted' as const, inserted: 0, updated: 0, items: 0, durationMs: 0 }
-      : await ingestSource(source, cfg.intervalSeconds, {
+      ? { source: source.configUrl, outcome: 'aborted' as const, inserted: 0, updated: 0, items: 0, extracted: 0,
+        extractFailed: 0, durationMs: 0 }
+      : await ingestSource(source, cfg, {
         store, config, log, limiter, signal: deps.signal, now: deps.now, fetch: deps.fetch,
       });
     done++;
     const level = result.outcome === 'failed' ? 'warn' : 'info';
     log[level]({ source: result.source, host: hostOf(source.url), outcome: result.outcome, inserted: result.inserted,
-      updated: result.updated, ms: result.durationMs, error: result.error }, 'source fetched');
+      updated: result.updated, extracted: result.extracted, extractFailed: result.extractFailed, ms: result.durationMs,
+      error: result.error }, 'source fetched');
     deps.onProgress?.(done, due.length, result);
     return result;
   })));
@@ -91,6 +96,8 @@ export async function runCycle(deps: CycleDeps): Promise<CycleSummary> {
     aborted: count('aborted'),
     inserted: results.reduce((n, r) => n + r.inserted, 0),
     updated: results.reduce((n, r) => n + r.updated, 0),
+    extracted: results.reduce((n, r) => n + r.extracted, 0),
+    extractFailed: results.reduce((n, r) => n + r.extractFailed, 0),
     pruned,
     results,
   };

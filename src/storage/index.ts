@@ -73,7 +73,27 @@ interface ItemRow {
 
 interface MemberRow extends ItemRow {
   story_id: number; source_name: string | null; source_title: string | null; source_url: string;
-  source_site: string | null;
+  source_site: string | null; article_html: string | null; article_text: string | null; article_byline: string | null;
+}
+
+/** An article page waiting for full-text extraction. */
+export interface PendingPage {
+  articleId: number;
+  /** The URL to fetch: the item's link as the feed gave it (the canonical URL when there is none). */
+  pageUrl: string;
+}
+
+/** What the extractor found, ready to store (HTML already sanitized). */
+export interface ExtractionRecord {
+  title?: string;
+  byline?: string;
+  siteName?: string;
+  lang?: string;
+  excerpt?: string;
+  published?: string;
+  text: string;
+  html: string;
+  wordCount: number;
 }
 
 interface StoryRow {
@@ -283,6 +303,60 @@ export class Store {
     return result;
   }
 
+  // ---- full-text extraction ------------------------------------------------------------------------
+
+  /** Articles of this source never tried for extraction, newest first. */
+  pendingExtractions(sourceId: number, limit: number): PendingPage[] {
+    const rows = this.db.prepare(`
+      SELECT a.id AS article_id, coalesce(min(i.link), a.url) AS page_url
+      FROM articles a JOIN items i ON i.article_id = a.id
+      WHERE i.source_id = ? AND a.extract_status IS NULL AND a.url IS NOT NULL
+      GROUP BY a.id ORDER BY max(i.published_at) DESC, a.id DESC LIMIT ?`).all(sourceId, limit) as
+      { article_id: number; page_url: string }[];
+    return rows.map((r) => ({ articleId: r.article_id, pageUrl: r.page_url }));
+  }
+
+  /** Articles to extract again (`storyfeed extract --refresh`): all of them, or only the failed ones. */
+  extractedArticles(which: 'all' | 'failed'): PendingPage[] {
+    const rows = this.db.prepare(`
+      SELECT id AS article_id, coalesce(page_url, url) AS page_url FROM articles
+      WHERE url IS NOT NULL AND (? = 'all' OR extract_status = 'failed') ORDER BY id`).all(which) as
+      { article_id: number; page_url: string }[];
+    return rows.map((r) => ({ articleId: r.article_id, pageUrl: r.page_url }));
+  }
+
+  /** Store an extraction; the story's entry is marked updated because its body changed. */
+  saveExtraction(articleId: number, pageUrl: string, r: ExtractionRecord, now: string): void {
+    this.db.transaction(() => {
+      this.db.prepare(`
+        UPDATE articles SET extract_status = 'ok', extract_error = NULL, extracted_at = @now, page_url = @pageUrl,
+          title = @title, byline = @byline, site_name = @siteName, lang = @lang, excerpt = @excerpt,
+          published_at = @published, text = @text, html = @html, word_count = @wordCount
+        WHERE id = @id`).run({
+        id: articleId, now, pageUrl, title: r.title ?? null, byline: r.byline ?? null, siteName: r.siteName ?? null,
+        lang: r.lang ?? null, excerpt: r.excerpt ?? null, published: r.published ?? null, text: r.text, html: r.html,
+        wordCount: r.wordCount,
+      });
+      this.db.prepare('UPDATE stories SET updated_at = ? WHERE id = (SELECT story_id FROM articles WHERE id = ?)')
+        .run(now, articleId);
+    })();
+  }
+
+  /** Record why extraction failed; the feed's own content stays the article body. Earlier text is kept. */
+  recordExtractionFailure(articleId: number, pageUrl: string, error: string, now: string): void {
+    this.db.prepare(`
+      UPDATE articles SET extract_status = CASE WHEN html IS NULL THEN 'failed' ELSE extract_status END,
+        extract_error = ?, extracted_at = ?, page_url = ? WHERE id = ?`).run(error, now, pageUrl, articleId);
+  }
+
+  extractionStats(): { ok: number; failed: number; pending: number } {
+    return this.db.prepare(`SELECT
+      count(*) FILTER (WHERE extract_status = 'ok') AS ok,
+      count(*) FILTER (WHERE extract_status = 'failed') AS failed,
+      count(*) FILTER (WHERE extract_status IS NULL AND url IS NOT NULL) AS pending FROM articles`).get() as
+      { ok: number; failed: number; pending: number };
+  }
+
   /** The newest stories (by first publication), each with every item that carried it. */
   listStories(limit: number): Story[] {
     const stories = this.db.prepare(`
@@ -291,7 +365,7 @@ export class Store {
     if (stories.length === 0) return [];
     const members = this.db.prepare(`
       SELECT i.*, a.story_id, s.name AS source_name, s.title AS source_title, s.url AS source_url,
-        s.site_link AS source_site
+        s.site_link AS source_site, a.html AS article_html, a.text AS article_text, a.byline AS article_byline
       FROM items i JOIN articles a ON a.id = i.article_id JOIN sources s ON s.id = i.source_id
       WHERE a.story_id IN (SELECT value FROM json_each(?))
       ORDER BY i.published_at, i.id`).all(JSON.stringify(stories.map((s) => s.id))) as MemberRow[];
@@ -362,18 +436,25 @@ function textLength(html: string | null): number {
   return html ? html.replace(/<[^>]*>/g, '').length : 0;
 }
 
-/** The representative item: the most complete body, then the earliest. */
+/** The representative item: the most complete body (extracted article or feed content), then the earliest. */
 function representative(items: readonly MemberRow[]): MemberRow {
   let best = items[0] as MemberRow;
   let bestScore = -1;
   for (const it of items) {
-    const score = textLength(it.content) * 2 + textLength(it.summary);
+    const body = Math.max(it.article_text?.length ?? 0, textLength(it.content));
+    const score = body * 2 + textLength(it.summary);
     if (score > bestScore) {
       best = it;
       bestScore = score;
     }
   }
   return best;
+}
+
+/** The extracted article when it is at least as complete as the feed's own content. */
+function bestBody(rep: MemberRow): string | undefined {
+  if (rep.article_html && (rep.article_text?.length ?? 0) >= textLength(rep.content)) return rep.article_html;
+  return u(rep.content) ?? u(rep.article_html);
 }
 
 function parseJsonArray<T>(text: string): T[] {
@@ -406,8 +487,8 @@ function toStory(s: StoryRow, items: readonly MemberRow[]): Story {
     title: rep.title,
     url: rep.url ?? rep.link ?? undefined,
     summary: u(rep.summary),
-    contentHtml: u(rep.content),
-    author: u(rep.author),
+    contentHtml: bestBody(rep),
+    author: u(rep.author) ?? u(rep.article_byline),
     firstSeen: s.created_at,
     published: s.published_at,
     updated: s.updated_at,

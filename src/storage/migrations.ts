@@ -67,4 +67,22 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX items_article ON items(article_id);
   CREATE INDEX items_published ON items(published_at);
   `,
+  // 2: full-text extraction results, one per article (canonical URL), so no page is fetched twice
+  `
+  ALTER TABLE articles ADD COLUMN extract_status TEXT
+    CHECK (extract_status IS NULL OR extract_status IN ('ok','failed'));   -- NULL: not tried yet
+  ALTER TABLE articles ADD COLUMN extract_error TEXT;                        -- why it failed (fallback: feed content)
+  ALTER TABLE articles ADD COLUMN extracted_at TEXT;
+  ALTER TABLE articles ADD COLUMN page_url TEXT;                             -- the URL fetched (item link)
+  ALTER TABLE articles ADD COLUMN title TEXT;
+  ALTER TABLE articles ADD COLUMN byline TEXT;
+  ALTER TABLE articles ADD COLUMN site_name TEXT;
+  ALTER TABLE articles ADD COLUMN lang TEXT;
+  ALTER TABLE articles ADD COLUMN excerpt TEXT;
+  ALTER TABLE articles ADD COLUMN published_at TEXT;
+  ALTER TABLE articles ADD COLUMN text TEXT;                                 -- plain text, paragraphs split by blank lines
+  ALTER TABLE articles ADD COLUMN html TEXT;                                 -- sanitized HTML
+  ALTER TABLE articles ADD COLUMN word_count INTEGER;
+  CREATE INDEX articles_pending ON articles(extract_status) WHERE extract_status IS NULL;
+  `,
 ];

@@ -10,6 +10,7 @@ import type { Config } from '../../src/model/index.js';
 import { runCycle } from '../../src/scheduler/index.js';
 import { createApp } from '../../src/server/index.js';
 import { Store } from '../../src/storage/index.js';
+import { MIGRATIONS } from '../../src/storage/migrations.js';
 import { atom, configYaml, jsonFeed, rss } from '../helpers/feeds.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -271,7 +272,7 @@ describe('the merged feed', () => {
     expect(res.status).toBe(200);
     const body = (await res.json()) as { status: string; database: { ok: boolean; schemaVersion: number }; stats: { stories: number } };
     expect(body.status).toBe('ok');
-    expect(body.database).toMatchObject({ ok: true, schemaVersion: 1 });
+    expect(body.database).toMatchObject({ ok: true, schemaVersion: MIGRATIONS.length });
     expect(body.stats.stories).toBe(2);
     store.close();
     const closed = await get(store, config, '/health');

@@ -1,0 +1,113 @@
+// Benchmark: article extraction (boilerplate rules + Readability + sanitizer) over N realistic pages of
+// 60–300 KB, linkedom vs jsdom side by side. Each DOM runs in its own child process so peak RSS is its
+// own; both run on one core (extraction is synchronous). Prints pages/s (median of runs), peak RSS, and
+// whether the two DOMs gave identical text.
+// Run: npx tsx bench/extract.ts [pages] [runs]   (or: npm run bench:extract)
+//
+// The pages are generated (deterministic PRNG) from the seed reports and the UCI headlines in
+// ../shared: real news sentences inside the weight real pages carry — inline CSS and scripts, JSON-LD,
+// mega-menus, sidebars with tickers and related lists, comment forms, cookie banners, footers.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { extractArticle, type DomImpl } from '../src/extractor/index.js';
+
+const SHARED = new URL('../../shared/', import.meta.url);
+const PAGES = Number(process.argv[2] ?? 24);
+const RUNS = Number(process.argv[3] ?? 5);
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function corpus(): { sentences: string[]; headlines: string[] } {
+  const seeds = readdirSync(new URL('seeds/', SHARED)).filter((f) => f.endsWith('.txt'))
+    .map((f) => readFileSync(new URL(`seeds/${f}`, SHARED), 'utf8'));
+  const sentences = seeds.join(' ').split(/(?<=[.!?])\s+/).filter((s) => s.length > 60 && !/\$\d/.test(s));
+  const csv = readFileSync(new URL('data/uci-news-headlines/headlines.csv', SHARED), 'utf8').split('\n').slice(1);
+  const headlines = csv.map((l) => (l.startsWith('"') ? l.split('"')[1] : l.split(',')[1])).filter((h): h is string => !!h);
+  return { sentences, headlines: headlines.map((h) => h.replace(/[<>&]/g, ' ')) };
+}
+
+export function makePage(i: number, c: ReturnType<typeof corpus>): { html: string; url: string } {
+  const r = rng(1000 + i);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
+  const para = () => Array.from({ length: 3 + Math.floor(r() * 4) }, () => `${pick(c.headlines)}. ${pick(c.sentences)}`).join(' ');
+  const n = 6 + Math.floor(r() * 20);
+  const site = `site${i}.example`;
+  const title = pick(c.headlines);
+  const css = `.c${i}{margin:0 auto;padding:4px 8px;font:16px/1.5 Georgia,serif;color:#222}`.repeat(40 + Math.floor(r() * 1300));
+  const js = `window.__STATE__=${JSON.stringify({ ads: Array.from({ length: 10 + Math.floor(r() * 450) }, (_, k) => ({ slot: `ad-${k}`, sizes: [[300, 250], [728, 90]], targeting: { section: 'world', kw: pick(c.headlines) } })) })};`;
+  const menu = Array.from({ length: 60 + Math.floor(r() * 200) }, (_, k) => `<li class="menu-item"><a href="/section/${k}">${pick(c.headlines).slice(0, 24)}</a></li>`).join('');
+  const related = Array.from({ length: 8 }, (_, k) => `<li><a href="/news/${i}-${k}">${pick(c.headlines)}</a></li>`).join('');
+  const ticker = ['Bitcoin', 'Ethereum', 'Dow', 'Nasdaq', 'FTSE', 'Oil', 'Gold', 'EUR/USD'].map((t) =>
+    `<li><span>${t}</span> <span>$${(r() * 90000).toFixed(2)}</span> <span>${(r() * 5).toFixed(2)}%</span></li>`).join('');
+  const body = Array.from({ length: n }, (_, k) => (k === 3
+    ? `<figure><img src="/img/${i}.jpg" data-src="/img/${i}-large.jpg" alt="photo"><figcaption>${pick(c.headlines)}</figcaption></figure><p>${para()}</p>`
+    : k % 7 === 6 ? `<h2>${pick(c.headlines)}</h2><p>${para()}</p>` : `<p>${para()}</p>`)).join('\n');
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title} | Site ${i}</title>
+<meta property="og:site_name" content="Site ${i}"><meta name="author" content="Reporter ${i}">
+<style>${css}</style><script>${js}</script>
+<script type="application/ld+json">{"@context":"https://schema.org","@type":"NewsArticle","headline":${JSON.stringify(title)},"datePublished":"2025-07-18T10:00:00Z","author":{"@type":"Person","name":"Reporter ${i}"}}</script>
+</head><body><div class="cookie-banner">We use cookies. <button>Accept</button></div>
+<header class="site-header"><nav class="main-nav"><ul>${menu}</ul></nav></header>
+<div class="layout"><main><article class="story"><h1>${title}</h1><p class="byline">By Reporter ${i}</p>
+<div class="share-bar"><a href="#">Share on X</a><a href="#">Share on Facebook</a></div>
+<div class="story-body">${body}</div>
+<p class="cta"><a href="/subscribe">Subscribe for full access</a></p>
+<section class="related"><h3>Related articles</h3><ul>${related}</ul></section>
+<section id="comments"><h3>Leave a Comment</h3><form><textarea></textarea><button>Post</button></form></section>
+</article></main><aside class="sidebar"><section class="widget"><h4>Markets</h4><ul class="ticker">${ticker}</ul></section>
+<section class="widget newsletter"><h4>Newsletter</h4><p>Enter your email address to subscribe.</p></section></aside></div>
+<footer class="site-footer"><ul>${menu}</ul><p>&copy; 2025 Site ${i}</p></footer><script>${js}</script></body></html>`;
+  return { html, url: `https://${site}/2025/07/18/story-${i}.html` };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+};
+
+/** Child mode: extract every page RUNS times with one DOM; print JSON figures on stdout. */
+function child(impl: DomImpl): void {
+  const c = corpus();
+  const pages = Array.from({ length: PAGES }, (_, i) => makePage(i, c));
+  extractArticle((pages[0] as { html: string }).html, (pages[0] as { url: string }).url, { dom: impl }); // warm-up
+  const rates: number[] = [];
+  const texts: string[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    const t = performance.now();
+    for (const p of pages) {
+      const a = extractArticle(p.html, p.url, { dom: impl });
+      if (run === 0) texts.push(a.text);
+    }
+    rates.push(pages.length / ((performance.now() - t) / 1000));
+  }
+  const bytes = pages.map((p) => Buffer.byteLength(p.html));
+  process.stdout.write(JSON.stringify({ impl, rate: median(rates), maxRssMiB: process.resourceUsage().maxRSS / 1024,
+    minKB: Math.min(...bytes) / 1024, maxKB: Math.max(...bytes) / 1024, texts }));
+}
+
+function main(): void {
+  const self = fileURLToPath(import.meta.url);
+  const results = (['linkedom', 'jsdom'] as const).map((impl) => JSON.parse(execFileSync(process.execPath,
+    ['--import', 'tsx', self, String(PAGES), String(RUNS)], { env: { ...process.env, BENCH_CHILD: impl }, maxBuffer: 256 * 2 ** 20 })
+    .toString()) as { impl: string; rate: number; maxRssMiB: number; minKB: number; maxKB: number; texts: string[] });
+  const [lk, jd] = results as [typeof results[number], typeof results[number]];
+  const same = lk.texts.filter((t, i) => t === jd.texts[i]).length;
+  console.log(`extraction over ${PAGES} generated pages of ${lk.minKB.toFixed(0)}–${lk.maxKB.toFixed(0)} KB, ${RUNS} runs (median), one core:`);
+  for (const r of results) console.log(`  ${r.impl.padEnd(8)} ${r.rate.toFixed(1).padStart(6)} pages/s   peak RSS ${r.maxRssMiB.toFixed(0)} MiB`);
+  console.log(`  linkedom/jsdom speed ratio: ${(lk.rate / jd.rate).toFixed(2)}×; identical text on ${same}/${PAGES} pages`);
+}
+
+const impl = process.env.BENCH_CHILD as DomImpl | undefined;
+if (impl) child(impl);
+else main();

@@ -1,0 +1,73 @@
+// Full text for new articles: fetch each page (the fetcher's limits, SSRF guard and politeness), extract
+// it (extractor/), store the result per article. Bounded concurrency; a failure is recorded on the
+// article (the feed's own content stays its body) and never fails the source.
+import pLimit from 'p-limit';
+import type { Logger } from 'pino';
+import { extractArticle, ExtractError } from '../extractor/index.js';
+import { decodeBody, fetchUrl, FetchError, type FetchOptions, type HostLimiter } from '../fetcher/index.js';
+import type { Config } from '../model/index.js';
+import type { PendingPage, Store } from '../storage/index.js';
+
+// ---- Tunables -------------------------------------------------------------------------------------
+/** Pages fetched at the same time for one source (the per-host limit applies on top). */
+export const PAGE_CONCURRENCY = 4;
+/** New articles extracted per source and cycle; the rest wait for the next cycle (oldest last). */
+export const MAX_PAGES_PER_SOURCE_CYCLE = 50;
+/** Accept header for article pages. */
+const PAGE_ACCEPT = 'text/html, application/xhtml+xml;q=0.9, */*;q=0.1';
+// ---------------------------------------------------------------------------------------------------
+
+export interface ExtractDeps {
+  store: Store;
+  config: Config;
+  log: Logger;
+  limiter?: HostLimiter;
+  signal?: AbortSignal;
+  now?: () => Date;
+  fetch?: FetchOptions['fetch'];
+}
+
+export interface ExtractSummary {
+  ok: number;
+  failed: number;
+  aborted: number;
+}
+
+async function extractOne(page: PendingPage, deps: ExtractDeps): Promise<'ok' | 'failed' | 'aborted'> {
+  const h = deps.config.http;
+  const nowIso = () => (deps.now?.() ?? new Date()).toISOString();
+  try {
+    const res = await fetchUrl(page.pageUrl, {
+      timeoutMs: h.timeoutMs, maxBytes: h.maxBytes, userAgent: h.userAgent, maxRedirects: h.maxRedirects,
+      allowPrivateNetworks: h.allowPrivateNetworks, accept: PAGE_ACCEPT, signal: deps.signal, limiter: deps.limiter,
+      fetch: deps.fetch,
+    });
+    const article = extractArticle(decodeBody(res.body, res.charset), res.url);
+    deps.store.saveExtraction(page.articleId, res.url, article, nowIso());
+    return 'ok';
+  } catch (err) {
+    if (err instanceof FetchError && err.kind === 'aborted') return 'aborted';
+    const known = err instanceof FetchError || err instanceof ExtractError;
+    const message = err instanceof Error ? err.message : String(err);
+    if (!known) deps.log.error({ err, url: page.pageUrl }, 'unexpected extraction error');
+    deps.store.recordExtractionFailure(page.articleId, page.pageUrl, message, nowIso());
+    deps.log.debug({ url: page.pageUrl, error: message }, 'extraction failed; keeping the feed content');
+    return 'failed';
+  }
+}
+
+/** Extract the given pages with bounded concurrency; never throws for a single page. */
+export async function extractPages(pages: readonly PendingPage[], deps: ExtractDeps): Promise<ExtractSummary> {
+  const limit = pLimit(PAGE_CONCURRENCY);
+  const outcomes = await Promise.all(pages.map((p) => limit(() => (deps.signal?.aborted ? 'aborted' as const : extractOne(p, deps)))));
+  return {
+    ok: outcomes.filter((o) => o === 'ok').length,
+    failed: outcomes.filter((o) => o === 'failed').length,
+    aborted: outcomes.filter((o) => o === 'aborted').length,
+  };
+}
+
+/** The pending articles of one source (full text on), extracted now. */
+export function extractPendingForSource(sourceId: number, deps: ExtractDeps): Promise<ExtractSummary> {
+  return extractPages(deps.store.pendingExtractions(sourceId, MAX_PAGES_PER_SOURCE_CYCLE), deps);
+}
