@@ -20,7 +20,7 @@ export type DetectedFormat = FeedFormat | 'html' | 'unknown';
 
 /** What kind of document this is, from its first element (or first character for JSON). */
 export function detectFormat(text: string): DetectedFormat {
-  const head = text.slice(0, 4096).replace(/^\ufeff/, '').trimStart();
+  const head = text.slice(0, 64 * 1024).replace(/^\ufeff/, '').trimStart();
   if (head.startsWith('{')) return 'json';
   if (/^<!doctype\s+html/i.test(head)) return 'html';
   // Skip the prolog, processing instructions, comments and a DOCTYPE to reach the root element.
@@ -58,13 +58,14 @@ export async function parseFeed(text: string, opts: ParseOptions): Promise<Parse
   if (format === 'unknown') {
     throw new ParseError(text.trim() === '' ? 'empty document' : 'not a feed (expected RSS, Atom or JSON Feed)');
   }
-  const raw = format === 'json' ? parseJsonFeed(text) : await parseXmlFeed(text, format === 'atom');
+  const body = text.replace(/^\ufeff/, '');
+  const raw = format === 'json' ? parseJsonFeed(body) : await parseXmlFeed(body, format === 'atom');
   const norm = { baseUrl: opts.baseUrl, now: opts.now ?? new Date() };
   const items = raw.items.map((i) => normalizeItem(i, norm));
   return {
     format,
     title: str(raw.title),
-    link: resolveUrl(raw.link, opts.baseUrl),
+    link: resolveUrl(raw.link, resolveUrl(raw.base, opts.baseUrl) ?? opts.baseUrl),
     description: str(raw.description),
     items: dedupeAndCap(items, opts.maxItems ?? DEFAULT_MAX_ITEMS),
   };

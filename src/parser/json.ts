@@ -30,6 +30,8 @@ const feedSchema = z.object({
   title: text,
   home_page_url: text,
   description: text,
+  author: author.optional().catch(undefined), // 1.0: feed-level author, inherited by items
+  authors: z.array(author).optional().catch(undefined), // 1.1
   items: z.array(z.unknown()),
 });
 
@@ -37,6 +39,7 @@ export interface JsonFeed {
   title?: string;
   link?: string;
   description?: string;
+  base?: undefined;
   items: RawItem[];
 }
 
@@ -54,6 +57,7 @@ export function parseJsonFeed(input: string): JsonFeed {
     const issue = feed.error.issues[0];
     throw new ParseError(`invalid JSON Feed: ${issue?.path.join('.') || 'document'}: ${issue?.message ?? 'unreadable'}`);
   }
+  const feedAuthor = feed.data.authors?.find((a) => a.name)?.name ?? feed.data.author?.name;
   const items = feed.data.items.flatMap((raw): RawItem[] => {
     const r = itemSchema.safeParse(raw);
     if (!r.success) return [];
@@ -65,7 +69,7 @@ export function parseJsonFeed(input: string): JsonFeed {
       title: i.title,
       summary: i.summary,
       content: i.content_html ?? contentText,
-      author: i.authors?.find((a) => a.name)?.name ?? i.author?.name,
+      author: i.authors?.find((a) => a.name)?.name ?? i.author?.name ?? feedAuthor,
       published: i.date_published,
       updated: i.date_modified,
       enclosures: (i.attachments ?? []).map((a) => ({ url: a.url, type: a.mime_type, length: a.size_in_bytes })),

@@ -38,6 +38,8 @@ export function isoDate(v: unknown, now: Date): string | undefined {
 export interface RawItem {
   guid?: string;
   link?: string;
+  /** A base URL declared by the document for this item (Atom xml:base), maybe relative. */
+  base?: string;
   title?: string;
   summary?: string;
   content?: string;
@@ -54,10 +56,13 @@ export interface NormalizeOptions {
 }
 
 export function normalizeItem(raw: RawItem, opts: NormalizeOptions): FeedItem {
-  const link = resolveUrl(raw.link, opts.baseUrl);
+  const base = resolveUrl(raw.base, opts.baseUrl) ?? opts.baseUrl;
+  const link = resolveUrl(raw.link, base);
+  const seen = new Set<string>();
   const enclosures: Enclosure[] = raw.enclosures.flatMap((e) => {
-    const url = resolveUrl(e.url, opts.baseUrl);
-    if (!url) return [];
+    const url = resolveUrl(e.url, base);
+    if (!url || seen.has(url)) return []; // <enclosure> and <media:content> often name the same file
+    seen.add(url);
     const length = Number(str(e.length));
     return [{ url, type: str(e.type), length: Number.isFinite(length) && length > 0 ? length : undefined }];
   });

@@ -18,23 +18,71 @@ const XML_PREDEFINED = new Set(['amp', 'lt', 'gt', 'quot', 'apos']);
 export const MAX_XML_DEPTH = 256;
 // ---------------------------------------------------------------------------------------------------
 
-/** Atom entries whose dates are unreadable would make rss-parser throw for the whole feed: drop just the date. */
+/**
+ * rss-parser with three additions, made by wrapping its per-format steps: an Atom entry whose date is
+ * unreadable loses only that date (rss-parser would throw for the whole feed); Atom's raw bits it drops
+ * (link rels, text-construct types, xml:base, feed author, subtitle) are kept under `sf*` keys; an RSS
+ * guid's isPermaLink is kept.
+ */
 class TolerantParser extends Parser {
   constructor() {
     super({ defaultRSS: 2, customFields: { item: CUSTOM_ITEM_FIELDS as never } });
-    const self = this as unknown as { parseItemAtom: (entry: Obj) => Obj };
-    const original = self.parseItemAtom.bind(this);
+    const self = this as unknown as {
+      parseItemAtom: (entry: Obj) => Obj;
+      buildAtomFeed: (xml: Obj) => Obj;
+      parseItemRss: (item: Obj, fields: unknown) => Obj;
+    };
+    const parseItemAtom = self.parseItemAtom.bind(this);
+    const buildAtomFeed = self.buildAtomFeed.bind(this);
+    const parseItemRss = self.parseItemRss.bind(this);
     self.parseItemAtom = (entry: Obj) => {
       const copy: Obj = { ...entry };
       for (const key of ['published', 'updated']) {
         const v = str(arr(copy[key])[0]);
         if (v !== undefined && !Number.isFinite(Date.parse(v))) delete copy[key];
       }
-      return original(copy);
+      const item = parseItemAtom(copy);
+      item.sfTypes = { title: constructType(entry.title), summary: constructType(entry.summary), content: constructType(entry.content) };
+      item.sfBase = isObj(entry.$) ? str(entry.$['xml:base']) : undefined;
+      return item;
+    };
+    self.buildAtomFeed = (xmlObj: Obj) => {
+      const feed = buildAtomFeed(xmlObj);
+      const root = isObj(xmlObj.feed) ? xmlObj.feed : {};
+      feed.sfLinks = root.link;
+      feed.sfAuthor = authorName(root.author);
+      feed.sfSubtitle = str(arr(root.subtitle)[0]);
+      feed.sfBase = isObj(root.$) ? str(root.$['xml:base']) : undefined;
+      return feed;
+    };
+    self.parseItemRss = (xmlItem: Obj, fields: unknown) => {
+      const item = parseItemRss(xmlItem, fields);
+      const guid = arr(xmlItem.guid)[0];
+      item.sfGuidIsPermaLink = !(isObj(guid) && isObj(guid.$) && str(guid.$.isPermaLink)?.toLowerCase() === 'false');
+      return item;
     };
   }
 }
 const parser = new TolerantParser();
+
+/** An Atom text construct's type (text, html, xhtml); text when absent (RFC 4287 §3.1.1). */
+function constructType(v: unknown): string {
+  const first = arr(v)[0];
+  return (isObj(first) && isObj(first.$) ? str(first.$.type)?.toLowerCase() : undefined) ?? 'text';
+}
+
+const escapeHtml = (s: string) => s.replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c] as string);
+
+/**
+ * Atom type="xhtml" constructs become type="html" with their markup in CDATA, before xml2js parses
+ * them: xml2js keeps element children apart from text, so mixed content would come back reordered.
+ */
+export function xhtmlToHtml(xml: string): string {
+  if (!/type\s*=\s*["']xhtml["']/i.test(xml)) return xml;
+  return xml.replace(/<(content|summary|title|subtitle|rights)\b([^>]*?)\btype\s*=\s*(["'])xhtml\3([^>]*)>([\s\S]*?)<\/\1\s*>/gi,
+    (_m, tag: string, before: string, _q: string, after: string, inner: string) =>
+      `<${tag}${before}type="html"${after}><![CDATA[${inner.replaceAll(']]>', ']]]]><![CDATA[>')}]]></${tag}>`);
+}
 
 /** Refuse DTD entity declarations (billion laughs, XXE): no feed needs them. */
 function refuseEntityDeclarations(xml: string): void {
@@ -47,7 +95,7 @@ function refuseEntityDeclarations(xml: string): void {
 /** Refuse documents nested deeper than MAX_XML_DEPTH (a cheap scan; no DOM is built). */
 function checkDepth(xml: string): void {
   let depth = 0;
-  const tag = /<(\/?)([A-Za-z_][\w:.-]*)[^>]*?(\/?)>|<!\[CDATA\[[\s\S]*?\]\]>|<!--[\s\S]*?-->/g;
+  const tag = /<(\/?)([A-Za-z_][\w:.-]*)(?:[^>"']|"[^"]*"|'[^']*')*?(\/?)>|<!\[CDATA\[[\s\S]*?\]\]>|<!--[\s\S]*?-->/g;
   for (let m = tag.exec(xml); m; m = tag.exec(xml)) {
     if (!m[2]) continue;
     if (m[1]) depth--;
@@ -56,13 +104,21 @@ function checkDepth(xml: string): void {
   }
 }
 
-/** Named HTML entities -> numeric references; stray "&" -> "&amp;". CDATA sections are left alone. */
+/** Is a numeric character reference ("#x41;" / "#65;") a character XML 1.0 allows? */
+function validXmlChar(ref: string): boolean {
+  const cp = ref[1] === 'x' || ref[1] === 'X' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10);
+  return cp === 0x9 || cp === 0xa || cp === 0xd || (cp >= 0x20 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) ||
+    (cp >= 0x10000 && cp <= 0x10ffff);
+}
+
+/** Named HTML entities -> numeric references; invalid numeric ones -> U+FFFD; stray "&" -> "&amp;". CDATA sections are left alone. */
 export function repairEntities(xml: string): string {
   return xml.replace(/(<!\[CDATA\[[\s\S]*?\]\]>)|&(#x[0-9a-fA-F]+;|#\d+;|([A-Za-z][A-Za-z0-9]*);)?/g,
     (match: string, cdata?: string, ref?: string, name?: string) => {
       if (cdata) return cdata;
       if (!ref) return '&amp;';
-      if (!name || XML_PREDEFINED.has(name)) return match;
+      if (!name) return validXmlChar(ref) ? match : '&#65533;';
+      if (XML_PREDEFINED.has(name)) return match;
       const decoded = decodeHTML(`&${name};`);
       if (decoded === `&${name};`) return `&amp;${name};`;
       return [...decoded].map((c) => `&#${c.codePointAt(0)};`).join('');
@@ -85,7 +141,28 @@ function authorName(v: unknown): string | undefined {
   return isObj(first) && first.name !== undefined ? str(arr(first.name)[0]) : str(first);
 }
 
-function toRawItem(it: Obj, atom: boolean): RawItem {
+/** The alternate link: rel="alternate" or no rel (RFC 4287 §4.2.7.2), else the first link. */
+function alternateLink(links: ReturnType<typeof xmlLinks>): string | undefined {
+  return (links.find((l) => l.rel === 'alternate' && l.href) ?? links.find((l) => l.rel !== 'self' && l.rel !== 'enclosure' && l.href))?.href;
+}
+
+/** An Atom text construct as HTML: text-typed ones are escaped (their "<" is a character, not markup). */
+function atomHtml(value: unknown, type: string): string | undefined {
+  const v = str(value);
+  return v !== undefined && type === 'text' ? escapeHtml(v) : v;
+}
+
+/** Resolve an xml:base against the one it sits in (and finally the fetch URL, done by normalize). */
+function joinBase(base: string | undefined, parent: string | undefined): string | undefined {
+  if (!base) return parent;
+  try {
+    return new URL(base, parent).href;
+  } catch {
+    return parent;
+  }
+}
+
+function toRawItem(it: Obj, atom: boolean, feedAuthor: string | undefined, feedBase: string | undefined): RawItem {
   const links = xmlLinks(it.rawLinks);
   const enclosures: RawItem['enclosures'] = [];
   if (isObj(it.enclosure)) enclosures.push({ url: str(it.enclosure.url), type: str(it.enclosure.type), length: it.enclosure.length });
@@ -93,21 +170,39 @@ function toRawItem(it: Obj, atom: boolean): RawItem {
   for (const m of arr(it.mediaContent)) {
     if (isObj(m) && isObj(m.$)) enclosures.push({ url: str(m.$.url), type: str(m.$.type), length: m.$.fileSize });
   }
+  if (atom) {
+    const types = isObj(it.sfTypes) ? it.sfTypes : {};
+    const base = joinBase(str(it.sfBase), feedBase);
+    return {
+      guid: str(it.id),
+      link: alternateLink(links),
+      base,
+      title: atomHtml(it.title, str(types.title) ?? 'text'),
+      summary: atomHtml(it.summary, str(types.summary) ?? 'text'),
+      content: atomHtml(it.content, str(types.content) ?? 'text'),
+      author: str(it.author) ?? authorName(it.rawAuthor) ?? feedAuthor,
+      published: str(it.published) ?? str(it.updated),
+      updated: str(it.updated),
+      enclosures,
+      categories: categoryNames(it.rawCategories),
+    };
+  }
+  const guid = str(it.guid) ?? str(it['rdf:about']);
   // RSS: <description> (rss-parser's `content`) is the summary, content:encoded the full body. Where a
   // feed puts its whole article in <description>, the merged feed still shows it (body falls back to it).
-  const summary = atom ? str(it.summary) : str(it.content);
-  const content = atom ? str(it.content) : str(it['content:encoded']);
+  // A permalink guid (isPermaLink defaults to true) is the link when <link> is missing.
+  const guidLink = it.sfGuidIsPermaLink !== false && guid && /^https?:\/\//i.test(guid) ? guid : undefined;
   return {
-    guid: str(it.guid) ?? str(it.id) ?? str(it['rdf:about']),
-    link: str(it.link),
+    guid,
+    link: str(it.link) ?? guidLink,
     title: str(it.title),
-    summary,
-    content,
-    author: str(it.creator) ?? str(it.author) ?? authorName(it.rawAuthor),
-    published: atom ? str(it.published) ?? str(it.updated) : str(it.pubDate) ?? str(it.dcDate) ?? str(it.date),
-    updated: atom ? str(it.updated) : undefined,
+    summary: str(it.content),
+    content: str(it['content:encoded']),
+    author: str(it.creator) ?? str(it.author) ?? authorName(it.rawAuthor) ?? feedAuthor,
+    published: str(it.pubDate) ?? str(it.dcDate) ?? str(it.date),
+    updated: undefined,
     enclosures,
-    categories: atom ? categoryNames(it.rawCategories) : categoryNames(it.categories),
+    categories: categoryNames(it.categories),
   };
 }
 
@@ -115,6 +210,8 @@ export interface XmlFeed {
   title?: string;
   link?: string;
   description?: string;
+  /** xml:base of the feed element (Atom), against which its links resolve. */
+  base?: string;
   items: RawItem[];
 }
 
@@ -123,15 +220,18 @@ export async function parseXmlFeed(xml: string, atom: boolean): Promise<XmlFeed>
   checkDepth(xml);
   let out: Obj;
   try {
-    out = (await parser.parseString(repairEntities(xml))) as unknown as Obj;
+    out = (await parser.parseString(repairEntities(xhtmlToHtml(xml)))) as unknown as Obj;
   } catch (err) {
     const msg = err instanceof Error ? err.message.replace(/\s+/g, ' ').trim() : String(err);
     throw new ParseError(`invalid XML feed: ${msg}`, { cause: err });
   }
+  const base = atom ? str(out.sfBase) : undefined;
+  const feedAuthor = atom ? str(out.sfAuthor) : authorName(out.creator);
   return {
     title: str(out.title),
-    link: str(out.link),
-    description: str(out.description),
-    items: arr(out.items).filter(isObj).map((it) => toRawItem(it, atom)),
+    link: atom ? alternateLink(xmlLinks(out.sfLinks)) : str(out.link),
+    description: atom ? str(out.sfSubtitle) : str(out.description),
+    base,
+    items: arr(out.items).filter(isObj).map((it) => toRawItem(it, atom, feedAuthor, base)),
   };
 }
