@@ -815,6 +815,8 @@ describe('decodeBody', () => {
 
   it('ISO-8859-1 from the header charset', () => {
     expect(decodeBody(bytes('<rss>caf', [0xe9], ' na', [0xef], 've</rss>'), 'iso-8859-1')).toBe('<rss>café naïve</rss>');
+    // As browsers do (WHATWG Encoding), a latin1 label reads 0x80–0x9F as windows-1252: € “ ”, not C1 controls.
+    expect(decodeBody(bytes('<rss>', [0x80, 0x93], 'q', [0x94], '</rss>'), 'iso-8859-1')).toBe('<rss>€“q”</rss>');
   });
 
   it('the header charset wins over the XML prolog', () => {

@@ -160,6 +160,7 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   if (!value) return undefined;
   const v = value.trim();
   if (/^\d+$/.test(v)) return Number(v) * 1000;
+  if (!/^[a-z]{3,9},? /i.test(v)) return undefined; // an HTTP date starts with a day name; "-5", "1.5" are nothing
   const at = Date.parse(v);
   return Number.isFinite(at) ? Math.max(0, at - now) : undefined;
 }
@@ -215,8 +216,13 @@ async function readCapped(body: ReadableStream<Uint8Array> | null, maxBytes: num
  * HTTP errors, timeouts, refusals, oversize bodies, redirect problems and network failures.
  */
 export async function fetchUrl(startUrl: string, opts: FetchOptions): Promise<FetchResult> {
-  const timeout = AbortSignal.timeout(opts.timeoutMs);
-  const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+  // The clock starts when the first request is sent, not while it waits for a slot to its host.
+  const timeout = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const startClock = () => {
+    timer ??= setTimeout(() => timeout.abort(new DOMException('timed out', 'TimeoutError')), opts.timeoutMs);
+  };
+  const signal = opts.signal ? AbortSignal.any([opts.signal, timeout.signal]) : timeout.signal;
   const doFetch = opts.fetch ?? undiciFetch;
   const seen = new Set<string>();
   let url = startUrl;
@@ -240,6 +246,7 @@ export async function fetchUrl(startUrl: string, opts: FetchOptions): Promise<Fe
       if (hop === 0 && opts.etag) headers['If-None-Match'] = opts.etag;
       if (hop === 0 && opts.lastModified) headers['If-Modified-Since'] = opts.lastModified;
       const request = async () => {
+        startClock();
         let res: Awaited<ReturnType<FetchFn>>;
         try {
           res = await doFetch(parsed.href, {
@@ -294,9 +301,11 @@ export async function fetchUrl(startUrl: string, opts: FetchOptions): Promise<Fe
     }
   } catch (err) {
     if (err instanceof FetchError) throw err;
-    if (timeout.aborted) throw new FetchError('timeout', url, `timed out after ${opts.timeoutMs} ms`, { cause: err });
+    if (timeout.signal.aborted) throw new FetchError('timeout', url, `timed out after ${opts.timeoutMs} ms`, { cause: err });
     if (opts.signal?.aborted) throw new FetchError('aborted', url, 'aborted (shutting down)', { cause: err });
     throw networkError(err, url);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -304,8 +313,13 @@ export async function fetchUrl(startUrl: string, opts: FetchOptions): Promise<Fe
 // iconv-lite rather than TextDecoder: Node 20's TextDecoder decodes "windows-1252" as ISO-8859-1
 // (0x80–0x9F become C1 controls instead of € “ ” …), which garbles most Western European feeds.
 
+/** Labels browsers read as windows-1252 (WHATWG Encoding): feeds mislabel cp1252 text as latin1 all the time. */
+const CP1252_ALIASES = new Set(['iso-8859-1', 'iso8859-1', 'latin1', 'l1', 'us-ascii', 'ascii', 'cp819', 'ibm819', 'iso-ir-100']);
+
 function knownCharset(label: string | undefined): string | undefined {
-  return label && iconv.encodingExists(label) ? label : undefined;
+  if (!label) return undefined;
+  if (CP1252_ALIASES.has(label.toLowerCase())) return 'windows-1252';
+  return iconv.encodingExists(label) ? label : undefined;
 }
 
 /** BOM first (it wins over everything), then the bytes' own UTF-16 shape. */
