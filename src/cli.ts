@@ -4,7 +4,11 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { loadConfig, parseConfig, ConfigError } from './config/index.js';
 import { extractArticle, ExtractError, type DomImpl } from './extractor/index.js';
 import { decodeBody, fetchUrl, FetchError, HostLimiter } from './fetcher/index.js';
+import { clusterDocs, type ClusterDoc } from './cluster/index.js';
+import { loadClusterer, toClusterDoc } from './ingest/cluster.js';
 import { extractPages } from './ingest/extract.js';
+import { canonicalUrl } from './urlcleaner/index.js';
+import { z } from 'zod';
 import { createLogger, type Logger } from './log/index.js';
 import type { Config, SourceState } from './model/index.js';
 import { addSourcesToYaml, parseOpml, renderOpml } from './opml/index.js';
@@ -277,7 +281,7 @@ function buildProgram(setExit: (code: number) => void): Command {
           const abort = new AbortController();
           process.once('SIGINT', () => abort.abort());
           const r = await extractPages(pages, { store, config, log: logger(opts, 'pretty'), signal: abort.signal,
-            limiter: new HostLimiter(config.http.perHostConcurrency) });
+            limiter: new HostLimiter(config.http.perHostConcurrency), clusterer: loadClusterer(store, new Date()) });
           out(`extract --refresh: ${pages.length} articles: ${r.ok} extracted, ${r.failed} failed${r.aborted ? `, ${r.aborted} aborted` : ''}`);
         } finally {
           store.close();
@@ -306,6 +310,76 @@ function buildProgram(setExit: (code: number) => void): Command {
       out(JSON.stringify(extractArticle(html, pageUrl, { dom: opts.dom }), null, 2));
     });
 
+  withCommon(program.command('stories'))
+    .description('list recent stories (as in the merged feed) with every item that carried them')
+    .option('-n, --limit <n>', 'how many stories', (v) => Number.parseInt(v, 10), 20)
+    .option('--json', 'print as JSON')
+    .action((opts: CommonOptions & { limit: number; json?: boolean }) => {
+      const store = openStore(opts);
+      try {
+        const list = store.storySummaries(opts.limit);
+        if (opts.json) return out(JSON.stringify(list, null, 2));
+        if (list.length === 0) return out('no stories stored yet (run `storyfeed once`)');
+        out(list.map((st) => [
+          `story ${st.id}  ${st.guid}  (${st.members.length} item${st.members.length === 1 ? '' : 's'}, published ${st.published}, updated ${st.updated})`,
+          `  ${st.title}`,
+          ...st.members.map((m) => `    item ${m.id}  ${m.source}: ${m.title}${m.url ? `  <${m.url}>` : ''}`),
+        ].join('\n')).join('\n\n'));
+      } finally {
+        store.close();
+      }
+    });
+
+  withCommon(program.command('explain'))
+    .description('say why two stored items are or are not in one story: the scores that decided')
+    .argument('<item1>', 'item id (see `storyfeed stories`)')
+    .argument('<item2>', 'item id')
+    .option('--json', 'print as JSON')
+    .action((id1: string, id2: string, opts: CommonOptions & { json?: boolean }) => {
+      const store = openStore(opts);
+      try {
+        const items = [id1, id2].map((raw) => {
+          const id = Number(raw);
+          const it = Number.isInteger(id) ? store.itemForCluster(id) : undefined;
+          if (!it) throw new UsageError(`no item with id ${raw} (see \`storyfeed stories\`)`);
+          return it;
+        }) as [NonNullable<ReturnType<Store['itemForCluster']>>, NonNullable<ReturnType<Store['itemForCluster']>>];
+        const clusterer = loadClusterer(store, new Date());
+        const [a, b] = items;
+        const scores = clusterer.compare(toClusterDoc(a.articleId, a), toClusterDoc(b.articleId, b));
+        const t = clusterer.thresholds;
+        const same = a.storyId === b.storyId;
+        const verdict = a.articleId === b.articleId ? 'the same article (same canonical URL): always one story'
+          : scores.nearDuplicate ? `near-identical copies (${scores.hammingBits} of 64 SimHash bits differ, at most ${t.nearDuplicateBits})`
+            : scores.score >= t.join ? `score ${scores.score.toFixed(3)} ≥ join threshold ${t.join}: one story`
+              : `score ${scores.score.toFixed(3)} < join threshold ${t.join}: not one story on their own` +
+                (same ? ' (they share a story through other items)' : '');
+        if (opts.json) return out(JSON.stringify({ items, sameStory: same, scores, thresholds: t, verdict }, null, 2));
+        out([
+          ...items.map((it) => `item ${it.itemId}  story ${it.storyId}  ${it.source}: ${it.title}  (${it.published})`),
+          `same story now: ${same ? 'yes' : 'no'}`,
+          `text similarity (TF-IDF cosine): ${scores.text.toFixed(3)}   shared terms: ${scores.sharedTerms.slice(0, 12).join(', ') || '—'}`,
+          `named entities (rarity-weighted overlap): ${scores.entities.toFixed(3)}   shared: ${scores.sharedEntities.join(', ') || '—'}`,
+          `time proximity factor: ${scores.time.toFixed(3)}`,
+          `body fingerprints: ${scores.hammingBits === undefined ? 'n/a (a body is too short)' : `${scores.hammingBits} of 64 bits differ`}`,
+          `combined: (${t.textWeight} × text + ${(1 - t.textWeight).toFixed(2)} × entities) × time = ${scores.score.toFixed(3)}`,
+          `verdict: ${verdict}`,
+        ].join('\n'));
+      } finally {
+        store.close();
+      }
+    });
+
+  program.command('cluster')
+    .description('cluster items offline as the worker would; prints "id<TAB>story_id" lines (no database, no network)')
+    .requiredOption('-i, --input <file>', 'JSON Lines: {"id", "title", "text"?, "url"?, "published"?, "source"?} per line ("-" for stdin)')
+    .action((opts: { input: string }) => {
+      const text = readInput(opts.input);
+      const docs = parseClusterInput(text, opts.input === '-' ? '<stdin>' : opts.input);
+      const stories = clusterDocs(docs);
+      out(docs.map((d) => `${d.id}\t${stories.get(d.id)}`).join('\n'));
+    });
+
   program.command('demo')
     .description('offline demo: serve bundled sample feeds on 127.0.0.1, ingest them, serve the merged feed')
     .option('-p, --port <port>', 'port for the merged feed', (v) => Number.parseInt(v, 10), 8080)
@@ -316,6 +390,49 @@ function buildProgram(setExit: (code: number) => void): Command {
     });
 
   return program;
+}
+
+function readInput(path: string): string {
+  try {
+    return readFileSync(path === '-' ? 0 : path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+const clusterLine = z.object({
+  id: z.union([z.string().min(1), z.number()]).transform(String),
+  title: z.string(),
+  text: z.string().optional(),
+  url: z.string().optional(),
+  published: z.string().refine((v) => Number.isFinite(Date.parse(v)), { error: 'expected an ISO 8601 date' }).optional(),
+  source: z.string().optional(),
+});
+
+/** JSON Lines -> documents; a bad line is named with its number. Undated items count as the newest. */
+export function parseClusterInput(text: string, file: string): ClusterDoc[] {
+  const rows: { id: string; title: string; text?: string; url?: string; published?: number }[] = [];
+  const seen = new Set<string>();
+  text.split('\n').forEach((line, i) => {
+    if (!line.trim()) return;
+    let data: unknown;
+    try {
+      data = JSON.parse(line);
+    } catch (err) {
+      throw new UsageError(`${file}:${i + 1}: not valid JSON: ${(err as Error).message}`);
+    }
+    const r = clusterLine.safeParse(data);
+    if (!r.success) {
+      const issue = r.error.issues[0];
+      throw new UsageError(`${file}:${i + 1}: ${issue?.path.join('.') || 'line'}: ${issue?.message}`);
+    }
+    if (seen.has(r.data.id)) throw new UsageError(`${file}:${i + 1}: id ${JSON.stringify(r.data.id)} appears twice`);
+    seen.add(r.data.id);
+    rows.push({ ...r.data, url: canonicalUrl(r.data.url) ?? r.data.url, published: r.data.published ? Date.parse(r.data.published) : undefined });
+  });
+  const latest = rows.reduce((m, r) => Math.max(m, r.published ?? -Infinity), -Infinity);
+  const undated = Number.isFinite(latest) ? latest : Date.now();
+  return rows.map((r) => ({ id: r.id, title: r.title, text: r.text, url: r.url, published: r.published ?? undated }));
 }
 
 /** Entry point; returns the process exit status. */

@@ -5,8 +5,10 @@ import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import { extractArticle, ExtractError } from '../extractor/index.js';
 import { decodeBody, fetchUrl, FetchError, type FetchOptions, type HostLimiter } from '../fetcher/index.js';
+import type { Clusterer } from '../cluster/index.js';
 import type { Config } from '../model/index.js';
 import type { PendingPage, Store } from '../storage/index.js';
+import { reassessArticle } from './cluster.js';
 
 // ---- Tunables -------------------------------------------------------------------------------------
 /** Pages fetched at the same time for one source (the per-host limit applies on top). */
@@ -25,6 +27,7 @@ export interface ExtractDeps {
   signal?: AbortSignal;
   now?: () => Date;
   fetch?: FetchOptions['fetch'];
+  clusterer?: Clusterer;
 }
 
 export interface ExtractSummary {
@@ -43,7 +46,9 @@ async function extractOne(page: PendingPage, deps: ExtractDeps): Promise<'ok' | 
       fetch: deps.fetch,
     });
     const article = extractArticle(decodeBody(res.body, res.charset), res.url);
-    deps.store.saveExtraction(page.articleId, res.url, article, nowIso());
+    const now = nowIso();
+    deps.store.saveExtraction(page.articleId, res.url, article, now);
+    if (deps.clusterer) reassessArticle(deps.store, deps.clusterer, page.articleId, now, deps.log);
     return 'ok';
   } catch (err) {
     if (err instanceof FetchError && err.kind === 'aborted') return 'aborted';

@@ -6,6 +6,8 @@ import type { Config, FeedItem, ParsedFeed, SourceConfig, SourceState } from '..
 import { detectFormat, discoverFeedLinks, parseFeed, ParseError } from '../parser/index.js';
 import { sanitizeHtml, toPlainText, safeUrl } from '../sanitizer/index.js';
 import type { ItemInput, Store } from '../storage/index.js';
+import type { Clusterer } from '../cluster/index.js';
+import { clusterHooks } from './cluster.js';
 import { extractPendingForSource } from './extract.js';
 import { nextAfterFailure, nextAfterSuccess } from './policy.js';
 
@@ -49,6 +51,8 @@ export interface IngestDeps {
   signal?: AbortSignal;
   now?: () => Date;
   fetch?: FetchOptions['fetch'];
+  /** Places new articles in stories; without it a story is one article (same canonical URL). */
+  clusterer?: Clusterer;
 }
 
 function fetchOptions(deps: IngestDeps, extra: Partial<FetchOptions> = {}): FetchOptions {
@@ -137,7 +141,7 @@ export async function ingestSource(source: SourceState, cfg: SourceConfig, deps:
       return { ...base, outcome: 'not-modified', durationMs: Date.now() - startedMs };
     }
     const items = feed.items.map((i) => toItemInput(i, started));
-    const saved = deps.store.saveItems(source.id, items, nowIso);
+    const saved = deps.store.saveItems(source.id, items, nowIso, deps.clusterer ? clusterHooks(deps.clusterer) : {});
     deps.store.recordFetchSuccess(source.id, nowIso, {
       ...success, title: feed.title ? toPlainText(feed.title) : undefined, siteLink: safeUrl(feed.link),
     });

@@ -4,6 +4,8 @@ import cron, { type ScheduledTask } from 'node-cron';
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import { HostLimiter, type FetchOptions } from '../fetcher/index.js';
+import type { Clusterer } from '../cluster/index.js';
+import { loadClusterer } from '../ingest/cluster.js';
 import { ingestSource, type IngestResult } from '../ingest/index.js';
 import type { Config, SourceConfig, SourceState } from '../model/index.js';
 import type { Store } from '../storage/index.js';
@@ -35,6 +37,8 @@ export interface CycleDeps {
   now?: () => Date;
   fetch?: FetchOptions['fetch'];
   onProgress?: (done: number, total: number, result: IngestResult) => void;
+  /** The story clusterer (the worker keeps one across cycles); loaded from the window when absent. */
+  clusterer?: Clusterer;
 }
 
 /** Sources to fetch now: enabled, not gone, next attempt reached (or everything enabled with `force`). */
@@ -64,6 +68,7 @@ export async function runCycle(deps: CycleDeps): Promise<CycleSummary> {
   const due = dueSources(store.listSources(), started, deps.force).filter((s) => intervals.has(s.configUrl));
   const limit = pLimit(config.http.concurrency);
   const limiter = new HostLimiter(config.http.perHostConcurrency);
+  const clusterer = deps.clusterer ?? loadClusterer(store, started);
   let done = 0;
   log.info({ due: due.length }, 'cycle started');
   const results = await Promise.all(due.map((source) => limit(async () => {
@@ -72,7 +77,7 @@ export async function runCycle(deps: CycleDeps): Promise<CycleSummary> {
       ? { source: source.configUrl, outcome: 'aborted' as const, inserted: 0, updated: 0, items: 0, extracted: 0,
         extractFailed: 0, durationMs: 0 }
       : await ingestSource(source, cfg, {
-        store, config, log, limiter, signal: deps.signal, now: deps.now, fetch: deps.fetch,
+        store, config, log, limiter, signal: deps.signal, now: deps.now, fetch: deps.fetch, clusterer,
       });
     done++;
     const level = result.outcome === 'failed' ? 'warn' : 'info';
@@ -126,6 +131,7 @@ export class Worker {
   private lastCycle?: WorkerState['lastCycle'];
   private lastError?: string;
   private stopping = false;
+  private clusterer?: Clusterer;
 
   constructor(private readonly store: Store, config: Config, private readonly log: Logger,
     private readonly fetch?: FetchOptions['fetch']) {
@@ -158,8 +164,9 @@ export class Worker {
     if (this.stopping) return Promise.resolve(undefined);
     this.current = (async () => {
       try {
+        this.clusterer ??= loadClusterer(this.store, new Date());
         const summary = await runCycle({ store: this.store, config: this.config, log: this.log,
-          signal: this.abort.signal, force, fetch: this.fetch });
+          signal: this.abort.signal, force, fetch: this.fetch, clusterer: this.clusterer });
         this.cycles++;
         const { results: _omit, ...brief } = summary;
         this.lastCycle = { ...brief, finishedAt: new Date().toISOString() };

@@ -28,6 +28,17 @@ export interface ItemInput {
   categories: readonly string[];
 }
 
+/**
+ * How new articles find their story (the clusterer, wired by the ingest orchestrator). Called inside
+ * saveItems' transaction, so an article and its story assignment are written together.
+ */
+export interface SaveHooks {
+  /** The existing story a new article joins (and stories to merge into it), or undefined for a new story. */
+  decide?: (item: ItemInput) => { story?: number; merge: readonly number[] } | undefined;
+  /** After the article is stored under `storyId`, with the stories merged into it. */
+  added?: (item: ItemInput, articleId: number, storyId: number, merged: readonly number[]) => void;
+}
+
 export interface SaveResult {
   inserted: number;
   updated: number;
@@ -81,6 +92,28 @@ export interface PendingPage {
   articleId: number;
   /** The URL to fetch: the item's link as the feed gave it (the canonical URL when there is none). */
   pageUrl: string;
+}
+
+/** An article as the clusterer reads it. */
+export interface ClusterInput {
+  articleId: number;
+  storyId: number;
+  url?: string;
+  title: string;
+  /** Extracted article text, when extraction succeeded. */
+  articleText?: string;
+  /** The feed's content or summary (sanitized HTML). */
+  feedHtml?: string;
+  published: string;
+}
+
+export interface StorySummary {
+  id: number;
+  guid: string;
+  title: string;
+  published: string;
+  updated: string;
+  members: { id: number; title: string; url: string | null; source: string; published_at: string }[];
 }
 
 /** What the extractor found, ready to store (HTML already sanitized). */
@@ -237,7 +270,7 @@ export class Store {
    * canonical URL) is updated in place, never duplicated. A canonical URL already stored by another
    * source joins the same article (and so the same story).
    */
-  saveItems(sourceId: number, items: readonly ItemInput[], now: string): SaveResult {
+  saveItems(sourceId: number, items: readonly ItemInput[], now: string, hooks: SaveHooks = {}): SaveResult {
     const result: SaveResult = { inserted: 0, updated: 0, unchanged: 0 };
     const byGuid = this.db.prepare('SELECT * FROM items WHERE source_id = ? AND guid = ?');
     const byUrl = this.db.prepare('SELECT * FROM items WHERE source_id = ? AND url = ?');
@@ -292,15 +325,103 @@ export class Store {
         if (article) {
           touchStory.run({ id: article.story_id, now, published: item.published });
         } else {
-          const storyId = Number(insertStory.run(`urn:uuid:${randomUUID()}`, now, item.published, now).lastInsertRowid);
+          // A new article: the clusterer may place it in an existing story (and merge others into it).
+          const decision = hooks.decide?.(item);
+          let storyId = decision?.story;
+          if (storyId === undefined) {
+            storyId = Number(insertStory.run(`urn:uuid:${randomUUID()}`, now, item.published, now).lastInsertRowid);
+          } else {
+            touchStory.run({ id: storyId, now, published: item.published });
+          }
+          for (const drop of decision?.merge ?? []) this.mergeStoriesTx(storyId, drop, now);
           const articleId = Number(insertArticle.run(item.url ?? null, storyId, now).lastInsertRowid);
           article = { id: articleId, story_id: storyId };
+          hooks.added?.(item, articleId, storyId, decision?.merge ?? []);
         }
         insertItem.run({ ...fields, sourceId, key, published: item.published, articleId: article.id });
         result.inserted++;
       }
     })();
     return result;
+  }
+
+  // ---- stories ------------------------------------------------------------------------------------
+
+  /**
+   * Merge story `drop` into story `keep`: its articles move, it is marked merged (never published
+   * again under its own id), and `keep` is updated. The caller passes the older story as `keep`.
+   */
+  mergeStories(keep: number, drop: number, now: string): void {
+    this.db.transaction(() => this.mergeStoriesTx(keep, drop, now))();
+  }
+
+  private mergeStoriesTx(keep: number, drop: number, now: string): void {
+    if (keep === drop) return;
+    this.db.prepare('UPDATE articles SET story_id = ? WHERE story_id = ?').run(keep, drop);
+    this.db.prepare('UPDATE stories SET merged_into = ? WHERE id = ? OR merged_into = ?').run(keep, drop, drop);
+    this.db.prepare(`UPDATE stories SET updated_at = @now,
+        published_at = min(published_at, (SELECT published_at FROM stories WHERE id = @drop)),
+        created_at = min(created_at, (SELECT created_at FROM stories WHERE id = @drop))
+      WHERE id = @keep`).run({ keep, drop, now });
+  }
+
+  /** The story an article belongs to now. */
+  storyOfArticle(articleId: number): number | undefined {
+    return (this.db.prepare('SELECT story_id FROM articles WHERE id = ?').get(articleId) as { story_id: number } | undefined)?.story_id;
+  }
+
+  /**
+   * Articles first published since `since`, as the clusterer reads them (oldest first): its title, its
+   * best text (extracted article, else feed content, else summary), publication time and story.
+   */
+  clusterInputs(since: string): ClusterInput[] {
+    return this.queryClusterInputs('EXISTS (SELECT 1 FROM items i WHERE i.article_id = a.id AND i.published_at >= ?)', since);
+  }
+
+  clusterInputFor(articleId: number): ClusterInput | undefined {
+    return this.queryClusterInputs('a.id = ?', articleId)[0];
+  }
+
+  private queryClusterInputs(where: string, param: string | number): ClusterInput[] {
+    const rows = this.db.prepare(`
+      SELECT a.id AS article_id, a.story_id, a.url, a.text AS article_text,
+        (SELECT i.title FROM items i WHERE i.article_id = a.id ORDER BY i.published_at, i.id LIMIT 1) AS title,
+        (SELECT coalesce(i.content, i.summary) FROM items i WHERE i.article_id = a.id
+           ORDER BY length(coalesce(i.content, i.summary)) DESC LIMIT 1) AS feed_text,
+        (SELECT min(i.published_at) FROM items i WHERE i.article_id = a.id) AS published
+      FROM articles a
+      WHERE ${where}
+      ORDER BY published, a.id`).all(param) as {
+      article_id: number; story_id: number; url: string | null; article_text: string | null; title: string;
+      feed_text: string | null; published: string;
+    }[];
+    return rows.map((r) => ({ articleId: r.article_id, storyId: r.story_id, url: u(r.url), title: r.title,
+      articleText: u(r.article_text), feedHtml: u(r.feed_text), published: r.published }));
+  }
+
+  /** One item with its article and story, for `storyfeed explain`. */
+  itemForCluster(itemId: number): (ClusterInput & { itemId: number; source: string }) | undefined {
+    const r = this.db.prepare(`
+      SELECT i.id, i.title, i.url, coalesce(i.content, i.summary) AS feed_text, i.published_at, a.id AS article_id,
+        a.story_id, a.text AS article_text, coalesce(s.name, s.title, s.url) AS source
+      FROM items i JOIN articles a ON a.id = i.article_id JOIN sources s ON s.id = i.source_id WHERE i.id = ?`).get(itemId) as {
+      id: number; title: string; url: string | null; feed_text: string | null; published_at: string; article_id: number;
+      story_id: number; article_text: string | null; source: string;
+    } | undefined;
+    if (!r) return undefined;
+    return { itemId: r.id, articleId: r.article_id, storyId: r.story_id, url: u(r.url), title: r.title,
+      articleText: u(r.article_text), feedHtml: u(r.feed_text), published: r.published_at, source: r.source };
+  }
+
+  /** Recent stories with their members (item ids, sources, titles), for `storyfeed stories`. */
+  storySummaries(limit: number): StorySummary[] {
+    return this.listStories(limit).map((s) => ({
+      id: s.id, guid: s.guid, title: s.title, published: s.published, updated: s.updated,
+      members: this.db.prepare(`
+        SELECT i.id, i.title, coalesce(i.url, i.link) AS url, coalesce(src.name, src.title, src.url) AS source, i.published_at
+        FROM items i JOIN articles a ON a.id = i.article_id JOIN sources src ON src.id = i.source_id
+        WHERE a.story_id = ? ORDER BY i.published_at, i.id`).all(s.id) as StorySummary['members'],
+    }));
   }
 
   // ---- full-text extraction ------------------------------------------------------------------------

@@ -34,10 +34,10 @@ describe('full text in the merged feed', () => {
     srv.route('/ft/feed.xml', { body: rss('Teasers', [
       { id: 't1', title: 'Pakistan and Libya Strengthen Defense Industry Ties', link: '{{BASE}}/ft/pak-libya?utm_source=rss',
         summary: 'Teaser: Pakistan and Libya agree on defence cooperation.', published: '2025-07-18T10:00:00Z' },
-      { id: 't2', title: 'A page that is gone', link: '{{BASE}}/ft/missing', summary: 'Teaser of a missing page.',
-        published: '2025-07-18T09:00:00Z' },
-      { id: 't3', title: 'Hostile page', link: '{{BASE}}/ft/hostile', summary: 'Teaser of a hostile page.',
-        published: '2025-07-18T08:00:00Z' },
+      { id: 't2', title: 'Lisbon metro extends night service through the summer', link: '{{BASE}}/ft/missing',
+        summary: 'Trains on four lines will run until 2am from August.', published: '2025-07-18T09:00:00Z' },
+      { id: 't3', title: 'Kenyan tea auction prices climb on dry-season supply', link: '{{BASE}}/ft/hostile',
+        summary: 'Mombasa buyers paid more for top grades this week.', published: '2025-07-18T08:00:00Z' },
     ]) });
     srv.route('/ft/pak-libya', { body: DEMO_PAGE, headers: html });
     srv.route('/ft/hostile', { headers: html, body: `<!doctype html><html><body><article><h1>Hostile</h1>
@@ -61,9 +61,9 @@ describe('full text in the merged feed', () => {
       expect(body, junk).not.toContain(junk);
     }
     expect(pak?.content).toContain('Teaser: Pakistan and Libya agree on defence cooperation.'); // description
-    const missing = byTitle.get('A page that is gone')?.['content:encoded'] as string;
-    expect(missing).toContain('Teaser of a missing page.'); // fallback: the feed's own content
-    const hostile = byTitle.get('Hostile page')?.['content:encoded'] as string;
+    const missing = byTitle.get('Lisbon metro extends night service through the summer')?.['content:encoded'] as string;
+    expect(missing).toContain('Trains on four lines will run until 2am from August.'); // fallback: the feed's own content
+    const hostile = byTitle.get('Kenyan tea auction prices climb on dry-season supply')?.['content:encoded'] as string;
     expect(hostile).toContain('long enough to be read as article text');
     for (const bad of ['javascript:', 'onerror', 'alert(', '<script']) expect(hostile).not.toContain(bad);
 
