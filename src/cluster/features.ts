@@ -53,8 +53,21 @@ function americanize(w: string): string {
 
 const WORD = /[\p{L}\p{N}][\p{L}\p{N}'’.-]*[\p{L}\p{N}]|[\p{L}\p{N}]/gu;
 
+/** Words seen recently -> their term (stemming dominates feature time; news vocabulary repeats). */
+const TERM_CACHE = new Map<string, string | null>();
+const TERM_CACHE_MAX = 200_000;
+
 /** Lowercase, possessives and edge punctuation dropped, stemmed; undefined for stopwords and noise. */
 export function normalizeTerm(word: string): string | undefined {
+  const hit = TERM_CACHE.get(word);
+  if (hit !== undefined) return hit ?? undefined;
+  const term = computeTerm(word);
+  if (TERM_CACHE.size >= TERM_CACHE_MAX) TERM_CACHE.clear();
+  TERM_CACHE.set(word, term ?? null);
+  return term;
+}
+
+function computeTerm(word: string): string | undefined {
   const w = word.toLowerCase().replace(/['’]s$/, '').replace(/[.'’-]+$/g, '');
   if (w.length < 2 || STOPWORDS.has(w)) return undefined;
   if (/^\d+$/.test(w)) return w.length >= 3 ? w : undefined; // years, figures: yes; "2", "10": no

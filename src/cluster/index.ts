@@ -74,6 +74,9 @@ interface DocState {
   time: number;
   vec: Vector;
   norm: number;
+  /** The same vector as interned term ids (ascending) and weights, for fast member comparisons. */
+  ids: Int32Array;
+  ws: Float64Array;
   entities: Set<string>;
   simhash?: [number, number];
 }
@@ -91,6 +94,8 @@ interface StoryState {
   entities: Map<string, number>;
   recent: DocState[];
   indexed: Set<string>;
+  /** The centroid packed for scoring; rebuilt on the next read after it changes. */
+  packed?: Packed;
 }
 
 /** Why an item was (or was not) put in a story: the scores that decided. */
@@ -132,6 +137,36 @@ function cosine(a: Vector, an: number, b: Vector, bn: number): number {
   return shared >= MIN_SHARED_TERMS ? s / (an * bn) : 0;
 }
 
+/** A vector as ascending interned term ids with their weights, and its norm. */
+interface Packed {
+  ids: Int32Array;
+  ws: Float64Array;
+  norm: number;
+}
+
+/** cosine() for packed vectors: a merge join over ascending term ids. */
+function packedCosine(a: Packed, b: Packed): number {
+  if (a.norm === 0 || b.norm === 0) return 0;
+  let i = 0;
+  let j = 0;
+  let s = 0;
+  let shared = 0;
+  const ai = a.ids;
+  const bi = b.ids;
+  while (i < ai.length && j < bi.length) {
+    const x = ai[i] as number;
+    const y = bi[j] as number;
+    if (x === y) {
+      s += (a.ws[i] as number) * (b.ws[j] as number);
+      shared++;
+      i++;
+      j++;
+    } else if (x < y) i++;
+    else j++;
+  }
+  return shared >= MIN_SHARED_TERMS ? s / (a.norm * b.norm) : 0;
+}
+
 function norm(v: Vector): number {
   let s = 0;
   for (const w of v.values()) s += w * w;
@@ -148,6 +183,8 @@ export class Clusterer {
   private readonly stories = new Map<StoryKey, StoryState>();
   private readonly alias = new Map<StoryKey, StoryKey>();
   private readonly postings = new Map<string, StoryKey[]>();
+  private readonly termIds = new Map<string, number>();
+  private readonly featureCache = new WeakMap<ClusterDoc, Features>();
 
   constructor(thresholds: Partial<Thresholds> = {}) {
     this.thresholds = { ...DEFAULT_THRESHOLDS, ...thresholds };
@@ -161,11 +198,32 @@ export class Clusterer {
     return Math.log((this.docCount + 1) / ((this.df.get(term) ?? 0) + 1)) + 1;
   }
 
-  /** Features -> a TF-IDF vector under the current statistics (entities count as terms too). */
+  private termId(term: string): number {
+    let id = this.termIds.get(term);
+    if (id === undefined) {
+      id = this.termIds.size;
+      this.termIds.set(term, id);
+    }
+    return id;
+  }
+
+  /** A document's features, computed once for decide() and the add() that follows it. */
+  private featuresOf(doc: ClusterDoc): Features {
+    let f = this.featureCache.get(doc);
+    if (!f) {
+      f = features(doc.title, doc.text);
+      this.featureCache.set(doc, f);
+    }
+    return f;
+  }
+
+  /** Features -> a TF-IDF vector under the current statistics. */
   private vectorize(doc: ClusterDoc, f: Features): DocState {
     const vec: Vector = new Map();
     for (const [t, tf] of f.tf) vec.set(t, (1 + Math.log(tf)) * this.idf(t));
-    return { id: doc.id, time: doc.published, vec, norm: norm(vec), entities: f.entities, simhash: f.simhash };
+    const packed = [...vec].map(([t, w]) => [this.termId(t), w] as const).sort((a, b) => a[0] - b[0]);
+    return { id: doc.id, time: doc.published, vec, norm: norm(vec), ids: Int32Array.from(packed, (p) => p[0]),
+      ws: Float64Array.from(packed, (p) => p[1]), entities: f.entities, simhash: f.simhash };
   }
 
   private resolve(key: StoryKey): StoryKey {
@@ -221,11 +279,20 @@ export class Clusterer {
     return { text, entities: ent ?? 0, time, hammingBits: bits, nearDuplicate, score: nearDuplicate ? 1 : base * time };
   }
 
+  private packCentroid(s: StoryState): Packed {
+    if (!s.packed) {
+      const entries = [...s.centroid].filter(([, w]) => w > 1e-9).map(([t, w]) => [this.termId(t), w] as const)
+        .sort((a, b) => a[0] - b[0]);
+      s.packed = { ids: Int32Array.from(entries, (e) => e[0]), ws: Float64Array.from(entries, (e) => e[1]), norm: s.centroidNorm };
+    }
+    return s.packed;
+  }
+
   private score(d: DocState, s: StoryState): Scores {
-    let text = cosine(d.vec, d.norm, s.centroid, s.centroidNorm);
+    let text = packedCosine(d, this.packCentroid(s));
     let bits: number | undefined;
     for (const m of s.recent) {
-      text = Math.max(text, cosine(d.vec, d.norm, m.vec, m.norm));
+      text = Math.max(text, packedCosine(d, m));
       if (d.simhash && m.simhash) {
         const h = hamming(d.simhash, m.simhash);
         bits = bits === undefined ? h : Math.min(bits, h);
@@ -239,7 +306,7 @@ export class Clusterer {
 
   /** Which story should this document join? Does not change any state. */
   decide(doc: ClusterDoc): Decision {
-    const d = this.vectorize(doc, features(doc.title, doc.text));
+    const d = this.vectorize(doc, this.featuresOf(doc));
     const scored = this.candidates(d).map((s) => ({ s, scores: this.score(d, s) }))
       .sort((a, b) => b.scores.score - a.scores.score || a.s.seq - b.s.seq);
     const best = scored[0];
@@ -265,6 +332,7 @@ export class Clusterer {
       if (old.norm > 0) for (const [t, w] of old.vec) own.centroid.set(t, (own.centroid.get(t) ?? 0) - w / old.norm);
       if (d.norm > 0) for (const [t, w] of d.vec) own.centroid.set(t, (own.centroid.get(t) ?? 0) + w / d.norm);
       own.centroidNorm = norm(own.centroid);
+      own.packed = undefined;
       own.recent[at] = d;
       for (const e of d.entities) if (!old.entities.has(e)) own.entities.set(e, (own.entities.get(e) ?? 0) + 1);
     }
@@ -280,7 +348,7 @@ export class Clusterer {
 
   /** Record a document as a member of a story (created when new). */
   add(doc: ClusterDoc, story: StoryKey): void {
-    const f = features(doc.title, doc.text);
+    const f = this.featuresOf(doc);
     for (const t of f.tf.keys()) this.df.set(t, (this.df.get(t) ?? 0) + 1);
     this.docCount++;
     const d = this.vectorize(doc, f);
@@ -306,6 +374,7 @@ export class Clusterer {
       s.centroid = new Map(kept);
     }
     s.centroidNorm = norm(s.centroid);
+    s.packed = undefined;
     for (const e of d.entities) s.entities.set(e, (s.entities.get(e) ?? 0) + 1);
     s.recent.push(d);
     if (s.recent.length > MEMBERS_COMPARED) s.recent.shift();

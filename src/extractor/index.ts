@@ -2,11 +2,13 @@
 // @mozilla/readability on a linkedom DOM (jsdom selectable; see bench/extract.ts for the measurement),
 // with general boilerplate rules before and after it, and the sanitizer as the last step.
 import { Readability } from '@mozilla/readability';
-import { JSDOM, VirtualConsole } from 'jsdom';
+import { createRequire } from 'node:module';
 import { parseHTML } from 'linkedom';
 import { sanitizeHtml, toPlainText } from '../sanitizer/index.js';
 import { resolveUrl } from '../urlcleaner/index.js';
 import { removeBoilerplate, removeBoilerplateByText } from './boilerplate.js';
+
+const require = createRequire(import.meta.url);
 
 export class ExtractError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -61,6 +63,8 @@ export function stripNonContent(html: string): string {
 /** The page as a Document whose baseURI/documentURI are right, so Readability makes URLs absolute. */
 function buildDocument(html: string, url: string, impl: DomImpl): Document {
   if (impl === 'jsdom') {
+    // Loaded on demand: jsdom takes ~0.6 s to import, and linkedom is the default.
+    const { JSDOM, VirtualConsole } = require('jsdom') as typeof import('jsdom');
     return new JSDOM(html, { url, virtualConsole: new VirtualConsole() }).window.document;
   }
   const { document } = parseHTML(html);
@@ -94,6 +98,13 @@ function isoOrUndefined(value: string | null | undefined): string | undefined {
   return Number.isFinite(t) ? new Date(t).toISOString() : undefined;
 }
 
+/** Readability sometimes takes a dateline for the byline: a short text that reads as a date is none. */
+function bylineOrUndefined(byline: string | undefined): string | undefined {
+  if (!byline) return undefined;
+  const isDate = byline.split(/\s+/).length <= 5 && Number.isFinite(Date.parse(byline.replace(/^(on|updated|published)\s+/i, '')));
+  return isDate ? undefined : byline;
+}
+
 const clean = (v: string | null | undefined): string | undefined => toPlainText(v ?? undefined) || undefined;
 
 /**
@@ -119,7 +130,7 @@ export function extractArticle(html: string, url: string, opts: ExtractOptions =
   }
   return {
     title: clean(parsed.title),
-    byline: clean(parsed.byline),
+    byline: bylineOrUndefined(clean(parsed.byline)),
     published: isoOrUndefined(parsed.publishedTime),
     siteName: clean(parsed.siteName),
     lang: clean(parsed.lang),

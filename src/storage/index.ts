@@ -371,15 +371,16 @@ export class Store {
   }
 
   /**
-   * Articles first published since `since`, as the clusterer reads them (oldest first): its title, its
+   * Articles seen or published since `since`, as the clusterer reads them (oldest first): its title, its
    * best text (extracted article, else feed content, else summary), publication time and story.
    */
   clusterInputs(since: string): ClusterInput[] {
-    return this.queryClusterInputs('EXISTS (SELECT 1 FROM items i WHERE i.article_id = a.id AND i.published_at >= ?)', since);
+    return this.queryClusterInputs(
+      'EXISTS (SELECT 1 FROM items i WHERE i.article_id = a.id AND (i.first_seen_at >= @p OR i.published_at >= @p))', since);
   }
 
   clusterInputFor(articleId: number): ClusterInput | undefined {
-    return this.queryClusterInputs('a.id = ?', articleId)[0];
+    return this.queryClusterInputs('a.id = @p', articleId)[0];
   }
 
   private queryClusterInputs(where: string, param: string | number): ClusterInput[] {
@@ -391,7 +392,7 @@ export class Store {
         (SELECT min(i.published_at) FROM items i WHERE i.article_id = a.id) AS published
       FROM articles a
       WHERE ${where}
-      ORDER BY published, a.id`).all(param) as {
+      ORDER BY published, a.id`).all({ p: param }) as {
       article_id: number; story_id: number; url: string | null; article_text: string | null; title: string;
       feed_text: string | null; published: string;
     }[];

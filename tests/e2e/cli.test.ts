@@ -45,7 +45,8 @@ afterAll(async () => {
 
 describe('storyfeed CLI', () => {
   it('--help works on every command', async () => {
-    for (const cmd of ['run', 'once', 'serve', 'check', 'sources', 'import-opml', 'export-opml', 'parse', 'demo']) {
+    for (const cmd of ['run', 'once', 'serve', 'check', 'sources', 'import-opml', 'export-opml', 'parse', 'extract', 'stories',
+      'explain', 'cluster', 'demo']) {
       const r = await cli([cmd, '--help']);
       expect(r.code, cmd).toBe(0);
       expect(r.stdout, cmd).toContain(`Usage: storyfeed ${cmd}`);
@@ -106,6 +107,72 @@ describe('storyfeed CLI', () => {
     const bad = await cli(['parse', 'sources.yaml']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/^storyfeed: parser: /);
+  });
+
+  it('stories lists stories with their items; explain says why two items are or are not one story', async () => {
+    const st = await cli(['stories', '--config', 'sources.yaml', '--db', 'data/once.db', '--json']);
+    expect(st.code).toBe(0);
+    const stories = JSON.parse(st.stdout) as { id: number; guid: string; members: { id: number; title: string }[] }[];
+    expect(stories.map((x) => x.members.map((m) => m.title))).toEqual([['Story two'], ['Story one']]);
+    const [two, one] = stories.map((x) => x.members[0]?.id) as [number, number];
+    const text = await cli(['stories', '--config', 'sources.yaml', '--db', 'data/once.db']);
+    expect(text.stdout).toMatch(new RegExp(`^story \\d+  urn:uuid:\\S+  \\(1 item,`, 'm'));
+    expect(text.stdout).toContain(`item ${one}`);
+    const ex = await cli(['explain', String(one), String(two), '--config', 'sources.yaml', '--db', 'data/once.db']);
+    expect(ex.code).toBe(0);
+    expect(ex.stdout).toContain('same story now: no');
+    expect(ex.stdout).toMatch(/text similarity \(TF-IDF cosine\): \d\.\d{3}/);
+    expect(ex.stdout).toMatch(/verdict: score \d\.\d{3} < join threshold/);
+    const missing = await cli(['explain', String(one), '999999', '--config', 'sources.yaml', '--db', 'data/once.db']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('no item with id 999999');
+  });
+
+  it('cluster --input prints id<TAB>story_id per item, offline, and names a bad line', async () => {
+    const seeds = ['000_2129cc06a290e765.txt', '001_2470a1d99b2f447f.txt']
+      .map((f) => readFileSync(new URL(`../../../shared/seeds/${f}`, import.meta.url), 'utf8'));
+    const lines = [
+      { id: 'seed-a', title: 'Pakistan and Libya Strengthen Defense Industry Ties After High-Level Military Talks', text: seeds[0], published: '2025-07-18T16:00:00Z' },
+      { id: 'tea', title: 'Kenyan tea prices climb for a third week at Mombasa auction', text: 'Prices at the weekly Mombasa tea auction rose for a third straight week as dry weather in Kenya cut supply of top grades, brokers said.', published: '2025-07-18T11:00:00Z' },
+      { id: 'seed-b', title: 'COAS receives Libyan commander Haftar at GHQ', text: seeds[1], published: '2025-07-18T15:00:00Z' },
+      { id: 'syndicated', title: 'Tea prices up again', url: 'https://wire.example/tea?utm_source=x', published: '2025-07-18T12:00:00Z' },
+      { id: 'syndicated-2', title: 'A different headline, same link', url: 'https://wire.example/tea', published: '2025-07-18T13:00:00Z' },
+    ];
+    writeFileSync(join(dir, 'items.jsonl'), lines.map((l) => JSON.stringify(l)).join('\n'));
+    const r = await cli(['cluster', '--input', 'items.jsonl']);
+    expect(r.code).toBe(0);
+    const rows = r.stdout.trim().split('\n').map((l) => l.split('\t'));
+    expect(rows.map((x) => x[0])).toEqual(lines.map((l) => l.id)); // input order
+    const story = Object.fromEntries(rows) as Record<string, string>;
+    expect(story['seed-a']).toBe(story['seed-b']);
+    expect(story['seed-a']).toBe('seed-b'); // the story is named after its earliest item
+    expect(story.tea).not.toBe(story['seed-a']);
+    expect(story.syndicated).toBe(story['syndicated-2']);
+    writeFileSync(join(dir, 'bad.jsonl'), `${JSON.stringify(lines[0])}\n\n{"id": "x"}\n`);
+    const bad = await cli(['cluster', '--input', 'bad.jsonl']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/bad\.jsonl:3: title: /);
+    expect(bad.stdout).toBe('');
+  });
+
+  it('extract prints the article of an HTML file as JSON and fails clearly on unreadable input', async () => {
+    const pagePath = new URL('../../demo/pages/pakistan-libya-defence-ties.html', import.meta.url).pathname;
+    const r = await cli(['extract', '--url', 'https://defence.example/2025/07/pak-libya', pagePath]);
+    expect(r.code).toBe(0);
+    const a = JSON.parse(r.stdout) as { title: string; byline: string; text: string; html: string };
+    expect(a.byline).toBe('Defence Notes Staff');
+    expect(a.text).toContain('Field Marshal Syed Asim Munir');
+    for (const junk of ['Download IPFS', 'Leave a Comment', 'Bitcoin', 'Subscribe to Blog']) expect(a.text).not.toContain(junk);
+    expect(a.html).toMatch(/^<(div|p|article|section)/);
+    const missing = await cli(['extract', '--url', 'https://x.example/', 'nope.html']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^storyfeed: extractor: cannot read nope\.html/);
+    writeFileSync(join(dir, 'empty.html'), '<html><body><p>Nothing much.</p></body></html>');
+    const empty = await cli(['extract', '--url', 'https://x.example/', 'empty.html']);
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toMatch(/^storyfeed: extractor: /);
+    const noUrl = await cli(['extract', 'empty.html']);
+    expect(noUrl.code).toBe(2);
   });
 
   it('export-opml and import-opml round-trip the sources', async () => {
