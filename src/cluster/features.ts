@@ -74,6 +74,13 @@ function computeTerm(word: string): string | undefined {
   return stemmer(americanize(w));
 }
 
+/** The start of a text up to the end of its n-th word, punctuation and line breaks kept. */
+export function head(text: string, n: number): string {
+  let count = 0;
+  for (const m of text.matchAll(WORD)) if (++count === n) return text.slice(0, (m.index ?? 0) + m[0].length);
+  return text;
+}
+
 export function words(text: string): string[] {
   return text.match(WORD) ?? [];
 }
@@ -104,13 +111,13 @@ export function entities(title: string, body: string): Set<string> {
       const ws = words(sentence);
       ws.forEach((w, i) => {
         const key = normalizeTerm(w);
-        if (!key || TITLES.has(w.toLowerCase())) return;
+        if (!key || TITLES.has(w.toLowerCase().replace(/['’]s$/, ''))) return;
         if (isAcronym(w)) sink.add(key);
         else if (isCapitalized(w) && (i > 0 || titleCase)) sink.add(key);
       });
     }
   };
-  const bodyHead = words(body).slice(0, BODY_WORDS).join(' ');
+  const bodyHead = head(body, BODY_WORDS);
   scan(bodyHead, bodyCaps, false);
   for (const e of bodyCaps) out.add(e);
   const titleWords = words(title).filter((w) => normalizeTerm(w));
@@ -191,7 +198,7 @@ export interface Features {
 export function features(title: string, body: string | undefined): Features {
   const tf = new Map<string, number>();
   for (const t of terms(title)) tf.set(t, (tf.get(t) ?? 0) + TITLE_WEIGHT);
-  const bodyTokens = body ? terms(words(body).slice(0, BODY_WORDS * 2).join(' ')).slice(0, BODY_WORDS) : [];
+  const bodyTokens = body ? terms(head(body, BODY_WORDS * 2)).slice(0, BODY_WORDS) : [];
   for (const t of bodyTokens) tf.set(t, (tf.get(t) ?? 0) + 1);
   const full = body ? terms(body) : [];
   return { tf, entities: entities(title, body ?? ''), simhash: simhash(full), bodyTokens: bodyTokens.length };

@@ -19,7 +19,12 @@ export interface Thresholds {
   merge: number;
   /** Share of the score from text similarity; the rest from shared named entities. */
   textWeight: number;
-  /** Hamming distance (of 64 bits) at or under which two bodies are near-identical copies. */
+  /**
+   * Hamming distance (of 64 bits) at or under which two bodies are near-identical copies. Edited wire
+   * copies in the full-text set differ by 1–14 bits, different stories by 14 or more (random texts
+   * by ~32): 10 catches most edited copies with a margin. The LSH bands find copies within 3 bits;
+   * the rest are found through shared terms.
+   */
   nearDuplicateBits: number;
   /** Stories whose time span is farther than this from the item are not candidates (hours). */
   windowHours: number;
@@ -32,7 +37,7 @@ export const DEFAULT_THRESHOLDS: Readonly<Thresholds> = Object.freeze({
   join: 0.3,
   merge: 0.7,
   textWeight: 0.85,
-  nearDuplicateBits: 3,
+  nearDuplicateBits: 10,
   windowHours: 7 * 24,
   graceHours: 24,
   decayHours: 72,
@@ -234,7 +239,8 @@ export class Clusterer {
 
   /** Candidate stories: posting lists of the item's heaviest terms and its SimHash bands. */
   private candidates(d: DocState): StoryState[] {
-    const query = [...d.vec].sort((a, b) => b[1] - a[1]).slice(0, QUERY_TERMS);
+    // Terms no story has (new names, typos) would waste the query: only indexed terms are asked.
+    const query = [...d.vec].filter(([t]) => this.postings.has(t)).sort((a, b) => b[1] - a[1]).slice(0, QUERY_TERMS);
     const weight = new Map<StoryKey, number>();
     const lookup = (term: string, w: number) => {
       const list = this.postings.get(term);
@@ -340,6 +346,8 @@ export class Clusterer {
       .map((s) => ({ s, scores: this.score(d, s) }))
       .filter((c) => c.scores.score >= this.thresholds.join)
       .sort((a, b) => b.scores.score - a.scores.score);
+    // Indexed after the lookup: indexed first, the new terms would point back at the item's own story.
+    this.index(own, d);
     const best = others[0];
     if (!best) return { merge: [] };
     const keep = best.s.seq < own.seq ? best.s : own;
@@ -378,15 +386,20 @@ export class Clusterer {
     for (const e of d.entities) s.entities.set(e, (s.entities.get(e) ?? 0) + 1);
     s.recent.push(d);
     if (s.recent.length > MEMBERS_COMPARED) s.recent.shift();
-    const index = (term: string) => {
+    this.index(s, d);
+  }
+
+  /** Make a story findable by a member's terms and SimHash bands. */
+  private index(s: StoryState, d: DocState): void {
+    const put = (term: string) => {
       if (s.indexed.has(term)) return;
       s.indexed.add(term);
       const list = this.postings.get(term);
       if (list) list.push(s.key);
       else this.postings.set(term, [s.key]);
     };
-    for (const t of d.vec.keys()) index(t);
-    if (d.simhash) for (const band of simhashBands(d.simhash)) index(`#${band}`);
+    for (const t of d.vec.keys()) put(t);
+    if (d.simhash) for (const band of simhashBands(d.simhash)) put(`#${band}`);
   }
 
   /** Merge story `drop` into story `keep`: one story from now on, known by `keep`. */
