@@ -41,7 +41,7 @@ describe('full text in the merged feed', () => {
     ]) });
     srv.route('/ft/pak-libya', { body: DEMO_PAGE, headers: html });
     srv.route('/ft/hostile', { headers: html, body: `<!doctype html><html><body><article><h1>Hostile</h1>
-      ${'<p>This paragraph of the hostile page is long enough to be read as article text by Readability. </p>'.repeat(6)}
+      ${'<p>This paragraph of the hostile page is long enough to be read as article text by Readability, as a real paragraph of a news report would be. </p>'.repeat(6)}
       <p><a href="javascript:alert(1)">click</a><img src="/x.png" onerror="alert(2)"></p><script>alert(3)</script>
       </article></body></html>` });
     const config = parseConfig(configYaml([srv.url('/ft/feed.xml')]), 'ft.yaml');
