@@ -1,7 +1,9 @@
-// Benchmark: one ingest cycle over N local feeds (default 200 × 20 items) served from 127.0.0.1,
-// into a fresh SQLite file; then a second cycle where every feed answers 304. Prints medians.
+// Benchmark: one ingest cycle over N local feeds (default 200 × 20 items, real headlines) served from
+// 127.0.0.1, into a fresh SQLite file, clustering included; then a second cycle where every feed
+// answers 304. Prints medians.
 // Run: npx tsx bench/cycle.ts [feeds] [items] [runs]   (or: npm run bench:cycle)
-import { mkdtempSync, rmSync } from 'node:fs';
+import { parse } from 'csv-parse/sync';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,11 +17,15 @@ const FEEDS = Number(process.argv[2] ?? 200);
 const ITEMS = Number(process.argv[3] ?? 20);
 const RUNS = Number(process.argv[4] ?? 5);
 
+/** Real headlines (UCI News Aggregator, ../shared) so that clustering sees realistic titles. */
+const HEADLINES = (parse(readFileSync(new URL('../../shared/data/uci-news-headlines/headlines.csv', import.meta.url)),
+  { columns: true }) as { TITLE: string }[]).map((r) => r.TITLE.replace(/[<>&]/g, ' '));
+
 function feedXml(f: number, base: string): string {
-  const items = Array.from({ length: ITEMS }, (_, i) => `<item><title>Feed ${f} story ${i}: a headline of ordinary length</title>
+  const items = Array.from({ length: ITEMS }, (_, i) => `<item><title>${HEADLINES[(f * ITEMS + i) % HEADLINES.length]}</title>
 <link>${base}/a/${f}/${i}?utm_source=rss</link><guid isPermaLink="false">f${f}-i${i}</guid>
 <pubDate>${new Date(Date.UTC(2025, 6, 18, 0, i)).toUTCString()}</pubDate>
-<description>${'A paragraph of teaser text that is about as long as real teasers tend to be. '.repeat(4)}</description></item>`);
+<description>${HEADLINES[(f * ITEMS + i) % HEADLINES.length]}. ${HEADLINES[(f * ITEMS + i + 1) % HEADLINES.length]}.</description></item>`);
   return `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Feed ${f}</title><link>${base}/</link>
 <description>bench</description>${items.join('\n')}</channel></rss>`;
 }
@@ -42,7 +48,8 @@ async function main(): Promise<void> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const addr = server.address();
   base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
-  const yaml = `http:\n  allow_private_networks: true\n  concurrency: 16\n  per_host_concurrency: 16\nretention:\n  days: 0\nsources:\n${
+  // Feed ingest and clustering only: article pages are measured by bench/extract.ts.
+  const yaml = `defaults:\n  full_text: false\nhttp:\n  allow_private_networks: true\n  concurrency: 16\n  per_host_concurrency: 16\nretention:\n  days: 0\nsources:\n${
     Array.from({ length: FEEDS }, (_, f) => `  - ${base}/feed/${f}.xml`).join('\n')}\n`;
   const config = parseConfig(yaml, 'bench.yaml');
   const log = silentLogger();
@@ -50,6 +57,7 @@ async function main(): Promise<void> {
   const cond: number[] = [];
   const render: number[] = [];
   let peakRss = 0;
+  let stories = 0;
   for (let r = 0; r < RUNS; r++) {
     const dir = mkdtempSync(join(tmpdir(), 'storyfeed-bench-'));
     const store = Store.open(join(dir, 'bench.db'));
@@ -63,6 +71,7 @@ async function main(): Promise<void> {
     const t = performance.now();
     renderFeed('atom', store.listStories(100), config.output);
     render.push(performance.now() - t);
+    stories = store.stats().stories;
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
     store.close();
     rmSync(dir, { recursive: true, force: true });
@@ -73,6 +82,7 @@ async function main(): Promise<void> {
     `(${((FEEDS * ITEMS) / (median(full) / 1000)).toFixed(0)} items/s)`);
   console.log(`  second cycle (all 304 Not Modified):          ${median(cond).toFixed(0)} ms`);
   console.log(`  render merged Atom feed (100 stories):        ${median(render).toFixed(1)} ms`);
+  console.log(`  stories after clustering: ${stories} (from ${FEEDS * ITEMS} items)`);
   console.log(`  peak RSS: ${(peakRss / 2 ** 20).toFixed(0)} MiB`);
 }
 

@@ -198,6 +198,14 @@ describe('storyfeed CLI', () => {
     const feed = await new Parser().parseString(r.stdout);
     const titles = feed.items.map((i) => i.title);
     expect(titles).toContain('Pakistan and Libya Strengthen Defense Industry Ties After High-Level Military Talks');
+    // The two seed reports (different outlets, different words) are one entry listing both sources.
+    const seed = feed.items.filter((i) => /Haftar/.test(String((i as Record<string, unknown>)['content:encoded'])));
+    expect(seed).toHaveLength(1);
+    const seedBody = String((seed[0] as Record<string, unknown>)['content:encoded']);
+    expect(seedBody).toContain('Covered by 2 sources');
+    expect(seedBody).toMatch(/>Defence Notes<\/a>: Pakistan and Libya Strengthen/);
+    expect(seedBody).toMatch(/>Frontier Post Desk<\/a>: COAS Asim Munir receives/);
+    expect(seedBody).not.toContain('Bitcoin');
     expect(new Set(titles).size).toBe(titles.length);
     const wind = feed.items.filter((i) => /wind farm/i.test(i.title ?? ''));
     expect(wind).toHaveLength(1); // syndicated under the same URL by two feeds: one entry
