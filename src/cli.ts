@@ -1,6 +1,8 @@
 // Composition root and commands. The only place that reads the config from disk.
 import { Command, CommanderError, Option } from 'commander';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { Metrics } from './metrics/index.js';
 import { loadConfig, parseConfig, ConfigError } from './config/index.js';
 import { extractArticle, ExtractError, type DomImpl } from './extractor/index.js';
 import { decodeBody, fetchUrl, FetchError, HostLimiter } from './fetcher/index.js';
@@ -53,6 +55,58 @@ function openStore(opts: CommonOptions, config?: Config): Store {
   const store = Store.open(opts.db);
   if (config) store.syncSources(config.sources, new Date().toISOString());
   return store;
+}
+
+/** Heartbeat period of the worker lock, and the age at which another host's lock counts as abandoned. */
+const LOCK_HEARTBEAT_MS = 30_000;
+const LOCK_STALE_MS = 5 * 60_000;
+
+class WorkerBusyError extends Error {}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Open the database for a command that writes (run, once, extract --refresh): one such worker per
+ * database at a time. A second one is refused with the holder named; a killed holder's lock is taken over.
+ */
+function openWorkerStore(opts: CommonOptions, command: string, config?: Config): { store: Store; close: () => void } {
+  const store = Store.open(opts.db);
+  const me = { pid: process.pid, host: hostname(), command };
+  const lock = store.acquireWorkerLock(me, new Date(), LOCK_STALE_MS, processAlive);
+  if (!lock.ok) {
+    store.close();
+    const h = lock.holder;
+    throw new WorkerBusyError(`${opts.db} is in use by another storyfeed worker (\`${h.command}\`, pid ${h.pid} on ${h.host}, ` +
+      `since ${h.since}); stop it first, or use \`storyfeed serve\` to only serve the feed`);
+  }
+  const beat = setInterval(() => {
+    try {
+      store.heartbeat(me, new Date());
+    } catch {
+      // a read-only database shows in /health; the lock simply ages
+    }
+  }, LOCK_HEARTBEAT_MS);
+  beat.unref();
+  if (config) store.syncSources(config.sources, new Date().toISOString());
+  return {
+    store,
+    close: () => {
+      clearInterval(beat);
+      try {
+        store.releaseWorkerLock(me);
+      } catch {
+        // read-only: the next worker takes over the dead pid's lock anyway
+      }
+      store.close();
+    },
+  };
 }
 
 function formatSummary(s: CycleSummary): string {
@@ -116,10 +170,11 @@ function buildProgram(setExit: (code: number) => void): Command {
     .action(async (opts: CommonOptions & { initialCycle: boolean }) => {
       let config = loadConfig(opts.config);
       const log = logger(opts);
-      const store = openStore(opts);
-      const worker = new Worker(store, config, log);
+      const { store, close } = openWorkerStore(opts, 'run');
+      const metrics = new Metrics(() => (store.db.open ? store : undefined));
+      const worker = new Worker(store, config, log, undefined, metrics);
       worker.start();
-      const app = createApp({ store, config: () => config, worker: () => worker.state() });
+      const app = createApp({ store, config: () => config, worker: () => worker.state(), metrics });
       const { server, port } = await startServer(app, config.output.host, config.output.port);
       log.info({ host: config.output.host, port, db: opts.db, sources: config.sources.length, schedule: config.schedule },
         'storyfeed running');
@@ -127,7 +182,7 @@ function buildProgram(setExit: (code: number) => void): Command {
       setExit(await waitForShutdown(log, async () => {
         await closeServer(server);
         await worker.stop();
-        store.close();
+        close();
       }, () => {
         try {
           const next = loadConfig(opts.config);
@@ -146,7 +201,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .action(async (opts: CommonOptions & { all?: boolean; json?: boolean }) => {
       const config = loadConfig(opts.config);
       const log = logger(opts, 'pretty');
-      const store = openStore(opts, config);
+      const { store, close } = openWorkerStore(opts, 'once', config);
       const abort = new AbortController();
       const onSignal = () => abort.abort();
       process.once('SIGINT', onSignal);
@@ -161,7 +216,7 @@ function buildProgram(setExit: (code: number) => void): Command {
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
-        store.close();
+        close();
       }
     });
 
@@ -275,7 +330,7 @@ function buildProgram(setExit: (code: number) => void): Command {
       if (opts.refresh) {
         if (input) throw new UsageError('extract --refresh takes no input (it works on the stored articles)');
         const config = loadConfig(opts.config);
-        const store = openStore(opts);
+        const { store, close } = openWorkerStore(opts, 'extract --refresh');
         try {
           const pages = store.extractedArticles(opts.failed ? 'failed' : 'all');
           const abort = new AbortController();
@@ -284,7 +339,7 @@ function buildProgram(setExit: (code: number) => void): Command {
             limiter: new HostLimiter(config.http.perHostConcurrency), clusterer: loadClusterer(store, new Date()) });
           out(`extract --refresh: ${pages.length} articles: ${r.ok} extracted, ${r.failed} failed${r.aborted ? `, ${r.aborted} aborted` : ''}`);
         } finally {
-          store.close();
+          close();
         }
         return;
       }
@@ -308,6 +363,19 @@ function buildProgram(setExit: (code: number) => void): Command {
         pageUrl = opts.url;
       }
       out(JSON.stringify(extractArticle(html, pageUrl, { dom: opts.dom }), null, 2));
+    });
+
+  withCommon(program.command('backup'))
+    .description('write an online, consistent copy of the database to FILE (SQLite backup API; safe while the service runs)')
+    .argument('<file>', 'the copy to write (replaced if it exists)')
+    .action(async (file: string, opts: CommonOptions) => {
+      const store = openStore(opts);
+      try {
+        const r = await store.backup(file);
+        out(`${opts.db} -> ${file}: ${r.pages} pages copied`);
+      } finally {
+        store.close();
+      }
     });
 
   withCommon(program.command('stories'))
@@ -455,7 +523,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return EXIT_CONFIG;
     }
     const known = err instanceof StorageError || err instanceof FetchError || err instanceof ParseError ||
-      err instanceof ExtractError;
+      err instanceof ExtractError || err instanceof WorkerBusyError;
     const message = err instanceof Error ? err.message : String(err);
     process.stderr.write(`storyfeed: ${known ? message : `error: ${message}`}\n`);
     if (!known && process.env.STORYFEED_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);

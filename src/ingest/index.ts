@@ -157,12 +157,20 @@ export async function ingestSource(source: SourceState, cfg: SourceConfig, deps:
     if (!known) deps.log.error({ err, source: source.configUrl }, 'unexpected ingest error');
     const gone = err instanceof FetchError && err.status === 410;
     const failures = source.consecutiveFailures + 1;
-    deps.store.recordFetchFailure(source.id, nowIso, {
-      error: message,
-      status: gone ? 'gone' : 'failing',
-      nextAttemptAt: gone ? undefined
-        : nextAfterFailure(started, intervalSeconds, failures, err instanceof FetchError ? err.retryAfterMs : undefined),
-    });
+    try {
+      deps.store.recordFetchFailure(source.id, nowIso, {
+        error: message,
+        status: gone ? 'gone' : 'failing',
+        nextAttemptAt: gone ? undefined
+          : nextAfterFailure(started, intervalSeconds, failures, err instanceof FetchError ? err.retryAfterMs : undefined),
+      });
+    } catch (storeErr) {
+      // The database refuses writes (read-only, disk full): nothing was half-written (each write is one
+      // transaction); say so and carry on serving.
+      const why = storeErr instanceof Error ? storeErr.message : String(storeErr);
+      deps.log.error({ source: source.configUrl, error: why }, 'cannot record the fetch result: database refuses writes');
+      return { ...base, outcome: 'failed', error: `${message}; storage: ${why}`, durationMs: Date.now() - startedMs };
+    }
     return { ...base, outcome: 'failed', error: message, durationMs: Date.now() - startedMs };
   }
 }

@@ -5,6 +5,7 @@ import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import { HostLimiter, type FetchOptions } from '../fetcher/index.js';
 import type { Clusterer } from '../cluster/index.js';
+import type { Metrics } from '../metrics/index.js';
 import { loadClusterer } from '../ingest/cluster.js';
 import { ingestSource, type IngestResult } from '../ingest/index.js';
 import type { Config, SourceConfig, SourceState } from '../model/index.js';
@@ -87,9 +88,14 @@ export async function runCycle(deps: CycleDeps): Promise<CycleSummary> {
     deps.onProgress?.(done, due.length, result);
     return result;
   })));
-  const pruned = config.retention.days > 0
-    ? store.prune(new Date(started.getTime() - config.retention.days * 86_400_000).toISOString())
-    : { items: 0, stories: 0 };
+  let pruned = { items: 0, stories: 0 };
+  if (config.retention.days > 0) {
+    try {
+      pruned = store.prune(new Date(started.getTime() - config.retention.days * 86_400_000).toISOString());
+    } catch (err) {
+      log.error({ err: err instanceof Error ? err.message : String(err) }, 'retention failed; will retry next cycle');
+    }
+  }
   const count = (o: IngestResult['outcome']) => results.filter((r) => r.outcome === o).length;
   const summary: CycleSummary = {
     startedAt: started.toISOString(),
@@ -134,7 +140,7 @@ export class Worker {
   private clusterer?: Clusterer;
 
   constructor(private readonly store: Store, config: Config, private readonly log: Logger,
-    private readonly fetch?: FetchOptions['fetch']) {
+    private readonly fetch?: FetchOptions['fetch'], private readonly metrics?: Metrics) {
     this.config = config;
   }
 
@@ -171,8 +177,10 @@ export class Worker {
         const { results: _omit, ...brief } = summary;
         this.lastCycle = { ...brief, finishedAt: new Date().toISOString() };
         this.lastError = undefined;
+        this.metrics?.cycle(summary);
         return summary;
       } catch (err) {
+        this.metrics?.cycleFailed();
         this.lastError = err instanceof Error ? err.message : String(err);
         this.log.error({ err }, 'cycle failed');
         return undefined;

@@ -3,6 +3,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { createHash } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
+import type { Metrics } from '../metrics/index.js';
 import type { Config } from '../model/index.js';
 import { FEED_CONTENT_TYPES, FEED_PATHS, renderFeed, type FeedKind } from '../publisher/index.js';
 import type { WorkerState } from '../scheduler/index.js';
@@ -14,7 +15,12 @@ export interface AppDeps {
   config: () => Config;
   /** Scheduler state, when a worker runs in this process. */
   worker?: () => WorkerState;
+  /** Prometheus metrics served on /metrics. */
+  metrics?: Metrics;
 }
+
+/** How long a write-probe result is reused by /health (a probe writes, so not on every request). */
+const WRITABLE_CACHE_MS = 30_000;
 
 interface Rendered {
   key: string;
@@ -78,24 +84,50 @@ export function createApp(deps: AppDeps): Hono {
     });
   }
 
-  app.get('/health', (c) => {
-    let database: { ok: boolean; schemaVersion?: number; error?: string };
+  let writable: { at: number; ok: boolean; error?: string } | undefined;
+  const writeCheck = () => {
+    if (!writable || Date.now() - writable.at > WRITABLE_CACHE_MS) writable = { at: Date.now(), ...deps.store.writable() };
+    return writable;
+  };
+
+  /**
+   * Liveness is this process answering (/health/live). Readiness (/health, /health/ready): the database
+   * answers (503 when not, or while stopping). A database that cannot take writes (read-only, disk full)
+   * keeps serving the feed: reported as "degraded" with the reason, still 200.
+   */
+  const health = (c: Context) => {
+    let database: { ok: boolean; schemaVersion?: number; writable?: boolean; error?: string };
     let stats;
     try {
-      database = { ok: deps.store.ping(), schemaVersion: deps.store.schemaVersion };
+      const w = writeCheck();
+      database = { ok: deps.store.ping(), schemaVersion: deps.store.schemaVersion, writable: w.ok, error: w.error };
       stats = deps.store.stats();
     } catch (err) {
       database = { ok: false, error: err instanceof Error ? err.message : String(err) };
     }
     const scheduler = deps.worker?.();
-    const ok = database.ok && !scheduler?.stopping;
-    return c.json({ status: ok ? 'ok' : 'unavailable', database, scheduler: scheduler ?? null, stats: stats ?? null },
-      ok ? 200 : 503, { 'Cache-Control': 'no-store' });
+    const reasons: string[] = [];
+    if (!database.ok) reasons.push(`database unusable: ${database.error ?? 'no answer'}`);
+    if (scheduler?.stopping) reasons.push('stopping');
+    if (database.ok && database.writable === false) reasons.push(`database read-only: ${database.error ?? ''}`.trim());
+    if (scheduler?.lastError) reasons.push(`last cycle failed: ${scheduler.lastError}`);
+    const ready = database.ok && !scheduler?.stopping;
+    const status = !ready ? 'unavailable' : reasons.length ? 'degraded' : 'ok';
+    return c.json({ status, reasons, database, scheduler: scheduler ?? null, stats: stats ?? null },
+      ready ? 200 : 503, { 'Cache-Control': 'no-store' });
+  };
+  app.get('/health', health);
+  app.get('/health/ready', health);
+  app.get('/health/live', (c) => c.json({ status: 'ok' }, 200, { 'Cache-Control': 'no-store' }));
+
+  app.get('/metrics', async (c) => {
+    if (!deps.metrics) return c.text('not found\n', 404);
+    return c.body(await deps.metrics.text(), 200, { 'Content-Type': deps.metrics.contentType, 'Cache-Control': 'no-store' });
   });
 
   app.get('/', (c) => {
     const out = deps.config().output;
-    return c.json({ name: 'storyfeed', title: out.title, feeds: FEED_PATHS, health: '/health' });
+    return c.json({ name: 'storyfeed', title: out.title, feeds: FEED_PATHS, health: '/health', metrics: '/metrics' });
   });
 
   app.notFound((c) => c.text('not found\n', 404));

@@ -1,7 +1,7 @@
 // All SQL lives here. better-sqlite3, WAL journal, ordered migrations.
 import Database from 'better-sqlite3';
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Enclosure, SourceConfig, SourceState, SourceStatus, Story, StorySource } from '../model/index.js';
 import { MIGRATIONS } from './migrations.js';
@@ -93,6 +93,19 @@ export interface PendingPage {
   /** The URL to fetch: the item's link as the feed gave it (the canonical URL when there is none). */
   pageUrl: string;
 }
+
+export interface WorkerIdentity {
+  pid: number;
+  host: string;
+  command: string;
+}
+
+export type LockResult =
+  | { ok: true }
+  | { ok: false; holder: { pid: number; host: string; command: string; since: string; heartbeat: string } };
+
+/** Thrown inside the write probe's transaction to roll it back. */
+class RollbackProbe extends Error {}
 
 /** An article as the clusterer reads it. */
 export interface ClusterInput {
@@ -343,6 +356,69 @@ export class Store {
       }
     })();
     return result;
+  }
+
+  // ---- one worker at a time -------------------------------------------------------------------------
+
+  /**
+   * Take the database for this worker process. Refused while another worker holds it: on this host,
+   * as long as its process is alive (a SIGKILLed worker's lock is taken over at once); on another
+   * host, until its heartbeat is older than `staleMs`. Serialized by SQLite (BEGIN IMMEDIATE).
+   */
+  acquireWorkerLock(me: WorkerIdentity, now: Date, staleMs: number, isAlive: (pid: number) => boolean): LockResult {
+    return this.db.transaction((): LockResult => {
+      const row = this.db.prepare('SELECT pid, host, command, started_at, heartbeat_at FROM worker_lock WHERE id = 1').get() as
+        { pid: number; host: string; command: string; started_at: string; heartbeat_at: string } | undefined;
+      if (row && !(row.pid === me.pid && row.host === me.host)) {
+        const alive = row.host === me.host ? isAlive(row.pid)
+          : now.getTime() - Date.parse(row.heartbeat_at) < staleMs;
+        if (alive) {
+          return { ok: false, holder: { pid: row.pid, host: row.host, command: row.command, since: row.started_at, heartbeat: row.heartbeat_at } };
+        }
+      }
+      this.db.prepare(`INSERT INTO worker_lock (id, pid, host, command, started_at, heartbeat_at)
+        VALUES (1, @pid, @host, @command, @now, @now)
+        ON CONFLICT (id) DO UPDATE SET pid = @pid, host = @host, command = @command, started_at = @now, heartbeat_at = @now`)
+        .run({ ...me, now: now.toISOString() });
+      return { ok: true };
+    }).immediate();
+  }
+
+  heartbeat(me: WorkerIdentity, now: Date): void {
+    this.db.prepare('UPDATE worker_lock SET heartbeat_at = ? WHERE pid = ? AND host = ?').run(now.toISOString(), me.pid, me.host);
+  }
+
+  releaseWorkerLock(me: WorkerIdentity): void {
+    if (!this.db.open) return;
+    this.db.prepare('DELETE FROM worker_lock WHERE pid = ? AND host = ?').run(me.pid, me.host);
+  }
+
+  /** Can the database take a write now? (read-only file, full disk, …) A tiny write, rolled back. */
+  writable(): { ok: boolean; error?: string } {
+    try {
+      this.db.transaction(() => {
+        this.db.prepare(`INSERT INTO meta (key, value) VALUES ('write_probe', ?)
+          ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(new Date().toISOString());
+        throw new RollbackProbe();
+      })();
+      return { ok: true };
+    } catch (err) {
+      if (err instanceof RollbackProbe) return { ok: true };
+      return { ok: false, error: err instanceof Error ? err.message : String(err) };
+    }
+  }
+
+  /** An online, consistent copy of the database (SQLite backup API), written next to `path` then renamed. */
+  async backup(path: string): Promise<{ pages: number }> {
+    const tmp = `${path}.tmp-${process.pid}`;
+    try {
+      const r = await this.db.backup(tmp);
+      renameSync(tmp, path);
+      return { pages: r.totalPages };
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      throw new StorageError(`backup to ${path} failed: ${(err as Error).message}`, { cause: err });
+    }
   }
 
   // ---- stories ------------------------------------------------------------------------------------

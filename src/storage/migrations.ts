@@ -85,4 +85,19 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE articles ADD COLUMN word_count INTEGER;
   CREATE INDEX articles_pending ON articles(extract_status) WHERE extract_status IS NULL;
   `,
+  // 3: one worker at a time per database; a small key/value table (health probe)
+  `
+  CREATE TABLE worker_lock (
+    id           INTEGER PRIMARY KEY CHECK (id = 1),
+    pid          INTEGER NOT NULL,
+    host         TEXT NOT NULL,
+    command      TEXT NOT NULL,
+    started_at   TEXT NOT NULL,
+    heartbeat_at TEXT NOT NULL
+  );
+  CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+  `,
 ];
