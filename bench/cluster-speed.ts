@@ -4,21 +4,12 @@
 // 100k items (median of 1,000-item batches), their ratio (target ≤ 2), items/s and peak RSS.
 // Run: npx tsx bench/cluster-speed.ts [items]   (or: npm run bench:cluster)
 import { Clusterer } from '../src/cluster/index.js';
+import { rng, median } from './lib.js';
 
 const N = Number(process.argv[2] ?? 100_000);
 const PER_DAY = 1000;
 const BATCH = 1000;
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const r = rng(42);
 const SYL = ['ka', 'lo', 'mer', 'tin', 'sa', 'vor', 'del', 'pri', 'ton', 'ga', 'ru', 'ben', 'sil', 'ya', 'ost', 'quen', 'dar', 'ful'];
@@ -57,10 +48,6 @@ function* items(): Generator<{ id: number; title: string; text: string; publishe
   }
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] as number;
-};
 
 const c = new Clusterer();
 const batchUs: number[] = [];

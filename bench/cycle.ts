@@ -12,6 +12,7 @@ import { silentLogger } from '../src/log/index.js';
 import { renderFeed } from '../src/publisher/index.js';
 import { runCycle } from '../src/scheduler/index.js';
 import { Store } from '../src/storage/index.js';
+import { median } from './lib.js';
 
 const FEEDS = Number(process.argv[2] ?? 200);
 const ITEMS = Number(process.argv[3] ?? 20);
@@ -30,11 +31,6 @@ function feedXml(f: number, base: string): string {
 <description>bench</description>${items.join('\n')}</channel></rss>`;
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
 
 async function main(): Promise<void> {
   let base = '';

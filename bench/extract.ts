@@ -11,21 +11,12 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { extractArticle, type DomImpl } from '../src/extractor/index.js';
+import { rng, median } from './lib.js';
 
 const SHARED = new URL('../../shared/', import.meta.url);
 const PAGES = Number(process.argv[2] ?? 24);
 const RUNS = Number(process.argv[3] ?? 5);
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function corpus(): { sentences: string[]; headlines: string[] } {
   const seeds = readdirSync(new URL('seeds/', SHARED)).filter((f) => f.endsWith('.txt'))
@@ -70,11 +61,6 @@ export function makePage(i: number, c: ReturnType<typeof corpus>): { html: strin
   return { html, url: `https://${site}/2025/07/18/story-${i}.html` };
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
 
 /** Child mode: extract every page RUNS times with one DOM; print JSON figures on stdout. */
 function child(impl: DomImpl): void {

@@ -27,6 +27,7 @@ export interface ExtractDeps {
   signal?: AbortSignal;
   now?: () => Date;
   fetch?: FetchOptions['fetch'];
+  /** Places new articles in stories; without it a story is one article (same canonical URL). */
   clusterer?: Clusterer;
 }
 

@@ -1,14 +1,12 @@
 // Orchestrates one source: fetch -> parse -> clean -> sanitize -> store. The only stage besides the
 // scheduler that touches storage. A failing source is recorded as data and never throws out of here.
-import type { Logger } from 'pino';
-import { decodeBody, fetchUrl, FetchError, type FetchOptions, type FetchResult, type HostLimiter } from '../fetcher/index.js';
-import type { Config, FeedItem, ParsedFeed, SourceConfig, SourceState } from '../model/index.js';
+import { decodeBody, fetchUrl, FetchError, type FetchOptions, type FetchResult } from '../fetcher/index.js';
+import type { FeedItem, ParsedFeed, SourceConfig, SourceState } from '../model/index.js';
 import { detectFormat, discoverFeedLinks, parseFeed, ParseError } from '../parser/index.js';
 import { sanitizeHtml, toPlainText, safeUrl } from '../sanitizer/index.js';
-import type { ItemInput, Store } from '../storage/index.js';
-import type { Clusterer } from '../cluster/index.js';
+import type { ItemInput } from '../storage/index.js';
 import { clusterHooks } from './cluster.js';
-import { extractPendingForSource } from './extract.js';
+import { extractPendingForSource, type ExtractDeps } from './extract.js';
 import { nextAfterFailure, nextAfterSuccess } from './policy.js';
 
 export class IngestError extends Error {
@@ -43,17 +41,8 @@ export interface IngestResult {
   durationMs: number;
 }
 
-export interface IngestDeps {
-  store: Store;
-  config: Config;
-  log: Logger;
-  limiter?: HostLimiter;
-  signal?: AbortSignal;
-  now?: () => Date;
-  fetch?: FetchOptions['fetch'];
-  /** Places new articles in stories; without it a story is one article (same canonical URL). */
-  clusterer?: Clusterer;
-}
+/** What one source's ingest needs (the same as its page extraction). */
+export type IngestDeps = ExtractDeps;
 
 function fetchOptions(deps: IngestDeps, extra: Partial<FetchOptions> = {}): FetchOptions {
   const h = deps.config.http;
