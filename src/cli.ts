@@ -391,7 +391,8 @@ function buildProgram(setExit: (code: number) => void): Command {
         out(list.map((st) => [
           `story ${st.id}  ${st.guid}  (${st.members.length} item${st.members.length === 1 ? '' : 's'}, published ${st.published}, updated ${st.updated})`,
           `  ${st.title}`,
-          ...st.members.map((m) => `    item ${m.id}  ${m.source}: ${m.title}${m.url ? `  <${m.url}>` : ''}`),
+          ...st.members.map((m) => `    item ${m.id}  ${m.source}: ${m.title}${m.url ? `  <${m.url}>` : ''}` +
+            (m.extract_status === 'ok' ? '  [full text]' : m.extract_status === 'failed' ? `  [feed content: ${m.extract_error}]` : '')),
         ].join('\n')).join('\n\n'));
       } finally {
         store.close();

@@ -126,7 +126,11 @@ export interface StorySummary {
   title: string;
   published: string;
   updated: string;
-  members: { id: number; title: string; url: string | null; source: string; published_at: string }[];
+  members: {
+    id: number; title: string; url: string | null; source: string; published_at: string;
+    /** Full text: 'ok', 'failed' (feed content kept; extract_error says why) or null (not tried / off). */
+    extract_status: 'ok' | 'failed' | null; extract_error: string | null;
+  }[];
 }
 
 /** What the extractor found, ready to store (HTML already sanitized). */
@@ -495,7 +499,8 @@ export class Store {
     return this.listStories(limit).map((s) => ({
       id: s.id, guid: s.guid, title: s.title, published: s.published, updated: s.updated,
       members: this.db.prepare(`
-        SELECT i.id, i.title, coalesce(i.url, i.link) AS url, coalesce(src.name, src.title, src.url) AS source, i.published_at
+        SELECT i.id, i.title, coalesce(i.url, i.link) AS url, coalesce(src.name, src.title, src.url) AS source, i.published_at,
+          a.extract_status, a.extract_error
         FROM items i JOIN articles a ON a.id = i.article_id JOIN sources src ON src.id = i.source_id
         WHERE a.story_id = ? ORDER BY i.published_at, i.id`).all(s.id) as StorySummary['members'],
     }));
