@@ -53,16 +53,36 @@ function fetchOptions(deps: IngestDeps, extra: Partial<FetchOptions> = {}): Fetc
   };
 }
 
+/** Plain text cut to `max` UTF-16 units, never inside a character (a lone surrogate would become U+FFFD). */
 function truncate(text: string | undefined, max: number): string | undefined {
   if (!text) return undefined;
-  return text.length > max ? text.slice(0, max) : text;
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max);
+  return /[\ud800-\udbff]$/.test(cut) ? cut.slice(0, -1) : cut;
+}
+
+/**
+ * Untrusted HTML sanitized and capped at `max` characters: cut first (never inside a tag), then sanitized,
+ * which closes what the cut left open; the result is always what the sanitizer produces.
+ */
+function sanitizeCapped(html: string | undefined, base: string | undefined, max: number): string | undefined {
+  let limit = max;
+  for (let attempt = 0; attempt < 4; attempt++) {
+    let raw = truncate(html, limit) ?? '';
+    const open = raw.lastIndexOf('<');
+    if (html && raw.length < html.length && open > raw.lastIndexOf('>')) raw = raw.slice(0, open);
+    const safe = sanitizeHtml(raw, base);
+    if (safe.length <= max) return safe || undefined;
+    limit -= safe.length - max + 16; // the sanitizer lengthened it (absolute URLs, rel=…): cut more
+  }
+  return undefined;
 }
 
 /** Parser output -> storable item: plain-text title, sanitized HTML, a publication date always set. */
 export function toItemInput(item: FeedItem, now: Date): ItemInput {
   const base = item.link ?? item.url;
-  const summary = truncate(sanitizeHtml(item.summary, base), MAX_SUMMARY_CHARS);
-  const content = truncate(sanitizeHtml(item.content, base), MAX_CONTENT_CHARS);
+  const summary = sanitizeCapped(item.summary, base, MAX_SUMMARY_CHARS);
+  const content = sanitizeCapped(item.content, base, MAX_CONTENT_CHARS);
   return {
     guid: item.guid,
     url: item.url,

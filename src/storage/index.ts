@@ -311,11 +311,16 @@ export class Store {
       UPDATE stories SET updated_at = @now, published_at = min(published_at, @published) WHERE id = @id`);
     const storyOfArticle = this.db.prepare('SELECT story_id FROM articles WHERE id = ?');
 
+    const batchGuids = new Set(items.flatMap((i) => (i.guid ? [i.guid] : [])));
     this.db.transaction(() => {
       for (const item of items) {
         const key = itemKey(item);
-        const existing = ((item.guid && byGuid.get(sourceId, item.guid)) ||
-          (item.url && byUrl.get(sourceId, item.url)) || byKey.get(sourceId, key)) as ItemRow | undefined;
+        // By guid; else by canonical URL (a feed that changed its guid scheme) unless that row's guid is
+        // another item of this same feed (two entries sharing one link: both kept, one article).
+        const byLink = item.url ? byUrl.all(sourceId, item.url) as ItemRow[] : [];
+        const sameLink = byLink.find((r) => !r.guid || !batchGuids.has(r.guid) || r.guid === item.guid);
+        const existing = ((item.guid && byGuid.get(sourceId, item.guid)) || sameLink ||
+          byKey.get(sourceId, key)) as ItemRow | undefined;
         const fields = {
           guid: item.guid ?? null, url: item.url ?? null, link: item.link ?? null, title: item.title,
           summary: item.summary ?? null, content: item.content ?? null, author: item.author ?? null,
