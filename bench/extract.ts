@@ -10,7 +10,9 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { availableParallelism } from 'node:os';
 import { extractArticle, type DomImpl } from '../src/extractor/index.js';
+import { ExtractorPool } from '../src/extractor/pool.js';
 import { rng, median } from './lib.js';
 
 const SHARED = new URL('../../shared/', import.meta.url);
@@ -82,7 +84,24 @@ function child(impl: DomImpl): void {
     minKB: Math.min(...bytes) / 1024, maxKB: Math.max(...bytes) / 1024, texts }));
 }
 
-function main(): void {
+/** The worker-thread pool the ingest uses (one thread per core): pages/s over the same pages. */
+async function poolRate(): Promise<{ rate: number; threads: number }> {
+  const c = corpus();
+  const pages = Array.from({ length: PAGES }, (_, i) => makePage(i, c));
+  const pool = new ExtractorPool();
+  const threads = Math.max(1, Math.min(4, availableParallelism()));
+  await Promise.all(pages.slice(0, threads).map((p) => pool.extract(p.html, p.url))); // warm the threads
+  const rates: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    const t = performance.now();
+    await Promise.all(pages.map((p) => pool.extract(p.html, p.url)));
+    rates.push(pages.length / ((performance.now() - t) / 1000));
+  }
+  await pool.close();
+  return { rate: median(rates), threads };
+}
+
+async function main(): Promise<void> {
   const self = fileURLToPath(import.meta.url);
   const results = (['linkedom', 'jsdom'] as const).map((impl) => JSON.parse(execFileSync(process.execPath,
     ['--import', 'tsx', self, String(PAGES), String(RUNS)], { env: { ...process.env, BENCH_CHILD: impl }, maxBuffer: 256 * 2 ** 20 })
@@ -92,8 +111,10 @@ function main(): void {
   console.log(`extraction over ${PAGES} generated pages of ${lk.minKB.toFixed(0)}–${lk.maxKB.toFixed(0)} KB, ${RUNS} runs (median), one core:`);
   for (const r of results) console.log(`  ${r.impl.padEnd(8)} ${r.rate.toFixed(1).padStart(6)} pages/s   peak RSS ${r.maxRssMiB.toFixed(0)} MiB`);
   console.log(`  linkedom/jsdom speed ratio: ${(lk.rate / jd.rate).toFixed(2)}×; identical text on ${same}/${PAGES} pages`);
+  const p = await poolRate();
+  console.log(`  ingest pool (linkedom, ${p.threads} worker threads): ${p.rate.toFixed(1)} pages/s`);
 }
 
 const impl = process.env.BENCH_CHILD as DomImpl | undefined;
 if (impl) child(impl);
-else main();
+else await main();

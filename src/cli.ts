@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import { Metrics } from './metrics/index.js';
 import { loadConfig, parseConfig, ConfigError } from './config/index.js';
 import { extractArticle, ExtractError, type DomImpl } from './extractor/index.js';
+import { ExtractorPool } from './extractor/pool.js';
 import { decodeBody, fetchUrl, FetchError, HostLimiter } from './fetcher/index.js';
 import { clusterDocs, type ClusterDoc } from './cluster/index.js';
 import { loadClusterer, toClusterDoc } from './ingest/cluster.js';
@@ -335,8 +336,10 @@ function buildProgram(setExit: (code: number) => void): Command {
           const pages = store.extractedArticles(opts.failed ? 'failed' : 'all');
           const abort = new AbortController();
           process.once('SIGINT', () => abort.abort());
+          const pool = new ExtractorPool();
           const r = await extractPages(pages, { store, config, log: logger(opts, 'pretty'), signal: abort.signal,
-            limiter: new HostLimiter(config.http.perHostConcurrency), clusterer: loadClusterer(store, new Date()) });
+            limiter: new HostLimiter(config.http.perHostConcurrency), clusterer: loadClusterer(store, new Date()), pool })
+            .finally(() => pool.close());
           out(`extract --refresh: ${pages.length} articles: ${r.ok} extracted, ${r.failed} failed${r.aborted ? `, ${r.aborted} aborted` : ''}`);
         } finally {
           close();

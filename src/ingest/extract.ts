@@ -4,6 +4,7 @@
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import { extractArticle, ExtractError } from '../extractor/index.js';
+import type { ExtractorPool } from '../extractor/pool.js';
 import { decodeBody, fetchUrl, FetchError, type FetchOptions, type HostLimiter } from '../fetcher/index.js';
 import type { Clusterer } from '../cluster/index.js';
 import type { Config } from '../model/index.js';
@@ -29,6 +30,8 @@ export interface ExtractDeps {
   fetch?: FetchOptions['fetch'];
   /** Places new articles in stories; without it a story is one article (same canonical URL). */
   clusterer?: Clusterer;
+  /** Worker threads with a time budget per page; without it pages are extracted on this thread. */
+  pool?: ExtractorPool;
 }
 
 export interface ExtractSummary {
@@ -46,7 +49,8 @@ async function extractOne(page: PendingPage, deps: ExtractDeps): Promise<'ok' | 
       allowPrivateNetworks: h.allowPrivateNetworks, accept: PAGE_ACCEPT, signal: deps.signal, limiter: deps.limiter,
       fetch: deps.fetch,
     });
-    const article = extractArticle(decodeBody(res.body, res.charset), res.url);
+    const html = decodeBody(res.body, res.charset);
+    const article = deps.pool ? await deps.pool.extract(html, res.url) : extractArticle(html, res.url);
     const now = nowIso();
     deps.store.saveExtraction(page.articleId, res.url, article, now);
     if (deps.clusterer) reassessArticle(deps.store, deps.clusterer, page.articleId, now, deps.log);

@@ -5,6 +5,7 @@ import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import { HostLimiter, type FetchOptions } from '../fetcher/index.js';
 import type { Clusterer } from '../cluster/index.js';
+import { ExtractorPool } from '../extractor/pool.js';
 import type { Metrics } from '../metrics/index.js';
 import { loadClusterer } from '../ingest/cluster.js';
 import { ingestSource, type IngestResult } from '../ingest/index.js';
@@ -40,6 +41,8 @@ export interface CycleDeps {
   onProgress?: (done: number, total: number, result: IngestResult) => void;
   /** The story clusterer (the worker keeps one across cycles); loaded from the window when absent. */
   clusterer?: Clusterer;
+  /** Extraction threads (the worker keeps them across cycles); a pool for this cycle when absent. */
+  pool?: ExtractorPool;
 }
 
 /** Sources to fetch now: enabled, not gone, next attempt reached (or everything enabled with `force`). */
@@ -70,6 +73,7 @@ export async function runCycle(deps: CycleDeps): Promise<CycleSummary> {
   const limit = pLimit(config.http.concurrency);
   const limiter = new HostLimiter(config.http.perHostConcurrency);
   const clusterer = deps.clusterer ?? loadClusterer(store, started);
+  const pool = deps.pool ?? new ExtractorPool();
   let done = 0;
   log.info({ due: due.length }, 'cycle started');
   const results = await Promise.all(due.map((source) => limit(async () => {
@@ -78,7 +82,7 @@ export async function runCycle(deps: CycleDeps): Promise<CycleSummary> {
       ? { source: source.configUrl, outcome: 'aborted' as const, inserted: 0, updated: 0, items: 0, extracted: 0,
         extractFailed: 0, durationMs: 0 }
       : await ingestSource(source, cfg, {
-        store, config, log, limiter, signal: deps.signal, now: deps.now, fetch: deps.fetch, clusterer,
+        store, config, log, limiter, signal: deps.signal, now: deps.now, fetch: deps.fetch, clusterer, pool,
       });
     done++;
     const level = result.outcome === 'failed' ? 'warn' : 'info';
@@ -88,6 +92,7 @@ export async function runCycle(deps: CycleDeps): Promise<CycleSummary> {
     deps.onProgress?.(done, due.length, result);
     return result;
   })));
+  if (!deps.pool) await pool.close();
   let pruned = { items: 0, stories: 0 };
   if (config.retention.days > 0) {
     try {
@@ -138,6 +143,7 @@ export class Worker {
   private lastError?: string;
   private stopping = false;
   private clusterer?: Clusterer;
+  private readonly pool = new ExtractorPool();
 
   constructor(private readonly store: Store, config: Config, private readonly log: Logger,
     private readonly fetch?: FetchOptions['fetch'], private readonly metrics?: Metrics) {
@@ -172,7 +178,7 @@ export class Worker {
       try {
         this.clusterer ??= loadClusterer(this.store, new Date());
         const summary = await runCycle({ store: this.store, config: this.config, log: this.log,
-          signal: this.abort.signal, force, fetch: this.fetch, clusterer: this.clusterer });
+          signal: this.abort.signal, force, fetch: this.fetch, clusterer: this.clusterer, pool: this.pool });
         this.cycles++;
         const { results: _omit, ...brief } = summary;
         this.lastCycle = { ...brief, finishedAt: new Date().toISOString() };
@@ -198,6 +204,7 @@ export class Worker {
     this.task = undefined;
     this.abort.abort();
     await this.current;
+    await this.pool.close();
   }
 
   state(): WorkerState {

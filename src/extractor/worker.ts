@@ -1,0 +1,15 @@
+// Worker-thread side of the extractor pool: extract one page per message, reply with the article or
+// the error message. A page that takes too long is stopped by the pool terminating this thread.
+import { parentPort } from 'node:worker_threads';
+import { extractArticle, ExtractError, type DomImpl } from './index.js';
+
+export interface ExtractRequest { id: number; html: string; url: string; dom?: DomImpl }
+
+parentPort?.on('message', (req: ExtractRequest) => {
+  try {
+    parentPort?.postMessage({ id: req.id, article: extractArticle(req.html, req.url, { dom: req.dom }) });
+  } catch (err) {
+    const message = err instanceof ExtractError ? err.message : `extractor: ${(err as Error).message}`;
+    parentPort?.postMessage({ id: req.id, error: message });
+  }
+});
