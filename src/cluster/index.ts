@@ -34,7 +34,7 @@ export interface Thresholds {
 }
 
 export const DEFAULT_THRESHOLDS: Readonly<Thresholds> = Object.freeze({
-  join: 0.3,
+  join: 0.28,
   merge: 0.7,
   textWeight: 0.85,
   nearDuplicateBits: 10,
