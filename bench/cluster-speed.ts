@@ -67,9 +67,16 @@ for (const doc of items()) {
   }
 }
 const total = (performance.now() - start) / 1000;
+// What a restart costs: the worker rebuilds its clusterer from the articles of the window (7 days).
+const windowDocs = [...items()].slice(-7 * PER_DAY);
+const r0 = performance.now();
+const rebuilt = new Clusterer();
+for (const d of windowDocs) rebuilt.add(d, d.id);
+const rebuildS = (performance.now() - r0) / 1000;
 const around = (k: number) => median(batchUs.slice(Math.max(0, k / BATCH - 5), k / BATCH));
 const at10k = around(Math.min(10_000, N));
 const atN = around(N);
 console.log(`clustering ${N} synthetic items (${PER_DAY}/day, title + 60-word body), one core:`);
 console.log(`  per item around 10k: ${at10k.toFixed(0)} µs   around ${N / 1000}k: ${atN.toFixed(0)} µs   ratio ${(atN / at10k).toFixed(2)}×`);
 console.log(`  overall: ${(N / total).toFixed(0)} items/s   stories in memory at the end: ${c.size.stories}   peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB`);
+console.log(`  restart: rebuilding from the 7-day window (${windowDocs.length} items) takes ${rebuildS.toFixed(1)} s`);
