@@ -49,6 +49,14 @@ function* items(): Generator<{ id: number; title: string; text: string; publishe
 }
 
 
+/** Live heap after a full collection, when node runs with --expose-gc (npm run bench:cluster does). */
+function liveHeapMiB(): number | undefined {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) return undefined;
+  gc();
+  return process.memoryUsage().heapUsed / 2 ** 20;
+}
+
 const c = new Clusterer();
 const batchUs: number[] = [];
 let peak = 0;
@@ -68,7 +76,12 @@ for (const doc of items()) {
 }
 const total = (performance.now() - start) / 1000;
 // What a restart costs: the worker rebuilds its clusterer from the articles of the window (7 days).
-const windowDocs = [...items()].slice(-7 * PER_DAY);
+const live = liveHeapMiB();
+const windowDocs: ReturnType<typeof items> extends Generator<infer T> ? T[] : never = [];
+for (const d of items()) {
+  windowDocs.push(d);
+  if (windowDocs.length > 7 * PER_DAY) windowDocs.shift();
+}
 const r0 = performance.now();
 const rebuilt = new Clusterer();
 for (const d of windowDocs) rebuilt.add(d, d.id);
@@ -79,4 +92,5 @@ const atN = around(N);
 console.log(`clustering ${N} synthetic items (${PER_DAY}/day, title + 60-word body), one core:`);
 console.log(`  per item around 10k: ${at10k.toFixed(0)} µs   around ${N / 1000}k: ${atN.toFixed(0)} µs   ratio ${(atN / at10k).toFixed(2)}×`);
 console.log(`  overall: ${(N / total).toFixed(0)} items/s   stories in memory at the end: ${c.size.stories}   peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB`);
+if (live !== undefined) console.log(`  live heap after the run (after a full GC): ${live.toFixed(0)} MiB`);
 console.log(`  restart: rebuilding from the 7-day window (${windowDocs.length} items) takes ${rebuildS.toFixed(1)} s`);

@@ -418,7 +418,9 @@ export class Clusterer {
 
   /** Forget stories that ended long before the newest item: memory stays bounded by the window. */
   private sweep(): void {
-    const horizon = this.latest - 2 * this.thresholds.windowHours * HOUR;
+    // A story that ended more than a window (and a day of slack for late items) before the newest item
+    // can no longer be a candidate.
+    const horizon = this.latest - (this.thresholds.windowHours + 24) * HOUR;
     for (const [key, s] of this.stories) if (s.last < horizon) this.stories.delete(key);
     for (const [term, list] of this.postings) {
       const live = list.filter((k) => this.stories.has(this.resolve(k)));
