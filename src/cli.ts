@@ -64,6 +64,9 @@ const LOCK_STALE_MS = 5 * 60_000;
 
 class WorkerBusyError extends Error {}
 
+/** The HTTP server could not start (port in use, address not available). */
+class ServerError extends Error {}
+
 function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -176,12 +179,10 @@ function buildProgram(setExit: (code: number) => void): Command {
       const worker = new Worker(store, config, log, undefined, metrics);
       worker.start();
       const app = createApp({ store, config: () => config, worker: () => worker.state(), metrics });
-      const { server, port } = await startServer(app, config.output.host, config.output.port);
-      log.info({ host: config.output.host, port, db: opts.db, sources: config.sources.length, schedule: config.schedule },
-        'storyfeed running');
-      if (opts.initialCycle) void worker.runNow();
-      setExit(await waitForShutdown(log, async () => {
-        await closeServer(server);
+      const listening = startServer(app, config.output.host, config.output.port);
+      // Signal handlers go in before anything is announced: until Node has a listener, SIGTERM kills at once.
+      const stopped = waitForShutdown(log, async () => {
+        await closeServer((await listening).server);
         await worker.stop();
         close();
       }, () => {
@@ -192,7 +193,19 @@ function buildProgram(setExit: (code: number) => void): Command {
         } catch (err) {
           log.error({ err: err instanceof Error ? err.message : String(err) }, 'config reload rejected; keeping the old config');
         }
-      }));
+      });
+      let port: number;
+      try {
+        ({ port } = await listening);
+      } catch (err) {
+        await worker.stop();
+        close();
+        throw new ServerError(`server: cannot listen on ${config.output.host}:${config.output.port}: ${(err as Error).message}`, { cause: err });
+      }
+      log.info({ host: config.output.host, port, db: opts.db, sources: config.sources.length, schedule: config.schedule },
+        'storyfeed running');
+      if (opts.initialCycle) void worker.runNow();
+      setExit(await stopped);
     });
 
   withCommon(program.command('once'))
@@ -229,12 +242,20 @@ function buildProgram(setExit: (code: number) => void): Command {
       const log = logger(opts);
       const store = openStore(opts);
       const app = createApp({ store, config: () => config });
-      const { server, port } = await startServer(app, config.output.host, opts.port ?? config.output.port);
-      log.info({ host: config.output.host, port }, 'serving merged feed');
-      setExit(await waitForShutdown(log, async () => {
-        await closeServer(server);
+      const listening = startServer(app, config.output.host, opts.port ?? config.output.port);
+      const stopped = waitForShutdown(log, async () => {
+        await closeServer((await listening).server);
         store.close();
-      }));
+      });
+      let port: number;
+      try {
+        ({ port } = await listening);
+      } catch (err) {
+        store.close();
+        throw new ServerError(`server: cannot listen on ${config.output.host}:${opts.port ?? config.output.port}: ${(err as Error).message}`, { cause: err });
+      }
+      log.info({ host: config.output.host, port }, 'serving merged feed');
+      setExit(await stopped);
     });
 
   withCommon(program.command('check'), false)
@@ -527,7 +548,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return EXIT_CONFIG;
     }
     const known = err instanceof StorageError || err instanceof FetchError || err instanceof ParseError ||
-      err instanceof ExtractError || err instanceof WorkerBusyError;
+      err instanceof ExtractError || err instanceof WorkerBusyError || err instanceof ServerError;
     const message = err instanceof Error ? err.message : String(err);
     process.stderr.write(`storyfeed: ${known ? message : `error: ${message}`}\n`);
     if (!known && process.env.STORYFEED_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);

@@ -81,6 +81,15 @@ describe('one worker per database', () => {
   });
 });
 
+describe('the HTTP server cannot start', () => {
+  it('says why and exits 1 instead of hanging (port in use)', async () => {
+    const busyPort = new URL(srv.base).port;
+    const r = await run(['serve', '--port', busyPort, '--config', 'ops.yaml', '--db', 'data/serve.db']);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(new RegExp(`storyfeed: server: cannot listen on 127\\.0\\.0\\.1:${busyPort}: .*EADDRINUSE`));
+  });
+});
+
 describe('backup and metrics while the service runs', () => {
   it('copies the database online and exposes Prometheus metrics', async () => {
     const svc = start(['run', '--config', 'ops.yaml', '--db', 'data/svc.db']);
