@@ -37,6 +37,8 @@ interface Task {
 
 interface Slot {
   worker: Worker;
+  /** The thread has loaded its modules (the budget never counts thread start-up). */
+  ready: boolean;
   task?: Task;
   timer?: NodeJS.Timeout;
 }
@@ -59,9 +61,15 @@ export class ExtractorPool {
   }
 
   private spawn(): Slot {
-    const slot: Slot = { worker: new Worker(workerScript()) };
-    slot.worker.unref(); // idle threads never keep the process alive; a busy one is ref'd in pump()
-    slot.worker.on('message', (msg: { id: number; article?: Article; error?: string }) => {
+    const slot: Slot = { worker: new Worker(workerScript()), ready: false };
+    // Idle threads never keep the process alive; a starting or busy one does (ref'd until it is idle).
+    slot.worker.on('message', (msg: { ready?: boolean; id?: number; article?: Article; error?: string }) => {
+      if (msg.ready) {
+        slot.ready = true;
+        slot.worker.unref();
+        this.pump();
+        return;
+      }
       const task = slot.task;
       if (!task || task.id !== msg.id) return;
       this.finish(slot);
@@ -90,13 +98,23 @@ export class ExtractorPool {
     const task = slot.task;
     clearTimeout(slot.timer);
     if (task) task.reject(new ExtractError(reason));
+    if (!slot.ready) {
+      // A thread that dies while starting would die again: fail the waiting pages instead of looping.
+      for (const t of this.queue.splice(0)) t.reject(new ExtractError(`extraction thread failed to start: ${reason}`));
+      return;
+    }
     this.pump();
   }
 
   private pump(): void {
     while (this.queue.length) {
-      const slot = this.slots.find((s) => !s.task) ?? (this.slots.length < this.size ? this.spawn() : undefined);
-      if (!slot) return;
+      const idle = this.slots.find((s) => s.ready && !s.task);
+      if (!idle) {
+        // Start a thread if there is room and none is already starting; it pumps when ready.
+        if (this.slots.length < this.size && !this.slots.some((s) => !s.ready)) this.spawn();
+        return;
+      }
+      const slot = idle;
       const task = this.queue.shift() as Task;
       slot.task = task;
       slot.worker.ref();

@@ -5,6 +5,9 @@ import { extractArticle, ExtractError, type DomImpl } from './index.js';
 
 export interface ExtractRequest { id: number; html: string; url: string; dom?: DomImpl }
 
+// Modules are loaded: the pool may start this thread's clock for a page now.
+parentPort?.postMessage({ ready: true });
+
 parentPort?.on('message', (req: ExtractRequest) => {
   try {
     parentPort?.postMessage({ id: req.id, article: extractArticle(req.html, req.url, { dom: req.dom }) });
