@@ -41,7 +41,14 @@ function coverageHtml(story: Story): string {
     return href ? `<li><a href="${escapeHtml(href)}">${name}</a>: ${escapeHtml(s.title)}</li>` : `<li>${name}: ${escapeHtml(s.title)}</li>`;
   });
   const label = story.sources.length > 1 ? `Covered by ${story.sources.length} sources` : 'Source';
-  return `<p><strong>${label}:</strong></p><ul>${links.join('')}</ul>`;
+  return `<p><strong>${label}:</strong></p><ul>${links.join('')}</ul>` +
+    `<p><small>First reported ${utc(story.published)}; first seen ${utc(story.firstSeen)}; updated ${utc(story.updated)}.</small></p>`;
+}
+
+/** "2025-07-18 10:00 UTC": the times a reader sees at the foot of an entry. */
+function utc(iso: string): string {
+  const d = new Date(iso);
+  return Number.isFinite(d.getTime()) ? `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC` : iso;
 }
 
 function entryLink(story: Story, output: OutputConfig): string {

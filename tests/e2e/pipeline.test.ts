@@ -208,6 +208,7 @@ describe('the merged feed', () => {
     expect(content).toContain('Outlet One');
     expect(content).toContain('Outlet Two');
     expect(content).toContain('Covered by 2 sources');
+    expect(content).toMatch(/First reported 2025-07-18 09:00 UTC; first seen \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC; updated \d{4}-/);
     store.close();
   });
 
