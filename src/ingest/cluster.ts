@@ -46,7 +46,7 @@ export function reassessArticle(store: Store, c: Clusterer, articleId: number, n
   if (d.story === undefined) return;
   const keep = Number(d.story);
   for (const drop of d.merge.map(Number)) {
-    store.mergeStories(keep, drop, now);
+    if (!store.mergeStories(keep, drop, now)) continue; // one of them was pruned meanwhile
     c.merge(keep, drop);
     log.info({ keep, drop, article: articleId, score: d.scores?.score }, 'stories merged after full text');
   }

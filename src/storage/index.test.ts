@@ -69,6 +69,25 @@ describe('Store', () => {
     expect(store.stats()).toMatchObject({ items: 2, articles: 1, stories: 1 });
   });
 
+  it('places a new article in a story the clusterer names, unless that story is gone (pruned)', () => {
+    const { a, b } = ab();
+    store.saveItems(a, [item({ guid: 'a1', url: 'https://n.example/1', title: 'First report' })], NOW);
+    const first = store.listStories(10)[0]?.id as number;
+    const saved = store.saveItems(b, [item({ guid: 'b1', url: 'https://m.example/1', title: 'Second report' })], NOW,
+      { decide: () => ({ story: first, merge: [] }) });
+    expect(saved.inserted).toBe(1);
+    expect(store.listStories(10)).toHaveLength(1);
+    expect(store.listStories(10)[0]?.sources).toHaveLength(2);
+    // A story id the database no longer has: a new story instead of a foreign-key failure.
+    const added: number[] = [];
+    store.saveItems(b, [item({ guid: 'b2', url: 'https://m.example/2', title: 'Third report' })], NOW,
+      { decide: () => ({ story: 999_999, merge: [first] }), added: (_i, _a, storyId, merged) => { added.push(storyId, merged.length); } });
+    expect(store.listStories(10)).toHaveLength(2);
+    expect(added[0]).not.toBe(999_999);
+    expect(added[1]).toBe(0); // no merge into a story that does not exist
+    expect(store.mergeStories(first, 999_999, NOW)).toBe(false);
+  });
+
   it('keeps data across reopening the file', () => {
     const a = ids()['https://a.example/feed'] as number;
     store.saveItems(a, [item({ guid: 'g1', url: 'https://a.example/1' })], NOW);

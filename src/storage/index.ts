@@ -310,6 +310,7 @@ export class Store {
     const touchStory = this.db.prepare(`
       UPDATE stories SET updated_at = @now, published_at = min(published_at, @published) WHERE id = @id`);
     const storyOfArticle = this.db.prepare('SELECT story_id FROM articles WHERE id = ?');
+    const liveStory = this.db.prepare('SELECT 1 FROM stories WHERE id = ? AND merged_into IS NULL');
 
     const batchGuids = new Set(items.flatMap((i) => (i.guid ? [i.guid] : [])));
     this.db.transaction(() => {
@@ -349,16 +350,18 @@ export class Store {
         } else {
           // A new article: the clusterer may place it in an existing story (and merge others into it).
           const decision = hooks.decide?.(item);
-          let storyId = decision?.story;
+          // The clusterer may remember a story that retention has since removed: then it is a new story.
+          let storyId = decision?.story !== undefined && liveStory.get(decision.story) ? decision.story : undefined;
           if (storyId === undefined) {
             storyId = Number(insertStory.run(`urn:uuid:${randomUUID()}`, now, item.published, now).lastInsertRowid);
           } else {
             touchStory.run({ id: storyId, now, published: item.published });
           }
-          for (const drop of decision?.merge ?? []) this.mergeStoriesTx(storyId, drop, now);
+          const sid = storyId;
+          const merged = decision?.story === sid ? (decision?.merge ?? []).filter((d) => this.mergeStoriesTx(sid, d, now)) : [];
           const articleId = Number(insertArticle.run(item.url ?? null, storyId, now).lastInsertRowid);
           article = { id: articleId, story_id: storyId };
-          hooks.added?.(item, articleId, storyId, decision?.merge ?? []);
+          hooks.added?.(item, articleId, storyId, merged);
         }
         insertItem.run({ ...fields, sourceId, key, published: item.published, articleId: article.id });
         result.inserted++;
@@ -436,18 +439,22 @@ export class Store {
    * Merge story `drop` into story `keep`: its articles move, it is marked merged (never published
    * again under its own id), and `keep` is updated. The caller passes the older story as `keep`.
    */
-  mergeStories(keep: number, drop: number, now: string): void {
-    this.db.transaction(() => this.mergeStoriesTx(keep, drop, now))();
+  mergeStories(keep: number, drop: number, now: string): boolean {
+    return this.db.transaction(() => this.mergeStoriesTx(keep, drop, now))();
   }
 
-  private mergeStoriesTx(keep: number, drop: number, now: string): void {
-    if (keep === drop) return;
+  /** false (nothing done) when either story is gone (pruned) or already merged. */
+  private mergeStoriesTx(keep: number, drop: number, now: string): boolean {
+    const live = this.db.prepare('SELECT count(*) AS n FROM stories WHERE id IN (?, ?) AND merged_into IS NULL')
+      .get(keep, drop) as { n: number };
+    if (keep === drop || live.n !== 2) return false;
     this.db.prepare('UPDATE articles SET story_id = ? WHERE story_id = ?').run(keep, drop);
     this.db.prepare('UPDATE stories SET merged_into = ? WHERE id = ? OR merged_into = ?').run(keep, drop, drop);
     this.db.prepare(`UPDATE stories SET updated_at = @now,
         published_at = min(published_at, (SELECT published_at FROM stories WHERE id = @drop)),
         created_at = min(created_at, (SELECT created_at FROM stories WHERE id = @drop))
       WHERE id = @keep`).run({ keep, drop, now });
+    return true;
   }
 
   /** The story an article belongs to now. */
