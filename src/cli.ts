@@ -3,7 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { Metrics } from './metrics/index.js';
-import { loadConfig, parseConfig, ConfigError } from './config/index.js';
+import { DEFAULTS, loadConfig, parseConfig, ConfigError } from './config/index.js';
 import { extractArticle, ExtractError, type DomImpl } from './extractor/index.js';
 import { ExtractorPool } from './extractor/pool.js';
 import { decodeBody, fetchUrl, FetchError, HostLimiter } from './fetcher/index.js';
@@ -325,8 +325,7 @@ function buildProgram(setExit: (code: number) => void): Command {
       let text: string;
       let baseUrl: string;
       if (/^https?:\/\//i.test(source)) {
-        const r = await fetchUrl(source, { timeoutMs: opts.timeout, maxBytes: opts.maxBytes, userAgent: 'storyfeed/0.1',
-          maxRedirects: 5, allowPrivateNetworks: opts.allowPrivate ?? false });
+        const r = await fetchOnce(source, opts);
         text = decodeBody(r.body, r.charset);
         baseUrl = r.url;
       } else {
@@ -346,9 +345,11 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--refresh', 'fetch and extract every stored article again (with --failed: only those that failed)')
     .option('--failed', 'with --refresh: only articles whose extraction failed')
     .option('--allow-private', 'allow fetching from loopback/private addresses')
+    .option('--max-bytes <n>', 'response size cap', (v) => Number.parseInt(v, 10), 5 * 1024 * 1024)
+    .option('--timeout <ms>', 'request timeout in ms', (v) => Number.parseInt(v, 10), 20_000)
     .addOption(new Option('--dom <impl>', 'DOM implementation for Readability').choices(['linkedom', 'jsdom']).default('linkedom'))
     .action(async (input: string | undefined, opts: CommonOptions & { url?: string; refresh?: boolean; failed?: boolean;
-      allowPrivate?: boolean; dom: DomImpl }) => {
+      allowPrivate?: boolean; maxBytes: number; timeout: number; dom: DomImpl }) => {
       if (opts.refresh) {
         if (input) throw new UsageError('extract --refresh takes no input (it works on the stored articles)');
         const config = loadConfig(opts.config);
@@ -371,8 +372,7 @@ function buildProgram(setExit: (code: number) => void): Command {
       let html: string;
       let pageUrl: string;
       if (/^https?:\/\//i.test(input)) {
-        const r = await fetchUrl(input, { timeoutMs: 20_000, maxBytes: 5 * 1024 * 1024, userAgent: 'storyfeed/0.1',
-          maxRedirects: 5, allowPrivateNetworks: opts.allowPrivate ?? false, accept: 'text/html, */*;q=0.1' });
+        const r = await fetchOnce(input, opts, 'text/html, */*;q=0.1');
         html = decodeBody(r.body, r.charset);
         pageUrl = r.url;
       } else {
@@ -483,6 +483,12 @@ function buildProgram(setExit: (code: number) => void): Command {
     });
 
   return program;
+}
+
+/** One request for the debugging commands (parse, extract): the fetcher's guards, limits from flags. */
+function fetchOnce(url: string, opts: { allowPrivate?: boolean; maxBytes: number; timeout: number }, accept?: string) {
+  return fetchUrl(url, { timeoutMs: opts.timeout, maxBytes: opts.maxBytes, userAgent: DEFAULTS.userAgent, maxRedirects: 5,
+    allowPrivateNetworks: opts.allowPrivate ?? false, accept });
 }
 
 function readInput(path: string): string {

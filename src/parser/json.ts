@@ -1,7 +1,7 @@
 // JSON Feed 1.0 and 1.1 (https://jsonfeed.org/version/1.1) -> RawItem. Validated with zod at the
 // boundary; a single malformed item is skipped, not the whole feed.
 import { z } from 'zod';
-import { ParseError, type RawItem } from './normalize.js';
+import { escapeText, ParseError, type RawItem } from './normalize.js';
 
 const text = z.string().optional().catch(undefined);
 const author = z.object({ name: text, url: text }).partial().catch({});
@@ -43,8 +43,6 @@ export interface JsonFeed {
   items: RawItem[];
 }
 
-const escapeHtml = (s: string) => s.replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c] as string);
-
 export function parseJsonFeed(input: string): JsonFeed {
   let data: unknown;
   try {
@@ -62,7 +60,7 @@ export function parseJsonFeed(input: string): JsonFeed {
     const r = itemSchema.safeParse(raw);
     if (!r.success) return [];
     const i = r.data;
-    const contentText = i.content_text ? `<p>${escapeHtml(i.content_text).replace(/\n{2,}/g, '</p><p>')}</p>` : undefined;
+    const contentText = i.content_text ? `<p>${escapeText(i.content_text).replace(/\n{2,}/g, '</p><p>')}</p>` : undefined;
     return [{
       guid: i.id,
       link: i.url ?? i.external_url,

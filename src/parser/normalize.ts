@@ -12,6 +12,10 @@ export class ParseError extends Error {
 
 export type Obj = Record<string, unknown>;
 
+/** Plain text as HTML text content (Atom type="text", JSON Feed content_text). */
+export const escapeText = (s: string): string =>
+  s.replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c] as string);
+
 export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** A string value, or xml2js's { _: text } shape; trimmed; undefined when empty. */

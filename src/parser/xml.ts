@@ -4,7 +4,7 @@
 // using &nbsp; still parse, and bare ampersands escaped.
 import { decodeHTML } from 'entities';
 import Parser from 'rss-parser';
-import { arr, isObj, ParseError, str, type Obj, type RawItem } from './normalize.js';
+import { arr, escapeText, isObj, ParseError, str, type Obj, type RawItem } from './normalize.js';
 
 // ---- Tunables -------------------------------------------------------------------------------------
 /** Fields rss-parser does not read by default, kept raw so we can read them (keepArray: every occurrence). */
@@ -70,8 +70,6 @@ function constructType(v: unknown): string {
   const first = arr(v)[0];
   return (isObj(first) && isObj(first.$) ? str(first.$.type)?.toLowerCase() : undefined) ?? 'text';
 }
-
-const escapeHtml = (s: string) => s.replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c] as string);
 
 /**
  * Atom type="xhtml" constructs become type="html" with their markup in CDATA, before xml2js parses
@@ -149,7 +147,7 @@ function alternateLink(links: ReturnType<typeof xmlLinks>): string | undefined {
 /** An Atom text construct as HTML: text-typed ones are escaped (their "<" is a character, not markup). */
 function atomHtml(value: unknown, type: string): string | undefined {
   const v = str(value);
-  return v !== undefined && type === 'text' ? escapeHtml(v) : v;
+  return v !== undefined && type === 'text' ? escapeText(v) : v;
 }
 
 /** Resolve an xml:base against the one it sits in (and finally the fetch URL, done by normalize). */

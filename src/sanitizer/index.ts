@@ -1,6 +1,8 @@
 // Allow-list HTML sanitizer for untrusted feed and article content. Always the last transform before
 // storage or output. Built on sanitize-html (htmlparser2 underneath).
+import { decodeHTML } from 'entities';
 import sanitize from 'sanitize-html';
+import { resolveUrl } from '../urlcleaner/index.js';
 
 // ---- Tunables -------------------------------------------------------------------------------------
 /** Elements kept. Everything else is unwrapped (text kept) or dropped with its content (see DROP). */
@@ -43,16 +45,14 @@ const URL_ATTRIBUTES = new Set(['href', 'src', 'poster', 'cite']);
  * already drops tabs/newlines and edge control characters, so "java\nscript:" parses as javascript: and is refused.
  */
 export function safeUrl(raw: string | undefined, base?: string, allowMailto = false): string | undefined {
-  if (!raw) return undefined;
-  let url: URL;
+  const web = resolveUrl(raw, base);
+  if (web || !allowMailto || !raw) return web;
   try {
-    url = base ? new URL(raw, base) : new URL(raw);
+    const url = base ? new URL(raw, base) : new URL(raw);
+    return url.protocol === 'mailto:' ? url.href : undefined;
   } catch {
     return undefined;
   }
-  if (url.protocol === 'http:' || url.protocol === 'https:') return url.href;
-  if (allowMailto && url.protocol === 'mailto:') return url.href;
-  return undefined;
 }
 
 function rewriteSrcset(value: string, base?: string): string | undefined {
@@ -116,16 +116,5 @@ export function sanitizeHtml(html: string | undefined, baseUrl?: string): string
 export function toPlainText(html: string | undefined): string {
   if (!html) return '';
   const text = sanitize(html, { allowedTags: [], allowedAttributes: {}, nonTextTags: DROP_WITH_CONTENT });
-  return decodeEntities(text).replace(/\s+/g, ' ').trim();
-}
-
-const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
-function decodeEntities(text: string): string {
-  return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (m, ent: string) => {
-    if (ent[0] === '#') {
-      const code = ent[1] === 'x' || ent[1] === 'X' ? parseInt(ent.slice(2), 16) : parseInt(ent.slice(1), 10);
-      return Number.isFinite(code) && code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : m;
-    }
-    return NAMED[ent.toLowerCase()] ?? m;
-  });
+  return decodeHTML(text).replace(/\s+/g, ' ').trim();
 }
