@@ -1,0 +1,26 @@
+// `storyfeed check`: validate the config file and print what it found.
+import { Command } from 'commander';
+import type { Config } from '../model/index.js';
+import { loadConfig, out, withCommon, type CommonOptions } from './shared.js';
+
+export function formatConfig(c: Config): string {
+  const enabled = c.sources.filter((s) => s.enabled).length;
+  return [
+    `${c.file}: OK`,
+    `schedule: ${c.schedule}`,
+    `http: timeout ${c.http.timeoutMs} ms, max ${c.http.maxBytes} bytes, concurrency ${c.http.concurrency} (${c.http.perHostConcurrency} per host), private networks ${c.http.allowPrivateNetworks ? 'allowed' : 'refused'}`,
+    `output: "${c.output.title}" on http://${c.output.host}:${c.output.port}/ (${c.output.maxStories} stories)`,
+    `retention: ${c.retention.days ? `${c.retention.days} days` : 'forever'}`,
+    `sources: ${c.sources.length} (${enabled} enabled)`,
+    ...c.sources.map((s) => `  ${s.enabled ? '+' : '-'} ${s.url}${s.name ? `  "${s.name}"` : ''}  every ${s.intervalSeconds}s` +
+      `${s.tags.length ? `  [${s.tags.join(', ')}]` : ''}${s.fullText ? '' : '  (no full text)'}`),
+  ].join('\n');
+}
+
+export function checkCommand(): Command {
+  return withCommon(new Command('check'), false)
+    .description('validate the config file and print what it found')
+    .action(async (opts: CommonOptions) => {
+      out(formatConfig(await loadConfig(opts.config)));
+    });
+}
