@@ -57,7 +57,7 @@ async function main(): Promise<void> {
   for (let r = 0; r < RUNS; r++) {
     const dir = mkdtempSync(join(tmpdir(), 'storyfeed-bench-'));
     const store = Store.open(join(dir, 'bench.db'));
-    store.syncSources(config.sources, new Date().toISOString());
+    store.sources.sync(config.sources, new Date().toISOString());
     const a = await runCycle({ store, config, log, force: true });
     if (a.failed || a.inserted !== FEEDS * ITEMS) throw new Error(`bench: unexpected cycle result ${JSON.stringify({ ...a, results: undefined })}`);
     full.push(a.durationMs);
@@ -65,7 +65,7 @@ async function main(): Promise<void> {
     if (b.notModified !== FEEDS) throw new Error('bench: second cycle was not all 304');
     cond.push(b.durationMs);
     const t = performance.now();
-    renderFeed('atom', store.listStories(100), config.output);
+    renderFeed('atom', store.stories.list(100), config.output);
     render.push(performance.now() - t);
     stories = store.stats().stories;
     peakRss = Math.max(peakRss, process.memoryUsage().rss);

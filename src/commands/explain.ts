@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import type { Store } from '../storage/index.js';
 import { openStore, out, UsageError, withCommon, type CommonOptions } from './shared.js';
 
-type ExplainItem = NonNullable<ReturnType<Store['itemForCluster']>>;
+type ExplainItem = NonNullable<ReturnType<Store['items']['itemForCluster']>>;
 
 export function explainCommand(): Command {
   return withCommon(new Command('explain'))
@@ -17,7 +17,7 @@ export function explainCommand(): Command {
       try {
         const items = [id1, id2].map((raw) => {
           const id = Number(raw);
-          const it = Number.isInteger(id) ? store.itemForCluster(id) : undefined;
+          const it = Number.isInteger(id) ? store.items.itemForCluster(id) : undefined;
           if (!it) throw new UsageError(`no item with id ${raw} (see \`storyfeed stories\`)`);
           return it;
         }) as [ExplainItem, ExplainItem];

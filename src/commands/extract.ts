@@ -14,7 +14,7 @@ async function refresh(opts: ExtractOptions): Promise<void> {
   const log = await logger(opts, 'pretty');
   const { store, close } = await openWorkerStore(opts, 'extract --refresh');
   try {
-    const pages = store.extractedArticles(opts.failed ? 'failed' : 'all');
+    const pages = store.extractions.toRefresh(opts.failed ? 'failed' : 'all');
     const abort = new AbortController();
     process.once('SIGINT', () => abort.abort());
     const pool = new ExtractorPool();

@@ -62,7 +62,7 @@ export async function loadConfig(path: string): Promise<Config> {
 export async function openStore(opts: CommonOptions, config?: Config): Promise<Store> {
   const { Store } = await import('../storage/index.js');
   const store = Store.open(opts.db);
-  if (config) store.syncSources(config.sources, new Date().toISOString());
+  if (config) store.sources.sync(config.sources, new Date().toISOString());
   return store;
 }
 
@@ -87,7 +87,7 @@ export async function openWorkerStore(opts: CommonOptions, command: string, conf
   const { Store } = await import('../storage/index.js');
   const store = Store.open(opts.db);
   const me = { pid: process.pid, host: hostname(), command };
-  const lock = store.acquireWorkerLock(me, new Date(), LOCK_STALE_MS, processAlive);
+  const lock = store.lock.acquire(me, new Date(), LOCK_STALE_MS, processAlive);
   if (!lock.ok) {
     store.close();
     const h = lock.holder;
@@ -96,19 +96,19 @@ export async function openWorkerStore(opts: CommonOptions, command: string, conf
   }
   const beat = setInterval(() => {
     try {
-      store.heartbeat(me, new Date());
+      store.lock.heartbeat(me, new Date());
     } catch {
       // a read-only database shows in /health; the lock simply ages
     }
   }, LOCK_HEARTBEAT_MS);
   beat.unref();
-  if (config) store.syncSources(config.sources, new Date().toISOString());
+  if (config) store.sources.sync(config.sources, new Date().toISOString());
   return {
     store,
     close: () => {
       clearInterval(beat);
       try {
-        store.releaseWorkerLock(me);
+        store.lock.release(me);
       } catch {
         // read-only: the next worker takes over the dead pid's lock anyway
       }

@@ -24,7 +24,7 @@ export function sourcesCommand(): Command {
       const config = await loadConfig(opts.config);
       const store = await openStore(opts, config);
       try {
-        const list = store.listSources();
+        const list = store.sources.list();
         out(opts.json ? JSON.stringify(list, null, 2) : formatSources(list));
       } finally {
         store.close();

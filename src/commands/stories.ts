@@ -21,7 +21,7 @@ export function storiesCommand(): Command {
     .action(async (opts: CommonOptions & { limit: number; json?: boolean }) => {
       const store = await openStore(opts);
       try {
-        const list = store.storySummaries(opts.limit);
+        const list = store.stories.summaries(opts.limit);
         out(opts.json ? JSON.stringify(list, null, 2) : formatStories(list));
       } finally {
         store.close();

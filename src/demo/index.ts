@@ -78,10 +78,10 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
   for (const suffix of ['', '-wal', '-shm']) rmSync(`${opts.db}${suffix}`, { force: true });
   const config = parseConfig(demoConfigYaml(fixtures.base, opts.port), '<demo config>');
   const store = Store.open(opts.db);
-  store.syncSources(config.sources, new Date().toISOString());
+  store.sources.sync(config.sources, new Date().toISOString());
   const summary = await runCycle({ store, config, log, force: true });
   if (opts.once) {
-    opts.print(renderFeed('rss', store.listStories(config.output.maxStories), config.output));
+    opts.print(renderFeed('rss', store.stories.list(config.output.maxStories), config.output));
     store.close();
     await fixtures.close();
     return summary.failed ? 1 : 0;

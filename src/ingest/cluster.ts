@@ -1,4 +1,4 @@
-// Wires the pure clusterer (cluster/) to storage: new articles are placed in stories inside saveItems'
+// Wires the pure clusterer (cluster/) to storage: new articles are placed in stories inside items.save()'s
 // transaction; an article whose full text arrives later is reassessed (stories may merge, older id kept);
 // at start the clusterer is rebuilt from the articles of the recent window only.
 import type { Logger } from 'pino';
@@ -20,11 +20,11 @@ function itemDoc(item: ItemInput): ClusterDoc {
 export function loadClusterer(store: Store, now: Date, thresholds: Partial<Thresholds> = {}): Clusterer {
   const c = new Clusterer(thresholds);
   const since = new Date(now.getTime() - c.thresholds.windowHours * 3_600_000).toISOString();
-  for (const a of store.clusterInputs(since)) c.add(toClusterDoc(a.articleId, a), a.storyId);
+  for (const a of store.items.clusterInputs(since)) c.add(toClusterDoc(a.articleId, a), a.storyId);
   return c;
 }
 
-/** Hooks for Store.saveItems: decide each new article's story, then record it in the clusterer. */
+/** Hooks for Store.items.save: decide each new article's story, then record it in the clusterer. */
 export function clusterHooks(c: Clusterer): SaveHooks {
   return {
     decide: (item) => {
@@ -40,13 +40,13 @@ export function clusterHooks(c: Clusterer): SaveHooks {
 
 /** After an article's full text is stored: does it now belong with another story? Merge if so. */
 export function reassessArticle(store: Store, c: Clusterer, articleId: number, now: string, log: Logger): void {
-  const input = store.clusterInputFor(articleId);
+  const input = store.items.clusterInputFor(articleId);
   if (!input) return;
   const d = c.reassess(toClusterDoc(articleId, input), input.storyId);
   if (d.story === undefined) return;
   const keep = Number(d.story);
   for (const drop of d.merge.map(Number)) {
-    if (!store.mergeStories(keep, drop, now)) continue; // one of them was pruned meanwhile
+    if (!store.stories.merge(keep, drop, now)) continue; // one of them was pruned meanwhile
     c.merge(keep, drop);
     log.info({ keep, drop, article: articleId, score: d.scores?.score }, 'stories merged after full text');
   }

@@ -52,7 +52,7 @@ async function extractOne(page: PendingPage, deps: ExtractDeps): Promise<'ok' | 
     const html = decodeBody(res.body, res.charset);
     const article = deps.pool ? await deps.pool.extract(html, res.url) : extractArticle(html, res.url);
     const now = nowIso();
-    deps.store.saveExtraction(page.articleId, res.url, article, now);
+    deps.store.extractions.save(page.articleId, res.url, article, now);
     if (deps.clusterer) reassessArticle(deps.store, deps.clusterer, page.articleId, now, deps.log);
     return 'ok';
   } catch (err) {
@@ -60,7 +60,7 @@ async function extractOne(page: PendingPage, deps: ExtractDeps): Promise<'ok' | 
     const known = err instanceof FetchError || err instanceof ExtractError;
     const message = err instanceof Error ? err.message : String(err);
     if (!known) deps.log.error({ err, url: page.pageUrl }, 'unexpected extraction error');
-    deps.store.recordExtractionFailure(page.articleId, page.pageUrl, message, nowIso());
+    deps.store.extractions.recordFailure(page.articleId, page.pageUrl, message, nowIso());
     deps.log.debug({ url: page.pageUrl, error: message }, 'extraction failed; keeping the feed content');
     return 'failed';
   }
@@ -79,5 +79,5 @@ export async function extractPages(pages: readonly PendingPage[], deps: ExtractD
 
 /** The pending articles of one source (full text on), extracted now. */
 export function extractPendingForSource(sourceId: number, deps: ExtractDeps): Promise<ExtractSummary> {
-  return extractPages(deps.store.pendingExtractions(sourceId, MAX_PAGES_PER_SOURCE_CYCLE), deps);
+  return extractPages(deps.store.extractions.pending(sourceId, MAX_PAGES_PER_SOURCE_CYCLE), deps);
 }

@@ -1,7 +1,8 @@
 // Orchestrates one source: fetch -> parse -> clean -> sanitize -> store. The only stage besides the
 // scheduler that touches storage. A failing source is recorded as data and never throws out of here.
 import { decodeBody, fetchUrl, FetchError, type FetchOptions, type FetchResult } from '../fetcher/index.js';
-import type { FeedItem, ParsedFeed, SourceConfig, SourceState } from '../model/index.js';
+import type { FeedItem, IngestResult, ParsedFeed, SourceConfig, SourceState } from '../model/index.js';
+export type { IngestOutcome, IngestResult } from '../model/index.js';
 import { detectFormat, discoverFeedLinks, parseFeed, ParseError } from '../parser/index.js';
 import { sanitizeHtml, toPlainText, safeUrl } from '../sanitizer/index.js';
 import type { ItemInput } from '../storage/index.js';
@@ -26,20 +27,6 @@ const MAX_SUMMARY_CHARS = 20_000;
 const MAX_CONTENT_CHARS = 500_000;
 // ---------------------------------------------------------------------------------------------------
 
-export type IngestOutcome = 'ok' | 'not-modified' | 'failed' | 'aborted';
-
-export interface IngestResult {
-  source: string;
-  outcome: IngestOutcome;
-  inserted: number;
-  updated: number;
-  items: number;
-  /** Article pages extracted (full text) / failed (feed content kept) during this ingest. */
-  extracted: number;
-  extractFailed: number;
-  error?: string;
-  durationMs: number;
-}
 
 /** What one source's ingest needs (the same as its page extraction). */
 export type IngestDeps = ExtractDeps;
@@ -144,14 +131,14 @@ export async function ingestSource(source: SourceState, cfg: SourceConfig, deps:
       nextAttemptAt: nextAfterSuccess(started, intervalSeconds, result.maxAgeSeconds),
     };
     if (!feed) {
-      deps.store.recordFetchSuccess(source.id, nowIso, {
+      deps.store.sources.recordFetchSuccess(source.id, nowIso, {
         ...success, etag: result.etag ?? source.etag, lastModified: result.lastModified ?? source.lastModified,
       });
       return { ...base, outcome: 'not-modified', durationMs: Date.now() - startedMs };
     }
     const items = feed.items.map((i) => toItemInput(i, started));
-    const saved = deps.store.saveItems(source.id, items, nowIso, deps.clusterer ? clusterHooks(deps.clusterer) : {});
-    deps.store.recordFetchSuccess(source.id, nowIso, {
+    const saved = deps.store.items.save(source.id, items, nowIso, deps.clusterer ? clusterHooks(deps.clusterer) : {});
+    deps.store.sources.recordFetchSuccess(source.id, nowIso, {
       ...success, title: feed.title ? toPlainText(feed.title) : undefined, siteLink: safeUrl(feed.link),
     });
     const pages = cfg.fullText ? await extractPendingForSource(source.id, deps) : { ok: 0, failed: 0, aborted: 0 };
@@ -167,7 +154,7 @@ export async function ingestSource(source: SourceState, cfg: SourceConfig, deps:
     const gone = err instanceof FetchError && err.status === 410;
     const failures = source.consecutiveFailures + 1;
     try {
-      deps.store.recordFetchFailure(source.id, nowIso, {
+      deps.store.sources.recordFetchFailure(source.id, nowIso, {
         error: message,
         status: gone ? 'gone' : 'failing',
         nextAttemptAt: gone ? undefined

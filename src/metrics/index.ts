@@ -2,7 +2,7 @@
 // durations) as counters it increments, and what the database holds (stories, sources by status) read
 // at scrape time. One registry per process, passed down; nothing global.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { CycleSummary } from '../scheduler/index.js';
+import type { CycleSummary } from '../model/index.js';
 import type { Store } from '../storage/index.js';
 
 export class Metrics {
@@ -46,7 +46,7 @@ export class Metrics {
         } });
       new Gauge({ name: 'storyfeed_sources', help: 'Sources by status', labelNames: ['status'], registers,
         collect() {
-          const list = read((s) => s.listSources());
+          const list = read((s) => s.sources.list());
           if (!list) return;
           this.reset();
           for (const status of ['new', 'ok', 'failing', 'gone', 'disabled'] as const) {

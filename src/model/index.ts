@@ -148,3 +148,37 @@ export interface Story {
   readonly enclosures: readonly Enclosure[];
   readonly sources: readonly StorySource[];
 }
+
+/** What one source's ingest did (the scheduler sums these into a CycleSummary). */
+export type IngestOutcome = 'ok' | 'not-modified' | 'failed' | 'aborted';
+
+export interface IngestResult {
+  source: string;
+  outcome: IngestOutcome;
+  inserted: number;
+  updated: number;
+  items: number;
+  /** Article pages extracted (full text) / failed (feed content kept) during this ingest. */
+  extracted: number;
+  extractFailed: number;
+  error?: string;
+  durationMs: number;
+}
+
+/** One ingest cycle over the due sources. */
+export interface CycleSummary {
+  startedAt: string;
+  durationMs: number;
+  sources: number;
+  ok: number;
+  notModified: number;
+  failed: number;
+  aborted: number;
+  inserted: number;
+  updated: number;
+  /** Article pages extracted / failed (feed content kept). */
+  extracted: number;
+  extractFailed: number;
+  pruned: { items: number; stories: number };
+  results: IngestResult[];
+}

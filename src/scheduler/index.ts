@@ -8,26 +8,11 @@ import type { Clusterer } from '../cluster/index.js';
 import { ExtractorPool } from '../extractor/pool.js';
 import type { Metrics } from '../metrics/index.js';
 import { loadClusterer } from '../ingest/cluster.js';
-import { ingestSource, type IngestResult } from '../ingest/index.js';
-import type { Config, SourceConfig, SourceState } from '../model/index.js';
+import { ingestSource } from '../ingest/index.js';
+import type { Config, CycleSummary, IngestResult, SourceConfig, SourceState } from '../model/index.js';
+export type { CycleSummary } from '../model/index.js';
 import type { Store } from '../storage/index.js';
 
-export interface CycleSummary {
-  startedAt: string;
-  durationMs: number;
-  sources: number;
-  ok: number;
-  notModified: number;
-  failed: number;
-  aborted: number;
-  inserted: number;
-  updated: number;
-  /** Article pages extracted / failed (feed content kept). */
-  extracted: number;
-  extractFailed: number;
-  pruned: { items: number; stories: number };
-  results: IngestResult[];
-}
 
 export interface CycleDeps {
   store: Store;
@@ -69,7 +54,7 @@ export async function runCycle(deps: CycleDeps): Promise<CycleSummary> {
   const t0 = Date.now();
   const { store, config, log } = deps;
   const intervals = new Map<string, SourceConfig>(config.sources.map((s) => [s.url, s]));
-  const due = dueSources(store.listSources(), started, deps.force).filter((s) => intervals.has(s.configUrl));
+  const due = dueSources(store.sources.list(), started, deps.force).filter((s) => intervals.has(s.configUrl));
   const limit = pLimit(config.http.concurrency);
   const limiter = new HostLimiter(config.http.perHostConcurrency);
   const clusterer = deps.clusterer ?? loadClusterer(store, started);
@@ -151,7 +136,7 @@ export class Worker {
   }
 
   start(): void {
-    this.store.syncSources(this.config.sources, new Date().toISOString());
+    this.store.sources.sync(this.config.sources, new Date().toISOString());
     this.schedule();
   }
 
@@ -165,7 +150,7 @@ export class Worker {
   /** Apply a new (already validated) config: sources synced, schedule replaced. */
   reload(config: Config): void {
     this.config = config;
-    this.store.syncSources(config.sources, new Date().toISOString());
+    this.store.sources.sync(config.sources, new Date().toISOString());
     if (this.task) this.schedule();
     this.log.info({ sources: config.sources.length, schedule: config.schedule }, 'config reloaded');
   }

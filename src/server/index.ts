@@ -61,7 +61,7 @@ export function createApp(deps: AppDeps): Hono {
     const key = `${deps.store.feedGeneration()}|${config.output.maxStories}|${config.output.title}|${config.output.link}`;
     const hit = cache.get(kind);
     if (hit && hit.key === key) return hit;
-    const stories = deps.store.listStories(config.output.maxStories);
+    const stories = deps.store.stories.list(config.output.maxStories);
     const body = renderFeed(kind, stories, config.output);
     const newest = stories.reduce((m, s) => (s.updated > m ? s.updated : m), '1970-01-01T00:00:00.000Z');
     const rendered: Rendered = {

@@ -17,14 +17,14 @@ const item = (over: Partial<ItemInput>): ItemInput =>
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'storyfeed-store-'));
   store = Store.open(join(dir, 'sub', 'test.db'));
-  store.syncSources([src('https://a.example/feed'), src('https://b.example/feed')], NOW);
+  store.sources.sync([src('https://a.example/feed'), src('https://b.example/feed')], NOW);
 });
 afterEach(() => {
   store.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
-const ids = () => Object.fromEntries(store.listSources().map((s) => [s.configUrl, s.id]));
+const ids = () => Object.fromEntries(store.sources.list().map((s) => [s.configUrl, s.id]));
 const ab = () => ({ a: ids()['https://a.example/feed'] as number, b: ids()['https://b.example/feed'] as number });
 
 describe('Store', () => {
@@ -35,24 +35,24 @@ describe('Store', () => {
 
   it('updates an item seen again (same guid) instead of duplicating it', () => {
     const a = ids()['https://a.example/feed'] as number;
-    expect(store.saveItems(a, [item({ guid: 'g1', url: 'https://a.example/1', title: 'First' })], NOW)).toEqual({ inserted: 1, updated: 0, unchanged: 0 });
-    expect(store.saveItems(a, [item({ guid: 'g1', url: 'https://a.example/1', title: 'First' })], NOW)).toEqual({ inserted: 0, updated: 0, unchanged: 1 });
-    expect(store.saveItems(a, [item({ guid: 'g1', url: 'https://a.example/1', title: 'First (updated)' })], NOW)).toEqual({ inserted: 0, updated: 1, unchanged: 0 });
+    expect(store.items.save(a, [item({ guid: 'g1', url: 'https://a.example/1', title: 'First' })], NOW)).toEqual({ inserted: 1, updated: 0, unchanged: 0 });
+    expect(store.items.save(a, [item({ guid: 'g1', url: 'https://a.example/1', title: 'First' })], NOW)).toEqual({ inserted: 0, updated: 0, unchanged: 1 });
+    expect(store.items.save(a, [item({ guid: 'g1', url: 'https://a.example/1', title: 'First (updated)' })], NOW)).toEqual({ inserted: 0, updated: 1, unchanged: 0 });
     expect(store.stats().items).toBe(1);
-    expect(store.listStories(10).map((s) => s.title)).toEqual(['First (updated)']);
+    expect(store.stories.list(10).map((s) => s.title)).toEqual(['First (updated)']);
   });
 
   it('matches an item by canonical URL when its guid changed', () => {
     const a = ids()['https://a.example/feed'] as number;
-    store.saveItems(a, [item({ guid: 'old', url: 'https://a.example/1' })], NOW);
-    store.saveItems(a, [item({ guid: 'new', url: 'https://a.example/1' })], NOW);
+    store.items.save(a, [item({ guid: 'old', url: 'https://a.example/1' })], NOW);
+    store.items.save(a, [item({ guid: 'new', url: 'https://a.example/1' })], NOW);
     expect(store.stats().items).toBe(1);
   });
 
   it('keys items without guid or link by their content', () => {
     const a = ids()['https://a.example/feed'] as number;
-    store.saveItems(a, [item({ title: 'No link', summary: 'same' }), item({ title: 'No link', summary: 'same' })], NOW);
-    store.saveItems(a, [item({ title: 'No link', summary: 'other' })], NOW);
+    store.items.save(a, [item({ title: 'No link', summary: 'same' }), item({ title: 'No link', summary: 'same' })], NOW);
+    store.items.save(a, [item({ title: 'No link', summary: 'other' })], NOW);
     expect(store.stats().items).toBe(2);
     expect(itemKey({ title: 'x' })).toMatch(/^hash:/);
     expect(itemKey({ title: 'x', guid: 'g' })).toBe('guid:g');
@@ -60,9 +60,9 @@ describe('Store', () => {
 
   it('recognises the same canonical URL from two sources as one article and one story', () => {
     const { a, b } = ab();
-    store.saveItems(a, [item({ guid: 'a1', url: 'https://news.example/x', title: 'From A' })], NOW);
-    store.saveItems(b, [item({ guid: 'b1', url: 'https://news.example/x', title: 'From B', content: '<p>longer body</p>' })], NOW);
-    const stories = store.listStories(10);
+    store.items.save(a, [item({ guid: 'a1', url: 'https://news.example/x', title: 'From A' })], NOW);
+    store.items.save(b, [item({ guid: 'b1', url: 'https://news.example/x', title: 'From B', content: '<p>longer body</p>' })], NOW);
+    const stories = store.stories.list(10);
     expect(stories).toHaveLength(1);
     expect(stories[0]?.sources.map((s) => s.sourceUrl)).toEqual(['https://a.example/feed', 'https://b.example/feed']);
     expect(stories[0]?.title).toBe('From B'); // the most complete item represents the story
@@ -71,58 +71,58 @@ describe('Store', () => {
 
   it('places a new article in a story the clusterer names, unless that story is gone (pruned)', () => {
     const { a, b } = ab();
-    store.saveItems(a, [item({ guid: 'a1', url: 'https://n.example/1', title: 'First report' })], NOW);
-    const first = store.listStories(10)[0]?.id as number;
-    const saved = store.saveItems(b, [item({ guid: 'b1', url: 'https://m.example/1', title: 'Second report' })], NOW,
+    store.items.save(a, [item({ guid: 'a1', url: 'https://n.example/1', title: 'First report' })], NOW);
+    const first = store.stories.list(10)[0]?.id as number;
+    const saved = store.items.save(b, [item({ guid: 'b1', url: 'https://m.example/1', title: 'Second report' })], NOW,
       { decide: () => ({ story: first, merge: [] }) });
     expect(saved.inserted).toBe(1);
-    expect(store.listStories(10)).toHaveLength(1);
-    expect(store.listStories(10)[0]?.sources).toHaveLength(2);
+    expect(store.stories.list(10)).toHaveLength(1);
+    expect(store.stories.list(10)[0]?.sources).toHaveLength(2);
     // A story id the database no longer has: a new story instead of a foreign-key failure.
     const added: number[] = [];
-    store.saveItems(b, [item({ guid: 'b2', url: 'https://m.example/2', title: 'Third report' })], NOW,
+    store.items.save(b, [item({ guid: 'b2', url: 'https://m.example/2', title: 'Third report' })], NOW,
       { decide: () => ({ story: 999_999, merge: [first] }), added: (_i, _a, storyId, merged) => { added.push(storyId, merged.length); } });
-    expect(store.listStories(10)).toHaveLength(2);
+    expect(store.stories.list(10)).toHaveLength(2);
     expect(added[0]).not.toBe(999_999);
     expect(added[1]).toBe(0); // no merge into a story that does not exist
-    expect(store.mergeStories(first, 999_999, NOW)).toBe(false);
+    expect(store.stories.merge(first, 999_999, NOW)).toBe(false);
   });
 
   it('keeps data across reopening the file', () => {
     const a = ids()['https://a.example/feed'] as number;
-    store.saveItems(a, [item({ guid: 'g1', url: 'https://a.example/1' })], NOW);
-    const guid = store.listStories(1)[0]?.guid;
+    store.items.save(a, [item({ guid: 'g1', url: 'https://a.example/1' })], NOW);
+    const guid = store.stories.list(1)[0]?.guid;
     store.close();
     store = Store.open(join(dir, 'sub', 'test.db'));
-    expect(store.listStories(1)[0]?.guid).toBe(guid);
+    expect(store.stories.list(1)[0]?.guid).toBe(guid);
   });
 
   it('disables sources removed from the config and re-enables them when they come back', () => {
-    store.syncSources([src('https://a.example/feed')], NOW);
-    expect(store.getSource('https://b.example/feed')?.status).toBe('disabled');
-    store.syncSources([src('https://a.example/feed'), src('https://b.example/feed')], NOW);
-    expect(store.getSource('https://b.example/feed')?.status).toBe('new');
+    store.sources.sync([src('https://a.example/feed')], NOW);
+    expect(store.sources.get('https://b.example/feed')?.status).toBe('disabled');
+    store.sources.sync([src('https://a.example/feed'), src('https://b.example/feed')], NOW);
+    expect(store.sources.get('https://b.example/feed')?.status).toBe('new');
   });
 
   it('records failures and success', () => {
     const a = ids()['https://a.example/feed'] as number;
-    store.recordFetchFailure(a, NOW, { error: 'fetcher: boom', status: 'failing', nextAttemptAt: '2025-07-19T01:00:00.000Z' });
-    store.recordFetchFailure(a, NOW, { error: 'fetcher: boom', status: 'failing', nextAttemptAt: '2025-07-19T02:00:00.000Z' });
-    expect(store.getSource('https://a.example/feed')).toMatchObject({ status: 'failing', consecutiveFailures: 2, lastError: 'fetcher: boom' });
-    store.recordFetchSuccess(a, NOW, { url: 'https://a.example/moved', etag: '"e"', nextAttemptAt: NOW });
-    expect(store.getSource('https://a.example/feed')).toMatchObject({ status: 'ok', consecutiveFailures: 0, url: 'https://a.example/moved', etag: '"e"' });
-    expect(store.getSource('https://a.example/feed')?.lastError).toBeUndefined();
+    store.sources.recordFetchFailure(a, NOW, { error: 'fetcher: boom', status: 'failing', nextAttemptAt: '2025-07-19T01:00:00.000Z' });
+    store.sources.recordFetchFailure(a, NOW, { error: 'fetcher: boom', status: 'failing', nextAttemptAt: '2025-07-19T02:00:00.000Z' });
+    expect(store.sources.get('https://a.example/feed')).toMatchObject({ status: 'failing', consecutiveFailures: 2, lastError: 'fetcher: boom' });
+    store.sources.recordFetchSuccess(a, NOW, { url: 'https://a.example/moved', etag: '"e"', nextAttemptAt: NOW });
+    expect(store.sources.get('https://a.example/feed')).toMatchObject({ status: 'ok', consecutiveFailures: 0, url: 'https://a.example/moved', etag: '"e"' });
+    expect(store.sources.get('https://a.example/feed')?.lastError).toBeUndefined();
   });
 
   it('prunes old items and their stories, but keeps stories that still have recent items', () => {
     const { a, b } = ab();
     const old = '2025-01-01T00:00:00.000Z';
-    store.saveItems(a, [item({ guid: 'old', url: 'https://n.example/old', published: old })], old);
-    store.saveItems(a, [item({ guid: 'mixed-a', url: 'https://n.example/mixed', published: old })], old);
-    store.saveItems(b, [item({ guid: 'mixed-b', url: 'https://n.example/mixed', published: NOW })], NOW);
-    const mixedGuid = store.listStories(10).find((s) => s.url === 'https://n.example/mixed')?.guid;
+    store.items.save(a, [item({ guid: 'old', url: 'https://n.example/old', published: old })], old);
+    store.items.save(a, [item({ guid: 'mixed-a', url: 'https://n.example/mixed', published: old })], old);
+    store.items.save(b, [item({ guid: 'mixed-b', url: 'https://n.example/mixed', published: NOW })], NOW);
+    const mixedGuid = store.stories.list(10).find((s) => s.url === 'https://n.example/mixed')?.guid;
     expect(store.prune('2025-06-01T00:00:00.000Z')).toEqual({ items: 1, stories: 1 });
-    const left = store.listStories(10);
+    const left = store.stories.list(10);
     expect(left.map((s) => s.guid)).toEqual([mixedGuid]);
     expect(left[0]?.sources).toHaveLength(2);
   });

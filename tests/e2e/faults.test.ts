@@ -246,10 +246,10 @@ const CASES: readonly Case[] = [
     want: { status: 'gone', failures: 1, error: /410 Gone/, nextAtLeastS: 'none', items: 0, requests: 1 },
     check: ({ store, config, source }) => {
       const farFuture = new Date(Date.now() + 365 * 86_400_000);
-      expect(dueSources(store.listSources(), farFuture, false).map((s) => s.id)).not.toContain(source.id);
-      expect(dueSources(store.listSources(), farFuture, true).map((s) => s.id)).not.toContain(source.id);
-      store.syncSources(config.sources, new Date().toISOString()); // what every CLI start does
-      expect(store.getSource(source.configUrl)?.status).toBe('gone');
+      expect(dueSources(store.sources.list(), farFuture, false).map((s) => s.id)).not.toContain(source.id);
+      expect(dueSources(store.sources.list(), farFuture, true).map((s) => s.id)).not.toContain(source.id);
+      store.sources.sync(config.sources, new Date().toISOString()); // what every CLI start does
+      expect(store.sources.get(source.configUrl)?.status).toBe('gone');
     },
   },
   {
@@ -461,7 +461,7 @@ const CASES: readonly Case[] = [
     check: async ({ p, summaries, store, config }) => {
       expect.soft(summaries[1]?.results.find((r) => r.source.endsWith(`${p}/feed`))).toMatchObject({ inserted: 0, updated: 0 });
       // Nothing changed upstream, so no story may be marked updated (the merged feed would change for nothing).
-      const stamps = () => store.listStories(100).map((s) => [s.guid, s.updated]);
+      const stamps = () => store.stories.list(100).map((s) => [s.guid, s.updated]);
       const before = stamps();
       await new Promise((r) => setTimeout(r, 5));
       await runCycle({ store, config, log, force: true });
@@ -519,7 +519,7 @@ const CASES: readonly Case[] = [
         expect(t, key).toBeGreaterThanOrEqual(t0);
         expect(t, key).toBeLessThanOrEqual(t1);
       }
-      for (const s of store.listStories(100)) expect(Date.parse(s.published), s.title).toBeLessThanOrEqual(t1);
+      for (const s of store.stories.list(100)) expect(Date.parse(s.published), s.title).toBeLessThanOrEqual(t1);
     },
   },
   {
@@ -602,7 +602,7 @@ function serveControl(): void {
 function openDb(name: string, urls: readonly string[]): { store: Store; config: Config } {
   const config = parseConfig(configYaml(urls, EXTRA), `${name}.yaml`);
   const store = Store.open(join(dir, `${name}.db`));
-  store.syncSources(config.sources, new Date().toISOString());
+  store.sources.sync(config.sources, new Date().toISOString());
   return { store, config };
 }
 
@@ -632,7 +632,7 @@ describe('HTTP and document faults, one source at a time (each next to a good co
         for (const cycle of c.cycles ?? ['force']) summaries.push(await runCycle({ store, config, log, force: cycle === 'force' }));
         const t1 = Date.now();
 
-        const source = store.getSource(srv.url(`${p}/feed`)) as SourceState;
+        const source = store.sources.get(srv.url(`${p}/feed`)) as SourceState;
         const w = c.want;
         expect(source.status).toBe(w.status);
         expect(source.consecutiveFailures).toBe(w.failures);
@@ -653,7 +653,7 @@ describe('HTTP and document faults, one source at a time (each next to a good co
         if (w.requests !== undefined) expect(srv.requests(`${p}/feed`)).toHaveLength(w.requests);
 
         // The control source went through every forced cycle untouched by its neighbour's fault.
-        const control = store.getSource(srv.url(controlPath));
+        const control = store.sources.get(srv.url(controlPath));
         expect(control).toMatchObject({ status: 'ok', consecutiveFailures: 0, itemCount: 1 });
         expect(control?.lastError).toBeUndefined();
         expect(summaries[0]?.results.find((r) => r.source === srv.url(controlPath))?.outcome).toBe('ok');
@@ -682,7 +682,7 @@ describe('all the faults in one cycle', () => {
       const t1 = Date.now();
       expect(summary.sources).toBe(CASES.length + 1);
       expect(t1 - t0).toBeLessThan(20_000);
-      const byUrl = new Map(store.listSources().map((s) => [s.configUrl, s]));
+      const byUrl = new Map(store.sources.list().map((s) => [s.configUrl, s]));
       expect(byUrl.get(srv.url(controlPath))).toMatchObject({ status: 'ok', itemCount: 1 });
       CASES.forEach((c, index) => {
         if (!c.stateful) expect(byUrl.get(urls[index] as string)?.status, c.name).toBe(c.want.status);

@@ -46,7 +46,7 @@ describe('full text in the merged feed', () => {
       </article></body></html>` });
     const config = parseConfig(configYaml([srv.url('/ft/feed.xml')]), 'ft.yaml');
     const store = Store.open(join(dir, 'ft.db'));
-    store.syncSources(config.sources, new Date().toISOString());
+    store.sources.sync(config.sources, new Date().toISOString());
     const summary = await runCycle({ store, config, log, force: true });
     expect(summary).toMatchObject({ ok: 1, inserted: 3, extracted: 2, extractFailed: 1 });
 
@@ -67,7 +67,7 @@ describe('full text in the merged feed', () => {
     expect(hostile).toContain('long enough to be read as article text');
     for (const bad of ['javascript:', 'onerror', 'alert(', '<script']) expect(hostile).not.toContain(bad);
 
-    expect(store.extractionStats()).toEqual({ ok: 2, failed: 1, pending: 0 });
+    expect(store.extractions.stats()).toEqual({ ok: 2, failed: 1, pending: 0 });
     await runCycle({ store, config, log, force: true });
     expect(srv.requests('/ft/pak-libya')).toHaveLength(1);
     expect(srv.requests('/ft/missing')).toHaveLength(1);
@@ -82,7 +82,7 @@ describe('full text in the merged feed', () => {
     const yaml = configYaml([srv.url('/nf/feed.xml')]).replace('    interval: 60s', '    interval: 60s\n    full_text: false');
     const config = parseConfig(yaml, 'nf.yaml');
     const store = Store.open(join(dir, 'nf.db'));
-    store.syncSources(config.sources, new Date().toISOString());
+    store.sources.sync(config.sources, new Date().toISOString());
     const summary = await runCycle({ store, config, log, force: true });
     expect(summary).toMatchObject({ ok: 1, inserted: 1, extracted: 0, extractFailed: 0 });
     expect(srv.requests('/nf/page')).toHaveLength(0);

@@ -119,7 +119,7 @@ describe('a database that refuses writes', () => {
   it('keeps serving the feed, reports the reason on /health, and the cycle fails cleanly without throwing', async () => {
     const config = parseConfig(configYaml([srv.url('/o/one.xml'), srv.url('/o/two.xml')], 'defaults:\n  full_text: false'), 'ro.yaml');
     const store = Store.open(join(dir, 'ro.db'));
-    store.syncSources(config.sources, new Date().toISOString());
+    store.sources.sync(config.sources, new Date().toISOString());
     await runCycle({ store, config, log: silentLogger(), force: true });
     const before = store.stats();
     srv.route('/o/one.xml', { body: rss('One', [

@@ -31,7 +31,7 @@ beforeAll(async () => {
     published: '2025-07-18T12:00:00Z' }]) });
   config = parseConfig(configYaml([srv.url('/x/a.xml'), srv.url('/x/b.atom')], 'defaults:\n  full_text: false'), 'out.yaml');
   store = Store.open(join(dir, 'out.db'));
-  store.syncSources(config.sources, new Date().toISOString());
+  store.sources.sync(config.sources, new Date().toISOString());
   await runCycle({ store, config, log: silentLogger(), force: true });
 });
 afterAll(async () => {

@@ -30,7 +30,7 @@ afterAll(async () => {
 function setup(name: string, sources: string[], extra = ''): { store: Store; config: Config } {
   const config = parseConfig(configYaml(sources, extra), `${name}.yaml`);
   const store = Store.open(join(dir, `${name}.db`));
-  store.syncSources(config.sources, new Date().toISOString());
+  store.sources.sync(config.sources, new Date().toISOString());
   return { store, config };
 }
 
@@ -54,11 +54,11 @@ describe('ingest of RSS, Atom and JSON Feed sources', () => {
     const { store, config } = setup('formats', ['/a/rss.xml', '/a/atom.xml', '/a/feed.json'].map(srv.url));
     const summary = await runCycle({ store, config, log, force: true });
     expect(summary).toMatchObject({ sources: 3, ok: 3, failed: 0, inserted: 4 });
-    const titles = store.listStories(10).map((s) => s.title);
+    const titles = store.stories.list(10).map((s) => s.title);
     expect(titles).toEqual(['Gamma one', 'Beta one', 'Alpha two', 'Alpha one']); // newest first
-    const alpha1 = store.listStories(10).find((s) => s.title === 'Alpha one');
+    const alpha1 = store.stories.list(10).find((s) => s.title === 'Alpha one');
     expect(alpha1?.url).toBe(srv.url('/a/1')); // tracking parameter stripped
-    expect(store.listSources().map((s) => s.status)).toEqual(['ok', 'ok', 'ok']);
+    expect(store.sources.list().map((s) => s.status)).toEqual(['ok', 'ok', 'ok']);
     store.close();
   });
 });
@@ -75,7 +75,7 @@ describe('conditional GET', () => {
     expect(reqs[0]?.['if-none-match']).toBeUndefined();
     expect(reqs[1]?.['if-none-match']).toBe('"v1"');
     expect(store.stats().items).toBe(1);
-    expect(store.listSources()[0]?.status).toBe('ok');
+    expect(store.sources.list()[0]?.status).toBe('ok');
     store.close();
   });
 
@@ -103,7 +103,7 @@ describe('broken sources', () => {
     const { store, config } = setup('broken', paths.map(srv.url), '');
     const summary = await runCycle({ store, config, log, force: true });
     expect(summary).toMatchObject({ ok: 1, failed: 5 });
-    const byUrl = new Map(store.listSources().map((s) => [s.configUrl.replace(srv.base, ''), s]));
+    const byUrl = new Map(store.sources.list().map((s) => [s.configUrl.replace(srv.base, ''), s]));
     expect(byUrl.get('/bad/good.xml')).toMatchObject({ status: 'ok', consecutiveFailures: 0, itemCount: 1 });
     for (const p of paths.slice(1)) {
       const s = byUrl.get(p);
@@ -126,10 +126,10 @@ describe('broken sources', () => {
     for (let i = 0; i < 3; i++) {
       const t = Date.now();
       await runCycle({ store, config, log, force: true });
-      const s = store.listSources()[0];
+      const s = store.sources.list()[0];
       waits.push(new Date(s?.nextAttemptAt ?? 0).getTime() - t);
     }
-    expect(store.listSources()[0]?.consecutiveFailures).toBe(3);
+    expect(store.sources.list()[0]?.consecutiveFailures).toBe(3);
     expect(waits[1]).toBeGreaterThan((waits[0] as number) * 1.8);
     expect(waits[2]).toBeGreaterThan((waits[1] as number) * 1.8);
     store.close();
@@ -145,8 +145,8 @@ describe('charsets, discovery and redirects', () => {
     srv.route('/cs/cp1252.xml', { body: bytes, headers: { 'Content-Type': 'application/rss+xml' } });
     const { store, config } = setup('cp1252', [srv.url('/cs/cp1252.xml')]);
     await runCycle({ store, config, log, force: true });
-    expect(store.listStories(5).map((s) => s.title)).toEqual(['Smart “quotes” cost 5 € in Zürich']);
-    expect(store.listSources()[0]?.title).toBe('Café');
+    expect(store.stories.list(5).map((s) => s.title)).toEqual(['Smart “quotes” cost 5 € in Zürich']);
+    expect(store.sources.list()[0]?.title).toBe('Café');
     store.close();
   });
 
@@ -156,7 +156,7 @@ describe('charsets, discovery and redirects', () => {
     srv.route('/disc/feed.atom', { body: atom('Disc', [{ id: 'urn:d1', title: 'Discovered item', link: '{{BASE}}/disc/1' }]) });
     const { store, config } = setup('discovery', [srv.url('/disc/home.html')]);
     await runCycle({ store, config, log, force: true });
-    const s = store.listSources()[0];
+    const s = store.sources.list()[0];
     expect(s).toMatchObject({ status: 'ok', url: srv.url('/disc/feed.atom'), configUrl: srv.url('/disc/home.html'), itemCount: 1 });
     await runCycle({ store, config, log, force: true });
     expect(srv.requests('/disc/home.html')).toHaveLength(1);
@@ -170,7 +170,7 @@ describe('charsets, discovery and redirects', () => {
     srv.route('/r/tmp.xml', { status: 302, headers: { Location: '/r/new.xml' } });
     const { store, config } = setup('redirects', [srv.url('/r/old.xml'), srv.url('/r/tmp.xml')]);
     await runCycle({ store, config, log, force: true });
-    const [moved, temp] = store.listSources();
+    const [moved, temp] = store.sources.list();
     expect(moved?.url).toBe(srv.url('/r/new.xml'));
     expect(temp?.url).toBe(srv.url('/r/tmp.xml'));
     store.close();

@@ -96,7 +96,7 @@ describe('one entry per story, with every source', () => {
     srv.route('/f/c.json', { body: jsonFeed('Outlet C', c) });
     const config = parseConfig(configYaml(['/f/a.xml', '/f/b.atom', '/f/c.json'].map(srv.url)), 'stories.yaml');
     const store = Store.open(join(dir, 'stories.db'));
-    store.syncSources(config.sources, new Date().toISOString());
+    store.sources.sync(config.sources, new Date().toISOString());
     const summary = await runCycle({ store, config, log, force: true });
     expect(summary).toMatchObject({ ok: 3, failed: 0, inserted: 7 });
 
@@ -147,18 +147,18 @@ describe('one entry per story, with every source', () => {
       summary: 'Union deal signed.', published: '2025-07-17T10:00:00Z' }]) });
     const config = parseConfig(configYaml([srv.url('/m/feed1.xml'), srv.url('/m/feed2.xml')]), 'merge.yaml');
     const store = Store.open(join(dir, 'merge.db'));
-    store.syncSources(config.sources, new Date().toISOString());
+    store.sources.sync(config.sources, new Date().toISOString());
     await runCycle({ store, config, log, force: true });
     const before = await entries(store, config);
     expect(before).toHaveLength(2); // teasers alone say nothing in common
-    const older = store.listStories(10).sort((x, y) => x.published.localeCompare(y.published))[0];
+    const older = store.stories.list(10).sort((x, y) => x.published.localeCompare(y.published))[0];
 
     srv.route('/m/one', { body: page('Strike over at Baltic terminal', PORT), headers: html });
     srv.route('/m/two', { body: page('Polish dockers win 9% raise', [
       'Port workers in Gdańsk returned to work on Thursday, ending a four-day strike, after the Baltic Container Terminal accepted a 9 percent pay rise and 120 new crane operator jobs, Solidarity said.',
       'More than 40 ships had queued in the Gulf of Gdańsk during the strike; the Polish chamber of commerce put exporters’ losses at about 30 million złoty a day.',
     ]), headers: html });
-    const r = await extractPages(store.extractedArticles('failed'), { store, config, log,
+    const r = await extractPages(store.extractions.toRefresh('failed'), { store, config, log,
       clusterer: loadClusterer(store, new Date()) });
     expect(r).toMatchObject({ ok: 2, failed: 0 });
     const merged = await entries(store, config);

@@ -1,0 +1,99 @@
+// Sources and their fetch state: what the config lists and what the worker learned fetching them.
+import type Database from 'better-sqlite3';
+import type { SourceConfig, SourceState, SourceStatus } from '../model/index.js';
+import { u } from './rows.js';
+
+export interface FetchSuccess {
+  url?: string;
+  etag?: string;
+  lastModified?: string;
+  title?: string;
+  siteLink?: string;
+  nextAttemptAt: string;
+}
+
+export interface FetchFailure {
+  error: string;
+  status: Extract<SourceStatus, 'failing' | 'gone'>;
+  nextAttemptAt?: string;
+}
+
+interface SourceRow {
+  id: number; config_url: string; url: string; name: string | null; title: string | null;
+  site_link: string | null; etag: string | null; last_modified: string | null; status: SourceStatus;
+  last_fetch_at: string | null; last_success_at: string | null; last_error: string | null;
+  consecutive_failures: number; next_attempt_at: string | null; item_count: number;
+}
+
+function toSourceState(r: SourceRow): SourceState {
+  return {
+    id: r.id, configUrl: r.config_url, url: r.url, name: u(r.name), title: u(r.title), siteLink: u(r.site_link),
+    etag: u(r.etag), lastModified: u(r.last_modified), status: r.status, lastFetchAt: u(r.last_fetch_at),
+    lastSuccessAt: u(r.last_success_at), lastError: u(r.last_error), consecutiveFailures: r.consecutive_failures,
+    nextAttemptAt: u(r.next_attempt_at), itemCount: r.item_count,
+  };
+}
+
+const SOURCE_COLUMNS = `s.id, s.config_url, s.url, s.name, s.title, s.site_link, s.etag, s.last_modified, s.status,
+  s.last_fetch_at, s.last_success_at, s.last_error, s.consecutive_failures, s.next_attempt_at,
+  (SELECT count(*) FROM items i WHERE i.source_id = s.id) AS item_count`;
+
+export class SourceStore {
+  constructor(private readonly db: Database.Database) {}
+
+  /** Make the sources table match the config: add new ones, update settings, disable removed ones. */
+  sync(sources: readonly SourceConfig[], now: string): void {
+    const upsert = this.db.prepare(`
+      INSERT INTO sources (config_url, url, name, status, interval_seconds, full_text, created_at)
+      VALUES (@url, @url, @name, CASE WHEN @enabled THEN 'new' ELSE 'disabled' END, @interval, @fullText, @now)
+      ON CONFLICT (config_url) DO UPDATE SET
+        name = excluded.name,
+        interval_seconds = excluded.interval_seconds,
+        full_text = excluded.full_text,
+        status = CASE
+          WHEN NOT @enabled THEN 'disabled'
+          WHEN sources.status = 'disabled' THEN 'new'
+          ELSE sources.status END`);
+    this.db.transaction(() => {
+      for (const s of sources) {
+        upsert.run({ url: s.url, name: s.name ?? null, enabled: s.enabled ? 1 : 0, interval: s.intervalSeconds,
+          fullText: s.fullText ? 1 : 0, now });
+      }
+      const keep = new Set(sources.map((s) => s.url));
+      const all = this.db.prepare('SELECT id, config_url FROM sources').all() as { id: number; config_url: string }[];
+      const disable = this.db.prepare(`UPDATE sources SET status = 'disabled' WHERE id = ?`);
+      for (const row of all) if (!keep.has(row.config_url)) disable.run(row.id);
+    })();
+  }
+
+  list(): SourceState[] {
+    const rows = this.db.prepare(`SELECT ${SOURCE_COLUMNS} FROM sources s ORDER BY s.id`).all() as SourceRow[];
+    return rows.map(toSourceState);
+  }
+
+  get(configUrl: string): SourceState | undefined {
+    const row = this.db.prepare(`SELECT ${SOURCE_COLUMNS} FROM sources s WHERE s.config_url = ?`).get(configUrl) as
+      | SourceRow | undefined;
+    return row ? toSourceState(row) : undefined;
+  }
+
+  recordFetchSuccess(sourceId: number, now: string, r: FetchSuccess): void {
+    this.db.prepare(`
+      UPDATE sources SET
+        url = coalesce(@url, url), etag = @etag, last_modified = @lastModified,
+        title = coalesce(@title, title), site_link = coalesce(@siteLink, site_link),
+        status = 'ok', last_fetch_at = @now, last_success_at = @now, last_error = NULL,
+        consecutive_failures = 0, next_attempt_at = @next
+      WHERE id = @id`).run({
+      id: sourceId, now, url: r.url ?? null, etag: r.etag ?? null, lastModified: r.lastModified ?? null,
+      title: r.title ?? null, siteLink: r.siteLink ?? null, next: r.nextAttemptAt,
+    });
+  }
+
+  recordFetchFailure(sourceId: number, now: string, r: FetchFailure): void {
+    this.db.prepare(`
+      UPDATE sources SET status = @status, last_fetch_at = @now, last_error = @error,
+        consecutive_failures = consecutive_failures + 1, next_attempt_at = @next
+      WHERE id = @id`).run({ id: sourceId, now, status: r.status, error: r.error, next: r.nextAttemptAt ?? null });
+  }
+}
