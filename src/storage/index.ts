@@ -1,9 +1,10 @@
 // All SQL lives in this folder: better-sqlite3, WAL journal, ordered migrations. One connection, one file
 // per table family (sources, items and articles, stories, extractions, the worker lock).
 import Database from 'better-sqlite3';
-import { mkdirSync, renameSync, rmSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { ExtractionStore } from './extractions.js';
+import { FileIdentity, isStorageFailure, observeWrites, PROBE_INTERVAL_MS, type DatabaseHealth, type WriteFailure } from './health.js';
 import { ItemStore } from './items.js';
 import { WorkerLock } from './lock.js';
 import { MIGRATIONS } from './migrations.js';
@@ -12,10 +13,20 @@ import { StoryStore } from './stories.js';
 import { u } from './rows.js';
 
 export type { ExtractionRecord, PendingPage } from './extractions.js';
+export type { DatabaseHealth, WriteFailure } from './health.js';
 export { itemKey, type ClusterInput, type ItemInput, type SaveHooks, type SaveResult } from './items.js';
 export type { LockResult, WorkerIdentity } from './lock.js';
 export type { FetchFailure, FetchSuccess } from './sources.js';
 export type { StorySummary } from './stories.js';
+
+// ---- Tunables -------------------------------------------------------------------------------------
+/** How long a statement waits for another process's lock (SQLite busy_timeout), set before anything else. */
+const BUSY_TIMEOUT_MS = 5_000;
+/** Switching a new file to WAL takes an exclusive lock without SQLite's busy handler: retried this often. */
+const WAL_RETRY_MS = 25;
+/** Suffix of the copy saved when the database file is deleted under a running process (+ ISO time). */
+const RESCUE_SUFFIX = '.rescued-';
+// ---------------------------------------------------------------------------------------------------
 
 export class StorageError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -33,8 +44,32 @@ export interface Stats {
   lastFetchAt?: string;
 }
 
-/** Thrown inside the write probe's transaction to roll it back. */
-class RollbackProbe extends Error {}
+export interface OpenOptions {
+  /**
+   * Open read-only (serve, sources, stories, explain, backup): never creates, migrates or writes the
+   * file, so it works on a read-only filesystem and beside a running worker. Default: read-write.
+   */
+  readOnly?: boolean;
+  /** Told once about each fault found while running (the file deleted or replaced, where its copy went). */
+  onFault?: (message: string) => void;
+}
+
+/** Copies saved by an earlier run after the database at `path` was deleted under it, newest last. */
+function rescuedCopies(path: string): string[] {
+  const dir = dirname(path);
+  const prefix = `${basename(path)}${RESCUE_SUFFIX}`;
+  try {
+    return readdirSync(dir).filter((f) => f.startsWith(prefix) && !/-(wal|shm|journal)$/.test(f)).sort().map((f) => join(dir, f));
+  } catch {
+    return [];
+  }
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 export class Store {
   readonly db: Database.Database;
@@ -43,31 +78,140 @@ export class Store {
   readonly stories: StoryStore;
   readonly extractions: ExtractionStore;
   readonly lock: WorkerLock;
+  /** Opened read-only (OpenOptions.readOnly). */
+  readonly readOnly: boolean;
+  /** This open created the database file (it did not exist). */
+  created = false;
+  private file?: FileIdentity;
+  private fileState: 'ok' | 'deleted' | 'replaced' = 'ok';
+  private rescue?: { to?: string; error?: string };
+  private lastWriteFailure?: WriteFailure;
+  private probe?: { at: number; ok: boolean; error?: string };
+  private readonly onFault: (message: string) => void;
+  /** The connection's own prepare, untouched by observeWrites (for the probe and the rescue copy). */
+  private readonly rawPrepare: Database.Database['prepare'];
 
-  private constructor(db: Database.Database) {
+  private constructor(db: Database.Database, readonly path: string, opts: OpenOptions) {
     this.db = db;
+    this.readOnly = opts.readOnly ?? false;
+    this.onFault = opts.onFault ?? (() => undefined);
+    this.rawPrepare = db.prepare.bind(db);
+    if (!this.readOnly) {
+      observeWrites(db, {
+        before: () => this.assertFile(),
+        failed: (err) => {
+          if (isStorageFailure(err)) {
+            const code = (err as { code?: string }).code;
+            this.lastWriteFailure = { at: new Date().toISOString(), error: errorText(err), code };
+          }
+        },
+      });
+    }
     this.sources = new SourceStore(db);
     this.stories = new StoryStore(db);
     this.items = new ItemStore(db, this.stories);
     this.extractions = new ExtractionStore(db);
     this.lock = new WorkerLock(db);
   }
-  /** Open (creating if needed) the database file and bring its schema up to date. */
-  static open(path: string): Store {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+
+  /**
+   * Open the database file. Read-write (default): created if needed (unless a copy rescued from a
+   * deleted database waits beside it), WAL journal, schema brought up to date. Read-only: the file
+   * must exist at this storyfeed's schema version.
+   */
+  static open(path: string, opts: OpenOptions = {}): Store {
+    const memory = path === ':memory:';
+    const exists = memory || existsSync(path);
+    if (!exists) {
+      const rescued = rescuedCopies(path).at(-1);
+      if (rescued) {
+        throw new StorageError(`${path} does not exist, but ${rescued} does: the database was deleted while storyfeed ` +
+          `was running, and this copy was saved then. Move it back (mv '${rescued}' '${path}') to carry on, ` +
+          'or delete it to start with a new, empty database');
+      }
+      if (opts.readOnly) {
+        throw new StorageError(`no database at ${path} (\`storyfeed once\` or \`storyfeed run\` creates it)`);
+      }
+      mkdirSync(dirname(path), { recursive: true });
+    }
     let db: Database.Database;
     try {
-      db = new Database(path);
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
-      db.pragma('foreign_keys = ON');
-      db.pragma('busy_timeout = 5000');
+      db = new Database(path, { readonly: opts.readOnly ?? false, fileMustExist: opts.readOnly ?? false, timeout: BUSY_TIMEOUT_MS });
     } catch (err) {
-      throw new StorageError(`cannot open database ${path}: ${(err as Error).message}`, { cause: err });
+      throw new StorageError(`cannot open database ${path}: ${errorText(err)}`, { cause: err });
     }
-    const store = new Store(db);
-    store.migrate();
+    try {
+      if (!opts.readOnly) {
+        Store.enableWal(db);
+        db.pragma('synchronous = NORMAL');
+      }
+      db.pragma('foreign_keys = ON');
+      if (opts.readOnly) Store.checkVersion(db, path);
+      else Store.migrate(db);
+    } catch (err) {
+      db.close();
+      if (err instanceof StorageError) throw err;
+      throw new StorageError(`cannot open database ${path}: ${errorText(err)}`, { cause: err });
+    }
+    const store = new Store(db, path, opts);
+    store.created = !exists;
+    store.file = FileIdentity.of(path);
     return store;
+  }
+
+  /**
+   * WAL mode, persistent in the file. On a new file the switch needs an exclusive lock, and SQLite
+   * does not wait for it (no busy handler): a second process opening the file at the same moment got
+   * "database is locked". Retried until the busy timeout.
+   */
+  private static enableWal(db: Database.Database): void {
+    const deadline = Date.now() + BUSY_TIMEOUT_MS;
+    for (;;) {
+      try {
+        db.pragma('journal_mode = WAL');
+        return;
+      } catch (err) {
+        const code = (err as { code?: unknown }).code;
+        if ((code !== 'SQLITE_BUSY' && code !== 'SQLITE_LOCKED') || Date.now() > deadline) throw err;
+        sleepSync(WAL_RETRY_MS);
+      }
+    }
+  }
+
+  private static version(db: Database.Database): number {
+    return db.pragma('user_version', { simple: true }) as number;
+  }
+
+  private static newer(path: string, version: number): StorageError {
+    return new StorageError(`database ${path} has schema version ${version}, newer than this storyfeed's ` +
+      `(${MIGRATIONS.length}); upgrade storyfeed`);
+  }
+
+  private static checkVersion(db: Database.Database, path: string): void {
+    const v = Store.version(db);
+    if (v > MIGRATIONS.length) throw Store.newer(path, v);
+    if (v < MIGRATIONS.length) {
+      throw new StorageError(`database ${path} has schema version ${v}, older than this storyfeed's (${MIGRATIONS.length}); ` +
+        'run a worker (`storyfeed once` or `storyfeed run`) once to upgrade it');
+    }
+  }
+
+  /**
+   * Apply the missing migrations. The version is read again inside an immediate transaction, so two
+   * processes starting on a new file never both apply one ("table sources already exists"): the second
+   * waits for the first, then finds nothing to do.
+   */
+  private static migrate(db: Database.Database): void {
+    const name = db.name;
+    if (Store.version(db) === MIGRATIONS.length) return;
+    db.transaction(() => {
+      const current = Store.version(db);
+      if (current > MIGRATIONS.length) throw Store.newer(name, current);
+      for (let v = current; v < MIGRATIONS.length; v++) {
+        db.exec(MIGRATIONS[v] as string);
+        db.pragma(`user_version = ${v + 1}`);
+      }
+    }).immediate();
   }
 
   close(): void {
@@ -75,39 +219,95 @@ export class Store {
   }
 
   get schemaVersion(): number {
-    return this.db.pragma('user_version', { simple: true }) as number;
+    return Store.version(this.db);
   }
 
-  private migrate(): void {
-    const current = this.schemaVersion;
-    if (current > MIGRATIONS.length) {
-      throw new StorageError(
-        `database schema version ${current} is newer than this storyfeed (${MIGRATIONS.length}); upgrade storyfeed`,
-      );
-    }
-    for (let v = current; v < MIGRATIONS.length; v++) {
-      const sql = MIGRATIONS[v] as string;
-      this.db.transaction(() => {
-        this.db.exec(sql);
-        this.db.pragma(`user_version = ${v + 1}`);
-      })();
-    }
+  /**
+   * Is the file at our path still the one we hold open? When it was deleted or replaced, writes would
+   * go into an unlinked file and vanish at exit: they are refused from then on, and a copy of what the
+   * connection holds is saved once beside the path (`<db>.rescued-<time>`).
+   */
+  private fileCheck(): 'ok' | 'deleted' | 'replaced' {
+    if (!this.file || this.fileState !== 'ok') return this.fileState;
+    const state = this.file.check();
+    if (state === 'ok') return state;
+    this.fileState = state;
+    this.onFault(`database file ${this.path} was ${state} while storyfeed was running; writes are refused from now on`);
+    this.rescue = this.saveCopy();
+    this.onFault(this.rescue.to
+      ? `saved what the open database holds to ${this.rescue.to}; move it back to ${this.path} and restart`
+      : `could not save a copy of the open database: ${this.rescue.error}`);
+    return state;
   }
 
-
-  /** Can the database take a write now? (read-only file, full disk, …) A tiny write, rolled back. */
-  writable(): { ok: boolean; error?: string } {
+  private saveCopy(): { to?: string; error?: string } {
+    const to = `${this.path}${RESCUE_SUFFIX}${new Date().toISOString().replace(/[:.]/g, '-')}`;
     try {
-      this.db.transaction(() => {
-        this.db.prepare(`INSERT INTO meta (key, value) VALUES ('write_probe', ?)
-          ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(new Date().toISOString());
-        throw new RollbackProbe();
-      })();
-      return { ok: true };
+      mkdirSync(dirname(to), { recursive: true });
+      this.rawPrepare('VACUUM INTO ?').run(to);
+      return { to };
     } catch (err) {
-      if (err instanceof RollbackProbe) return { ok: true };
-      return { ok: false, error: err instanceof Error ? err.message : String(err) };
+      return { error: errorText(err) };
     }
+  }
+
+  private assertFile(): void {
+    const state = this.fileCheck();
+    if (state !== 'ok') {
+      throw new StorageError(`database file ${this.path} was ${state} while storyfeed was running; refusing to write ` +
+        `into the unlinked file${this.rescue?.to ? ` (its data was saved to ${this.rescue.to})` : ''}`);
+    }
+  }
+
+  /** A committed write (cached for PROBE_INTERVAL_MS): a rolled-back one never reaches the disk in WAL mode. */
+  private probeWrite(now: number): { ok: boolean; error?: string } {
+    if (this.probe && now - this.probe.at < PROBE_INTERVAL_MS) return this.probe;
+    try {
+      this.rawPrepare(`INSERT INTO meta (key, value) VALUES ('write_probe', ?)
+        ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(new Date(now).toISOString());
+      this.probe = { at: now, ok: true };
+    } catch (err) {
+      this.probe = { at: now, ok: false, error: errorText(err) };
+    }
+    return this.probe;
+  }
+
+  /**
+   * The database's part of /health. Writable means: the committed probe succeeded, and no real write
+   * failed for a storage reason (disk full, read-only, I/O) since `failuresSince` (the worker passes the
+   * start of its last finished cycle, so one clean cycle clears a failure; without it, since opening).
+   */
+  health(opts: { failuresSince?: string; now?: number } = {}): DatabaseHealth {
+    const now = opts.now ?? Date.now();
+    const mode = this.readOnly ? 'read-only' : 'read-write';
+    const problems: string[] = [];
+    const file = this.file ? this.fileCheck() : 'memory';
+    if (file === 'deleted' || file === 'replaced') {
+      problems.push(`database file ${this.path} was ${file} while storyfeed was running: nothing more is written; ` +
+        (this.rescue?.to ? `its data was saved to ${this.rescue.to}` : `no copy could be saved (${this.rescue?.error ?? 'unknown'})`) +
+        '; restore it and restart');
+    }
+    let ok: boolean;
+    let schemaVersion: number | undefined;
+    let error: string | undefined;
+    try {
+      ok = (this.rawPrepare('SELECT 1 AS ok').get() as { ok: number }).ok === 1;
+      schemaVersion = this.schemaVersion;
+    } catch (err) {
+      return { ok: false, mode, file, error: errorText(err), problems };
+    }
+    let writable: boolean | undefined;
+    const failure = this.lastWriteFailure;
+    if (!this.readOnly) {
+      const probe = file === 'ok' ? this.probeWrite(now) : { ok: false, error: 'the database file is gone' };
+      const recent = failure && (opts.failuresSince === undefined || failure.at >= opts.failuresSince) ? failure : undefined;
+      writable = probe.ok && !recent;
+      if (!writable) {
+        error = recent ? recent.error : probe.error;
+        if (file === 'ok') problems.push(`database cannot be written (read-only, full or failing): ${error ?? 'unknown'}`);
+      }
+    }
+    return { ok, schemaVersion, mode, writable, error, file, lastWriteFailure: failure, rescuedTo: this.rescue?.to, problems };
   }
 
   /** An online, consistent copy of the database (SQLite backup API), written next to `path` then renamed. */
@@ -148,7 +348,7 @@ export class Store {
 
   /** Cheap liveness probe of the database. */
   ping(): boolean {
-    return (this.db.prepare('SELECT 1 AS ok').get() as { ok: number }).ok === 1;
+    return (this.rawPrepare('SELECT 1 AS ok').get() as { ok: number }).ok === 1;
   }
 
   /**
