@@ -1,7 +1,7 @@
 // All SQL lives in this folder: better-sqlite3, WAL journal, ordered migrations. One connection, one file
 // per table family (sources, items and articles, stories, extractions, the worker lock).
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { accessSync, constants as fsConstants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { ExtractionStore } from './extractions.js';
 import { FileIdentity, isStorageFailure, observeWrites, PROBE_INTERVAL_MS, type DatabaseHealth, type WriteFailure } from './health.js';
@@ -20,12 +20,19 @@ export type { FetchFailure, FetchSuccess } from './sources.js';
 export type { StorySummary } from './stories.js';
 
 // ---- Tunables -------------------------------------------------------------------------------------
-/** How long a statement waits for another process's lock (SQLite busy_timeout), set before anything else. */
+/**
+ * How long a statement waits for another process's lock (SQLite busy_timeout). Given to the
+ * constructor, so it holds from the first statement on, the switch to WAL included.
+ */
 const BUSY_TIMEOUT_MS = 5_000;
-/** Switching a new file to WAL takes an exclusive lock without SQLite's busy handler: retried this often. */
-const WAL_RETRY_MS = 25;
 /** Suffix of the copy saved when the database file is deleted under a running process (+ ISO time). */
 const RESCUE_SUFFIX = '.rescued-';
+/**
+ * Largest database read into memory for a read-only command when SQLite cannot open it in place: a
+ * WAL-mode file on a read-only filesystem without its -shm (it would need `immutable=1`, and
+ * better-sqlite3 is built without URI filenames).
+ */
+const MAX_SNAPSHOT_BYTES = 1024 ** 3;
 // ---------------------------------------------------------------------------------------------------
 
 export class StorageError extends Error {
@@ -65,8 +72,19 @@ function rescuedCopies(path: string): string[] {
   }
 }
 
-function sleepSync(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+/** Can this process write the file (or create it in its directory)? EROFS and EACCES say no. */
+function writableFile(path: string): boolean {
+  try {
+    accessSync(existsSync(path) ? path : dirname(path), fsConstants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function readOnlyFile(path: string, cause?: unknown): StorageError {
+  return new StorageError(`cannot open database ${path} for writing: the file or its filesystem is read-only ` +
+    '(serve, sources, stories, explain and backup only read, and work there)', { cause });
 }
 
 const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
@@ -137,12 +155,21 @@ export class Store {
     let db: Database.Database;
     try {
       db = new Database(path, { readonly: opts.readOnly ?? false, fileMustExist: opts.readOnly ?? false, timeout: BUSY_TIMEOUT_MS });
+      if (opts.readOnly) Store.version(db); // the first read opens the WAL index: fails here if it cannot
     } catch (err) {
-      throw new StorageError(`cannot open database ${path}: ${errorText(err)}`, { cause: err });
+      if (!opts.readOnly && !writableFile(path)) throw readOnlyFile(path, err);
+      const snapshot = opts.readOnly && (err as { code?: unknown }).code === 'SQLITE_CANTOPEN' ? Store.snapshot(path) : undefined;
+      if (!snapshot) throw new StorageError(`cannot open database ${path}: ${errorText(err)}`, { cause: err });
+      db = snapshot;
+    }
+    if (!opts.readOnly && db.readonly) {
+      // SQLite falls back to reading when the file or its filesystem refuses writes: a worker cannot work so.
+      db.close();
+      throw readOnlyFile(path);
     }
     try {
       if (!opts.readOnly) {
-        Store.enableWal(db);
+        db.pragma('journal_mode = WAL'); // waits for other connections like any statement (busy_timeout above)
         db.pragma('synchronous = NORMAL');
       }
       db.pragma('foreign_keys = ON');
@@ -151,6 +178,7 @@ export class Store {
     } catch (err) {
       db.close();
       if (err instanceof StorageError) throw err;
+      if (!opts.readOnly && !writableFile(path)) throw readOnlyFile(path, err);
       throw new StorageError(`cannot open database ${path}: ${errorText(err)}`, { cause: err });
     }
     const store = new Store(db, path, opts);
@@ -160,21 +188,22 @@ export class Store {
   }
 
   /**
-   * WAL mode, persistent in the file. On a new file the switch needs an exclusive lock, and SQLite
-   * does not wait for it (no busy handler): a second process opening the file at the same moment got
-   * "database is locked". Retried until the busy timeout.
+   * A WAL-mode database left cleanly (no -wal, no -shm) on a read-only filesystem: SQLite cannot open
+   * it there, since a reader must create the -shm file. Its file then holds every committed page, and
+   * nobody can change it: read it into memory, marked as a rollback-journal database (header bytes 18
+   * and 19, the file format's read/write versions), and open that read-only. Undefined when that does
+   * not apply (a -wal file exists: its pages would be missed; too big; not a database).
    */
-  private static enableWal(db: Database.Database): void {
-    const deadline = Date.now() + BUSY_TIMEOUT_MS;
-    for (;;) {
-      try {
-        db.pragma('journal_mode = WAL');
-        return;
-      } catch (err) {
-        const code = (err as { code?: unknown }).code;
-        if ((code !== 'SQLITE_BUSY' && code !== 'SQLITE_LOCKED') || Date.now() > deadline) throw err;
-        sleepSync(WAL_RETRY_MS);
-      }
+  private static snapshot(path: string): Database.Database | undefined {
+    try {
+      if (existsSync(`${path}-wal`) || statSync(path).size > MAX_SNAPSHOT_BYTES) return undefined;
+      const bytes = readFileSync(path);
+      if (bytes.subarray(0, 16).toString('latin1') !== 'SQLite format 3\0') return undefined;
+      if (bytes[18] === 2) bytes[18] = 1;
+      if (bytes[19] === 2) bytes[19] = 1;
+      return new Database(bytes, { readonly: true });
+    } catch {
+      return undefined;
     }
   }
 
