@@ -303,6 +303,9 @@ describe('the database files deleted under a running service', () => {
     const seen = cycles();
     for (let i = 0; i < 200 && cycles() <= seen; i++) await new Promise((r) => setTimeout(r, 25));
     expect(svc.stderr()).toMatch(/"msg":"retention failed; will retry next cycle"/);
+    // A reload cannot store its sources now: said, not a crash.
+    svc.child.kill('SIGHUP');
+    await waitFor(svc, /"msg":"config reloaded, but its sources could not be stored"/);
     expect(svc.stderr()).toMatch(/refusing to write into the unlinked file \(its data was saved to data\/gone\/storyfeed\.db\.rescued-/);
     svc.child.kill('SIGTERM');
     expect(await svc.exited).toBe(0);
