@@ -1,10 +1,11 @@
 // All SQL lives in this folder: better-sqlite3, WAL journal, ordered migrations. One connection, one file
 // per table family (sources, items and articles, stories, extractions, the worker lock).
 import Database from 'better-sqlite3';
-import { accessSync, constants as fsConstants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { accessSync, constants as fsConstants, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { ExtractionStore } from './extractions.js';
-import { FileIdentity, isStorageFailure, observeWrites, PROBE_INTERVAL_MS, type DatabaseHealth, type WriteFailure } from './health.js';
+import { errorText, StorageError } from './errors.js';
+import { HealthMonitor, observeWrites, rescuedCopies, type DatabaseHealth } from './health.js';
 import { ItemStore } from './items.js';
 import { WorkerLock } from './lock.js';
 import { MIGRATIONS } from './migrations.js';
@@ -13,6 +14,7 @@ import { StoryStore } from './stories.js';
 import { u } from './rows.js';
 
 export type { ExtractionRecord, PendingPage } from './extractions.js';
+export { StorageError } from './errors.js';
 export type { DatabaseHealth, WriteFailure } from './health.js';
 export { itemKey, type ClusterInput, type ItemInput, type SaveHooks, type SaveResult } from './items.js';
 export type { LockResult, WorkerIdentity } from './lock.js';
@@ -25,8 +27,6 @@ export type { StorySummary } from './stories.js';
  * constructor, so it holds from the first statement on, the switch to WAL included.
  */
 const BUSY_TIMEOUT_MS = 5_000;
-/** Suffix of the copy saved when the database file is deleted under a running process (+ ISO time). */
-const RESCUE_SUFFIX = '.rescued-';
 /**
  * Largest database read into memory for a read-only command when SQLite cannot open it in place: a
  * WAL-mode file on a read-only filesystem without its -shm (it would need `immutable=1`, and
@@ -34,13 +34,6 @@ const RESCUE_SUFFIX = '.rescued-';
  */
 const MAX_SNAPSHOT_BYTES = 1024 ** 3;
 // ---------------------------------------------------------------------------------------------------
-
-export class StorageError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(`storage: ${message}`, options);
-    this.name = 'StorageError';
-  }
-}
 
 export interface Stats {
   sources: number;
@@ -61,17 +54,6 @@ export interface OpenOptions {
   onFault?: (message: string) => void;
 }
 
-/** Copies saved by an earlier run after the database at `path` was deleted under it, newest last. */
-function rescuedCopies(path: string): string[] {
-  const dir = dirname(path);
-  const prefix = `${basename(path)}${RESCUE_SUFFIX}`;
-  try {
-    return readdirSync(dir).filter((f) => f.startsWith(prefix) && !/-(wal|shm|journal)$/.test(f)).sort().map((f) => join(dir, f));
-  } catch {
-    return [];
-  }
-}
-
 /** Can this process write the file (or create it in its directory)? EROFS and EACCES say no. */
 function writableFile(path: string): boolean {
   try {
@@ -87,8 +69,6 @@ function readOnlyFile(path: string, cause?: unknown): StorageError {
     '(serve, sources, stories, explain and backup only read, and work there)', { cause });
 }
 
-const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
-
 export class Store {
   readonly db: Database.Database;
   readonly sources: SourceStore;
@@ -100,30 +80,15 @@ export class Store {
   readonly readOnly: boolean;
   /** This open created the database file (it did not exist). */
   created = false;
-  private file?: FileIdentity;
-  private fileState: 'ok' | 'deleted' | 'replaced' = 'ok';
-  private rescue?: { to?: string; error?: string };
-  private lastWriteFailure?: WriteFailure;
-  private probe?: { at: number; ok: boolean; error?: string };
-  private readonly onFault: (message: string) => void;
-  /** The connection's own prepare, untouched by observeWrites (for the probe and the rescue copy). */
-  private readonly rawPrepare: Database.Database['prepare'];
+  private readonly monitor: HealthMonitor;
 
-  private constructor(db: Database.Database, readonly path: string, opts: OpenOptions) {
+  private constructor(db: Database.Database, path: string, opts: OpenOptions) {
     this.db = db;
     this.readOnly = opts.readOnly ?? false;
-    this.onFault = opts.onFault ?? (() => undefined);
-    this.rawPrepare = db.prepare.bind(db);
+    // Before observeWrites wraps the connection: the monitor's own probe and copy are not "real writes".
+    this.monitor = new HealthMonitor(db, path, this.readOnly, opts.onFault ?? (() => undefined));
     if (!this.readOnly) {
-      observeWrites(db, {
-        before: () => this.assertFile(),
-        failed: (err) => {
-          if (isStorageFailure(err)) {
-            const code = (err as { code?: string }).code;
-            this.lastWriteFailure = { at: new Date().toISOString(), error: errorText(err), code };
-          }
-        },
-      });
+      observeWrites(db, { before: () => this.monitor.assertFile(), failed: (err) => this.monitor.writeFailed(err) });
     }
     this.sources = new SourceStore(db);
     this.stories = new StoryStore(db);
@@ -183,7 +148,6 @@ export class Store {
     }
     const store = new Store(db, path, opts);
     store.created = !exists;
-    store.file = FileIdentity.of(path);
     return store;
   }
 
@@ -252,91 +216,12 @@ export class Store {
   }
 
   /**
-   * Is the file at our path still the one we hold open? When it was deleted or replaced, writes would
-   * go into an unlinked file and vanish at exit: they are refused from then on, and a copy of what the
-   * connection holds is saved once beside the path (`<db>.rescued-<time>`).
-   */
-  private fileCheck(): 'ok' | 'deleted' | 'replaced' {
-    if (!this.file || this.fileState !== 'ok') return this.fileState;
-    const state = this.file.check();
-    if (state === 'ok') return state;
-    this.fileState = state;
-    this.onFault(`database file ${this.path} was ${state} while storyfeed was running; writes are refused from now on`);
-    this.rescue = this.saveCopy();
-    this.onFault(this.rescue.to
-      ? `saved what the open database holds to ${this.rescue.to}; move it back to ${this.path} and restart`
-      : `could not save a copy of the open database: ${this.rescue.error}`);
-    return state;
-  }
-
-  private saveCopy(): { to?: string; error?: string } {
-    const to = `${this.path}${RESCUE_SUFFIX}${new Date().toISOString().replace(/[:.]/g, '-')}`;
-    try {
-      mkdirSync(dirname(to), { recursive: true });
-      this.rawPrepare('VACUUM INTO ?').run(to);
-      return { to };
-    } catch (err) {
-      return { error: errorText(err) };
-    }
-  }
-
-  private assertFile(): void {
-    const state = this.fileCheck();
-    if (state !== 'ok') {
-      throw new StorageError(`database file ${this.path} was ${state} while storyfeed was running; refusing to write ` +
-        `into the unlinked file${this.rescue?.to ? ` (its data was saved to ${this.rescue.to})` : ''}`);
-    }
-  }
-
-  /** A committed write (cached for PROBE_INTERVAL_MS): a rolled-back one never reaches the disk in WAL mode. */
-  private probeWrite(now: number): { ok: boolean; error?: string } {
-    if (this.probe && now - this.probe.at < PROBE_INTERVAL_MS) return this.probe;
-    try {
-      this.rawPrepare(`INSERT INTO meta (key, value) VALUES ('write_probe', ?)
-        ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(new Date(now).toISOString());
-      this.probe = { at: now, ok: true };
-    } catch (err) {
-      this.probe = { at: now, ok: false, error: errorText(err) };
-    }
-    return this.probe;
-  }
-
-  /**
-   * The database's part of /health. Writable means: the committed probe succeeded, and no real write
-   * failed for a storage reason (disk full, read-only, I/O) since `failuresSince` (the worker passes the
-   * start of its last finished cycle, so one clean cycle clears a failure; without it, since opening).
+   * The database's part of /health: answers, writable (a committed probe, and no real write failed for
+   * a storage reason since `failuresSince`: the worker passes the start of its last finished cycle, so
+   * one clean cycle clears a failure), the file still the one open. See health.ts.
    */
   health(opts: { failuresSince?: string; now?: number } = {}): DatabaseHealth {
-    const now = opts.now ?? Date.now();
-    const mode = this.readOnly ? 'read-only' : 'read-write';
-    const problems: string[] = [];
-    const file = this.file ? this.fileCheck() : 'memory';
-    if (file === 'deleted' || file === 'replaced') {
-      problems.push(`database file ${this.path} was ${file} while storyfeed was running: nothing more is written; ` +
-        (this.rescue?.to ? `its data was saved to ${this.rescue.to}` : `no copy could be saved (${this.rescue?.error ?? 'unknown'})`) +
-        '; restore it and restart');
-    }
-    let ok: boolean;
-    let schemaVersion: number | undefined;
-    let error: string | undefined;
-    try {
-      ok = (this.rawPrepare('SELECT 1 AS ok').get() as { ok: number }).ok === 1;
-      schemaVersion = this.schemaVersion;
-    } catch (err) {
-      return { ok: false, mode, file, error: errorText(err), problems };
-    }
-    let writable: boolean | undefined;
-    const failure = this.lastWriteFailure;
-    if (!this.readOnly) {
-      const probe = file === 'ok' ? this.probeWrite(now) : { ok: false, error: 'the database file is gone' };
-      const recent = failure && (opts.failuresSince === undefined || failure.at >= opts.failuresSince) ? failure : undefined;
-      writable = probe.ok && !recent;
-      if (!writable) {
-        error = recent ? recent.error : probe.error;
-        if (file === 'ok') problems.push(`database cannot be written (read-only, full or failing): ${error ?? 'unknown'}`);
-      }
-    }
-    return { ok, schemaVersion, mode, writable, error, file, lastWriteFailure: failure, rescuedTo: this.rescue?.to, problems };
+    return this.monitor.health(opts);
   }
 
   /** An online, consistent copy of the database (SQLite backup API), written next to `path` then renamed. */
@@ -373,11 +258,6 @@ export class Store {
     };
     return { sources: row.sources, items: row.items, articles: row.articles, stories: row.stories,
       failingSources: row.failing, lastFetchAt: u(row.last_fetch) };
-  }
-
-  /** Cheap liveness probe of the database. */
-  ping(): boolean {
-    return (this.rawPrepare('SELECT 1 AS ok').get() as { ok: number }).ok === 1;
   }
 
   /**
