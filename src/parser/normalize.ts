@@ -48,6 +48,7 @@ export interface RawItem {
   summary?: string;
   content?: string;
   author?: string;
+  authorEmail?: string;
   published?: unknown;
   updated?: unknown;
   enclosures: { url?: string; type?: string; length?: unknown }[];
@@ -80,6 +81,7 @@ export function normalizeItem(raw: RawItem, opts: NormalizeOptions): FeedItem {
     summary: str(raw.summary),
     content: str(raw.content),
     author: str(raw.author),
+    authorEmail: str(raw.authorEmail),
     published: published ?? updated,
     updated,
     enclosures,
