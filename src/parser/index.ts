@@ -94,12 +94,14 @@ export async function parseFeed(text: string, opts: ParseOptions): Promise<Parse
   const body = text.replace(/^\ufeff/, '');
   const raw = format === 'json' ? parseJsonFeed(body) : parseXmlFeed(body, format === 'atom');
   const norm = { baseUrl: opts.baseUrl, now: opts.now ?? new Date() };
-  const items = raw.items.map((i) => normalizeItem(i, norm));
+  function* normalized() {
+    for (const i of raw.items) yield normalizeItem(i, norm);
+  }
   return {
     format,
     title: str(raw.title),
     link: resolveUrl(raw.link, resolveUrl(raw.base, opts.baseUrl) ?? opts.baseUrl),
     description: str(raw.description),
-    items: dedupeAndCap(items, opts.maxItems ?? DEFAULT_MAX_ITEMS),
+    items: dedupeAndCap(normalized(), opts.maxItems ?? DEFAULT_MAX_ITEMS),
   };
 }
