@@ -114,13 +114,20 @@ interface Tally { agree: number; total: number }
 const tally = Object.fromEntries(FIELDS.map((f) => [f, { agree: 0, total: 0 }])) as Record<Field, Tally>;
 const disagreements: string[] = [];
 
+/** Per document: [agree, total], for the per-document mean (bulk fixtures don't dominate it). */
+const perDoc = new Map<string, Tally>();
+
 function check(file: string, i: number, field: Field, ours: unknown, ref: unknown): void {
   const empty = (v: unknown) => v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0);
   if (empty(ours) && empty(ref)) return;
   const same = JSON.stringify(ours ?? null) === JSON.stringify(ref ?? null);
   tally[field].total++;
   if (same) tally[field].agree++;
-  else disagreements.push(`${basename(file) === 'input.xml' ? basename(dirname(file)) : basename(file)} #${i} ${field}: storyfeed ${JSON.stringify(ours)} | feedparser ${JSON.stringify(ref)}`);
+  const d = perDoc.get(file) ?? { agree: 0, total: 0 };
+  d.total++;
+  if (same) d.agree++;
+  perDoc.set(file, d);
+  if (!same) disagreements.push(`${basename(file) === 'input.xml' ? basename(dirname(file)) : basename(file)} #${i} ${field}: storyfeed ${JSON.stringify(ours)} | feedparser ${JSON.stringify(ref)}`);
 }
 
 function compare(file: string, ours: ParsedFeed, ref: RefFeed, base: string, now: string): void {
@@ -184,6 +191,8 @@ const pct = (t: Tally) => (t.total ? ((100 * t.agree) / t.total).toFixed(1) : '-
 console.log(`documents compared: ${compared} of ${docs.length} (feedparser ${feedparserVersion()})`);
 for (const f of FIELDS) console.log(`  ${f.padEnd(11)} ${String(tally[f].agree).padStart(4)} / ${String(tally[f].total).padEnd(4)} ${pct(tally[f])} %`);
 console.log(`  ${'all'.padEnd(11)} ${String(all.agree).padStart(4)} / ${String(all.total).padEnd(4)} ${pct(all)} %`);
+const means = [...perDoc.values()].map((t) => t.agree / t.total);
+console.log(`  per-document mean ${(100 * means.reduce((a, b) => a + b, 0) / Math.max(1, means.length)).toFixed(1)} % over ${means.length} documents`);
 console.log(`refusals of documents feedparser reads without error: ${refusals.length}`);
 for (const r of refusals) console.log(`  ${r}`);
 if (verbose || disagreements.length <= 40) for (const d of disagreements) console.log(`  ≠ ${d}`);
