@@ -95,6 +95,7 @@ describe('parseFeed fixtures (tests/fixtures/feeds/<slug>)', () => {
         expect(err, `${slug}: should be refused with a ParseError`).toBeInstanceOf(ParseError);
         expect(err instanceof Error ? err.message : String(err), `${slug}: error message`).toMatch(c.expected.pattern);
         expect(elapsed, `${slug}: refused within ${ERROR_CASE_BUDGET_MS} ms`).toBeLessThan(ERROR_CASE_BUDGET_MS);
+        expect(String(err), `${slug}: the message ends in what went wrong, not an empty "Char:"`).not.toMatch(/(Char:|:)\s*$/);
         return;
       }
 
