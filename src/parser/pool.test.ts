@@ -11,8 +11,8 @@ const OPTS = { baseUrl: 'https://feeds.example/feed', now: new Date('2025-07-20T
 const rss = (items: number, body = 'Body text of the item.') => '<?xml version="1.0"?><rss version="2.0"><channel><title>Pool</title>' +
   Array.from({ length: items }, (_, i) => `<item><title>Item ${i}</title><link>https://pool.example/${i}</link><guid>g${i}</guid>` +
     `<description>${body}</description><pubDate>Sat, 19 Jul 2025 08:30:00 GMT</pubDate></item>`).join('') + '</channel></rss>';
-/** About 9 MB of valid RSS: around a second of parsing. */
-const HUGE = rss(30_000, 'x'.repeat(150));
+/** About 19 MB of valid RSS (under the 20 M character cap): one to a few seconds of parsing. */
+const HUGE = rss(60_000, 'x'.repeat(150));
 
 let pool: ParserPool | undefined;
 afterEach(async () => {
@@ -51,11 +51,6 @@ describe('ParserPool', () => {
     try {
       pool = new ParserPool(1, 60_000);
       await pool.parse(rss(1), OPTS); // the thread is up
-      // The same document on this thread blocks the loop for its whole parse: the yardstick.
-      const t0 = performance.now();
-      await parseFeed(HUGE, { ...OPTS, maxItems: 10 });
-      const blockingMs = performance.now() - t0;
-
       let parsing = true;
       const parsed = pool.parse(HUGE, { ...OPTS, maxItems: 10 }).finally(() => {
         parsing = false;
@@ -69,9 +64,14 @@ describe('ParserPool', () => {
         await new Promise((r) => setTimeout(r, 10));
       }
       expect((await parsed).items).toHaveLength(10);
-      // Requests were answered throughout the parse, each far quicker than the parse blocks a thread.
-      expect(latencies.length, `requests answered during a ${blockingMs.toFixed(0)} ms parse`).toBeGreaterThanOrEqual(3);
-      expect(Math.max(...latencies)).toBeLessThan(Math.max(250, blockingMs / 2));
+      // The yardstick: the same document parsed on this thread blocks the loop for its whole parse.
+      const t0 = performance.now();
+      await parseFeed(HUGE, { ...OPTS, maxItems: 10 });
+      const blockingMs = performance.now() - t0;
+      // Requests were answered throughout the parse in the pool, each far quicker than that block
+      // (a third of it: room for GC pauses and a busy machine, none for a loop blocked by the parse).
+      expect(latencies.length, `requests answered during the pool's parse (${blockingMs.toFixed(0)} ms on this thread)`).toBeGreaterThanOrEqual(5);
+      expect(Math.max(...latencies), `slowest answer; the parse blocks this thread ${blockingMs.toFixed(0)} ms`).toBeLessThan(blockingMs / 3);
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
