@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { decodeBody } from '../fetcher/charset.js';
 import { detectFormat, discoverFeedLinks, parseFeed, ParseError, type DetectedFormat } from './index.js';
 import { cleanText, decodeCharData } from './text.js';
-import { MAX_XML_DEPTH } from './xml.js';
+import { MAX_XML_DEPTH, splitAuthor } from './xml.js';
 
 const FIXTURES = new URL('../../tests/fixtures/feeds/', import.meta.url);
 const BASE_URL = 'https://feeds.example/feed';
@@ -128,6 +128,11 @@ describe('detectFormat', () => {
     ['XHTML page with an XML prolog', '<?xml version="1.0" encoding="utf-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml">', 'html'],
     ['HTML fragment starting at <head>', '<head><title>x</title></head>', 'html'],
     ['OPML', '<?xml version="1.0"?><opml version="2.0">', 'unknown'],
+    ['RSS in a prefixed namespace', '<?xml version="1.0"?><r:rss xmlns:r="http://backend.userland.com/rss2">', 'rss'],
+    ['Atom with a prefix', '<atom:feed xmlns:atom="http://www.w3.org/2005/Atom">', 'atom'],
+    ['DOCTYPE whose internal subset holds ">"', '<!DOCTYPE rss [<!ELEMENT rss ANY><!ATTLIST rss a CDATA "x">]>\n<rss>', 'rss'],
+    ['an unterminated comment before the root', '<?xml version="1.0"?><!-- <rss>', 'unknown'],
+    ['an unterminated processing instruction', '<?xml version="1.0"', 'unknown'],
     ['root that only starts with "rss"', '<rssfeed><item/></rssfeed>', 'unknown'],
     ['JSON array', '[{"title":"x"}]', 'unknown'],
     ['plain text', 'Service Unavailable', 'unknown'],
@@ -189,6 +194,22 @@ describe('decodeCharData + cleanText (character data -> text, one pass)', () => 
   ];
   it.each(cases)('%s', (_name, input, expected) => {
     expect(decode(input)).toBe(expected);
+  });
+});
+
+describe('splitAuthor (RSS authors written with an e-mail address)', () => {
+  const cases: [input: string, expected: { name?: string; email?: string }][] = [
+    ['editor@example.com (Bo Editor)', { name: 'Bo Editor', email: 'editor@example.com' }],
+    ['Ann Lee (ann@example.org)', { name: 'Ann Lee', email: 'ann@example.org' }],
+    ['Cy Dee <cy@example.net>', { name: 'Cy Dee', email: 'cy@example.net' }],
+    ['mailto:desk@example.com', { name: undefined, email: 'desk@example.com' }],
+    ['desk@example.com', { name: undefined, email: 'desk@example.com' }],
+    ['Dana Fox', { name: 'Dana Fox' }],
+    ['The Staff, staff@example.co.uk', { name: 'The Staff', email: 'staff@example.co.uk' }],
+    ['  ', {}],
+  ];
+  it.each(cases)('%j', (input, expected) => {
+    expect(splitAuthor(input)).toEqual(expected);
   });
 });
 

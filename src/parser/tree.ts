@@ -96,6 +96,8 @@ export function buildTree(text: string): XmlTree {
   const tree: XmlTree = { malformed: false };
   let inCdata = false;
   let ended = false;
+  /** Where the current token starts (set once the parser exists; callbacks only run after that). */
+  let tokenStart = (): number => 0;
 
   const parser = new Parser({
     onprocessinginstruction(name, data) {
@@ -129,7 +131,7 @@ export function buildTree(text: string): XmlTree {
       } else if (!tree.root) {
         tree.root = el;
       }
-      stack.push({ el, scope, start: parser_.startIndex });
+      stack.push({ el, scope, start: tokenStart() });
     },
     ontext(data) {
       const top = stack[stack.length - 1];
@@ -152,7 +154,7 @@ export function buildTree(text: string): XmlTree {
       }
     },
   }, { xmlMode: true, decodeEntities: false, recognizeCDATA: true, recognizeSelfClosing: true });
-  const parser_ = parser;
+  tokenStart = () => parser.startIndex;
   parser.write(text);
   ended = true;
   parser.end();
