@@ -128,6 +128,7 @@ describe('detectFormat', () => {
     ['XHTML page with an XML prolog', '<?xml version="1.0" encoding="utf-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml">', 'html'],
     ['HTML fragment starting at <head>', '<head><title>x</title></head>', 'html'],
     ['OPML', '<?xml version="1.0"?><opml version="2.0">', 'unknown'],
+    ['RSS behind an XHTML DOCTYPE (the root decides)', '<?xml version="1.0"?><!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" "http://x.example/">\n<rss>', 'rss'],
     ['RSS in a prefixed namespace', '<?xml version="1.0"?><r:rss xmlns:r="http://backend.userland.com/rss2">', 'rss'],
     ['Atom with a prefix', '<atom:feed xmlns:atom="http://www.w3.org/2005/Atom">', 'atom'],
     ['DOCTYPE whose internal subset holds ">"', '<!DOCTYPE rss [<!ELEMENT rss ANY><!ATTLIST rss a CDATA "x">]>\n<rss>', 'rss'],

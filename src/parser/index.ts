@@ -54,11 +54,10 @@ function rootStart(head: string): number {
 export function detectFormat(text: string): DetectedFormat {
   const head = text.slice(0, 64 * 1024).replace(/^\ufeff/, '').trimStart();
   if (head.startsWith('{')) return 'json';
-  if (/^<!doctype\s+html/i.test(head)) return 'html';
   const start = rootStart(head);
-  if (start < 0) return 'unknown';
-  const qname = /^<([A-Za-z_][\w:.-]*)/.exec(head.slice(start, start + 256))?.[1]?.toLowerCase();
-  // By local name: RSS in a prefixed namespace (<r:rss>) is still RSS.
+  const qname = start < 0 ? undefined : /^<([A-Za-z_][\w:.-]*)/.exec(head.slice(start, start + 256))?.[1]?.toLowerCase();
+  // By local name: RSS in a prefixed namespace (<r:rss>) is still RSS. The root decides, not the DOCTYPE:
+  // feeds published behind a stray XHTML DOCTYPE are read as feed readers read them.
   switch (qname?.slice(qname.indexOf(':') + 1)) {
     case 'rss':
       return 'rss';
@@ -71,7 +70,7 @@ export function detectFormat(text: string): DetectedFormat {
     case 'body':
       return 'html';
     default:
-      return 'unknown';
+      return /^<!doctype\s+html/i.test(head) ? 'html' : 'unknown';
   }
 }
 

@@ -276,7 +276,7 @@ export function parseXmlFeed(xml: string, atom: boolean): XmlFeed {
   const base = channel && channel !== root ? joinBase(channel.attrs['xml:base'], rootBase) : rootBase;
   const feedAuthor = firstAuthor(head, FEED_AUTHOR);
   // RSS 1.0 puts its items beside the channel; some RSS 2.0 feeds forget the channel altogether.
-  const itemEls = atom ? childrenOf(root, 'entry')
+  const itemEls = atom ? root.children.filter((c) => c.key === 'entry' || c.key === 'item')
     : [...(channel ? childrenOf(channel, 'item') : []), ...childrenOf(root, 'item')];
   // A cut-off document keeps its complete items only.
   const complete = itemEls.filter((e) => e.closed);
