@@ -182,11 +182,15 @@ function firstAuthor(el: XmlElement, keys: readonly string[]): Author | undefine
 
 interface Link { rel: string; href: string; type?: string; length?: string }
 
-/** Atom-style <link href rel type length> among the children (also <atom:link> inside RSS). */
+/**
+ * Atom-style <link href rel type length> among the children (also <atom:link> inside RSS). A link that
+ * carries its URL as text instead of href (a common Atom mistake) counts too, except as an enclosure.
+ */
 function hrefLinks(el: XmlElement): Link[] {
   return childrenOf(el, 'link').flatMap((l) => {
-    const href = trimmed(l.attrs.href);
-    return href ? [{ rel: (l.attrs.rel ?? 'alternate').trim().toLowerCase(), href, type: l.attrs.type, length: l.attrs.length }] : [];
+    const rel = (l.attrs.rel ?? 'alternate').trim().toLowerCase();
+    const href = trimmed(l.attrs.href) ?? (rel !== 'enclosure' ? plainText(l) : undefined);
+    return href ? [{ rel, href, type: l.attrs.type, length: l.attrs.length }] : [];
   });
 }
 
