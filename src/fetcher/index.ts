@@ -1,14 +1,16 @@
 // HTTP GET for feeds and pages: total time and size limits (enforced while streaming, after
 // decompression), conditional GET, redirects followed by hand (with a limit and loop detection),
 // Retry-After, Cache-Control max-age, an SSRF guard on the resolved address at connect time, and
-// charset decoding (BOM > HTTP header > XML prolog / HTML meta > UTF-8).
+// charset decoding (charset.ts: BOM > HTTP header > XML prolog / HTML meta > UTF-16/32 shape > UTF-8,
+// windows-1252 for undeclared non-UTF-8 bytes).
 import { channel } from 'node:diagnostics_channel';
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { isIP } from 'node:net';
-import iconv from 'iconv-lite';
 import ipaddr from 'ipaddr.js';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { Agent, fetch as undiciFetch, type Dispatcher } from 'undici';
+
+export { decodeBody, repairDoubleEncoded } from './charset.js';
 
 // ---- Tunables -------------------------------------------------------------------------------------
 /** Statuses whose Retry-After header we honour (RFC 9110 §10.2.3). */
@@ -18,8 +20,6 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const PERMANENT_REDIRECTS = new Set([301, 308]);
 /** Encodings we ask for; undici decompresses them and the size cap applies to the decompressed bytes. */
 const ACCEPT_ENCODING = 'gzip, deflate, br';
-/** How far into a document we look for an XML prolog or HTML meta charset. */
-const CHARSET_SNIFF_BYTES = 1024;
 /**
  * Errors of a kept-alive connection that the server closed while it sat idle: the request went out on
  * a dead socket and failed before any response byte. A GET is idempotent, so it is sent once more, at
@@ -365,48 +365,4 @@ export async function fetchUrl(startUrl: string, opts: FetchOptions): Promise<Fe
   } finally {
     clearTimeout(timer);
   }
-}
-
-// ---- charset decoding -----------------------------------------------------------------------------
-// iconv-lite rather than TextDecoder: Node 20's TextDecoder decodes "windows-1252" as ISO-8859-1
-// (0x80–0x9F become C1 controls instead of € “ ” …), which garbles most Western European feeds.
-
-/** Labels browsers read as windows-1252 (WHATWG Encoding): feeds mislabel cp1252 text as latin1 all the time. */
-const CP1252_ALIASES = new Set(['iso-8859-1', 'iso8859-1', 'latin1', 'l1', 'us-ascii', 'ascii', 'cp819', 'ibm819', 'iso-ir-100']);
-
-function knownCharset(label: string | undefined): string | undefined {
-  if (!label) return undefined;
-  if (CP1252_ALIASES.has(label.toLowerCase())) return 'windows-1252';
-  return iconv.encodingExists(label) ? label : undefined;
-}
-
-/** BOM first (it wins over everything), then the bytes' own UTF-16 shape. */
-function sniffBom(bytes: Uint8Array): string | undefined {
-  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return 'utf-8';
-  if (bytes[0] === 0xff && bytes[1] === 0xfe) return 'utf-16le';
-  if (bytes[0] === 0xfe && bytes[1] === 0xff) return 'utf-16be';
-  if (bytes[0] === 0x3c && bytes[1] === 0x00 && bytes[2] !== 0x00) return 'utf-16le';
-  if (bytes[0] === 0x00 && bytes[1] === 0x3c) return 'utf-16be';
-  return undefined;
-}
-
-/** encoding="…" in an XML prolog, or <meta charset> / http-equiv in the head of an HTML page. */
-function sniffDeclared(bytes: Uint8Array): string | undefined {
-  const head = Buffer.from(bytes.subarray(0, CHARSET_SNIFF_BYTES)).toString('latin1');
-  const xml = /^\s*<\?xml[^>]*\bencoding\s*=\s*["']([\w.:-]+)["']/i.exec(head);
-  if (xml) return xml[1];
-  const meta = /<meta[^>]+charset\s*=\s*["']?([\w.:-]+)/i.exec(head);
-  return meta?.[1];
-}
-
-/**
- * Bytes -> text. Order: BOM, then the HTTP charset, then the document's own declaration, then UTF-8.
- * A declared UTF-16 without UTF-16 bytes (a transcoding proxy) is read as UTF-8. Invalid sequences
- * become U+FFFD rather than failing; a BOM is never part of the text.
- */
-export function decodeBody(body: Uint8Array, headerCharset?: string): string {
-  const bom = sniffBom(body);
-  let charset = bom ?? knownCharset(headerCharset) ?? knownCharset(sniffDeclared(body)) ?? 'utf-8';
-  if (!bom && /^utf-?16/i.test(charset)) charset = 'utf-8';
-  return iconv.decode(Buffer.from(body.buffer, body.byteOffset, body.byteLength), charset).replace(/^\ufeff/, '');
 }

@@ -3,7 +3,8 @@
 import { decodeBody, fetchUrl, FetchError, type FetchOptions, type FetchResult } from '../fetcher/index.js';
 import type { FeedItem, IngestResult, ParsedFeed, SourceConfig, SourceState } from '../model/index.js';
 export type { IngestOutcome, IngestResult } from '../model/index.js';
-import { detectFormat, discoverFeedLinks, parseFeed, ParseError } from '../parser/index.js';
+import { detectFormat, discoverFeedLinks, parseFeed, ParseError, type ParseOptions } from '../parser/index.js';
+import type { ParserPool } from '../parser/pool.js';
 import { sanitizeHtml, toPlainText, safeUrl } from '../sanitizer/index.js';
 import type { ItemInput } from '../storage/index.js';
 import { clusterHooks } from './cluster.js';
@@ -28,8 +29,11 @@ const MAX_CONTENT_CHARS = 500_000;
 // ---------------------------------------------------------------------------------------------------
 
 
-/** What one source's ingest needs (the same as its page extraction). */
-export type IngestDeps = ExtractDeps;
+/** What one source's ingest needs: what its page extraction needs, and the feed-parsing threads. */
+export type IngestDeps = ExtractDeps & {
+  /** Worker threads with a time budget per document; without it feeds are parsed on this thread. */
+  parserPool?: ParserPool;
+};
 
 function fetchOptions(deps: IngestDeps, extra: Partial<FetchOptions> = {}): FetchOptions {
   const h = deps.config.http;
@@ -95,6 +99,11 @@ interface Fetched {
   feed?: ParsedFeed;
 }
 
+/** Parse in the pool's threads (time budget) when there is one. */
+function parse(deps: IngestDeps, text: string, opts: ParseOptions): Promise<ParsedFeed> {
+  return deps.parserPool ? deps.parserPool.parse(text, opts) : parseFeed(text, opts);
+}
+
 async function fetchAndParse(source: SourceState, deps: IngestDeps, now: Date): Promise<Fetched> {
   const result = await fetchUrl(source.url, fetchOptions(deps, { etag: source.etag, lastModified: source.lastModified }));
   if (result.notModified) return { result, newUrl: result.permanentUrl };
@@ -106,10 +115,10 @@ async function fetchAndParse(source: SourceState, deps: IngestDeps, now: Date): 
     if (!first) throw new ParseError(`parser: ${result.url} is an HTML page without a feed link (<link rel="alternate">)`);
     deps.log.info({ source: source.configUrl, discovered: first }, 'feed discovered from HTML page');
     const feedResult = await fetchUrl(first, fetchOptions(deps));
-    const feed = await parseFeed(decodeBody(feedResult.body, feedResult.charset), { baseUrl: feedResult.url, now, maxItems });
+    const feed = await parse(deps, decodeBody(feedResult.body, feedResult.charset), { baseUrl: feedResult.url, now, maxItems });
     return { result: feedResult, newUrl: feedResult.permanentUrl ?? first, feed };
   }
-  const feed = await parseFeed(text, { baseUrl: result.url, now, maxItems });
+  const feed = await parse(deps, text, { baseUrl: result.url, now, maxItems });
   return { result, newUrl: result.permanentUrl, feed };
 }
 

@@ -79,7 +79,10 @@ export interface FeedItem {
   readonly summary?: string;
   /** Full content if the feed carries it (HTML as given; sanitized later). */
   readonly content?: string;
+  /** The author's name (or, when the feed gives only an address, the e-mail address). */
   readonly author?: string;
+  /** The author's e-mail address when the feed gives one ("jo@x.example (Jo)" -> author Jo, this). */
+  readonly authorEmail?: string;
   /** ISO 8601; never in the future (clamped to the parse time). */
   readonly published?: string;
   readonly updated?: string;

@@ -1,16 +1,19 @@
 // Parser stage tests. Fixture folders (Readability style): every folder under tests/fixtures/feeds/<slug>/
 // is one case, run by the one loader loop below, so adding a case = adding a folder:
-//   input.xml | input.json   the document exactly as a feed would carry it (a BOM, if any, is kept)
+//   input.xml | input.json   the document's bytes exactly as a feed would carry them (BOM, any charset),
+//                            decoded by the fetcher's decodeBody as a fetched body is
 //   expected.json            the expected ParsedFeed, or a subset of it (see toMatcher for the conventions)
 //   expected-error.txt       instead of expected.json: a regex the ParseError message must match
 //   case.json                optional: { "baseUrl": "...", "now": "ISO 8601", "maxItems": n }
 // A fixed fake base URL and a fixed `now` keep the output repeatable. Below the loader: table-driven units
-// for detectFormat, discoverFeedLinks and repairEntities.
+// for detectFormat, discoverFeedLinks and character-data decoding.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { decodeBody } from '../fetcher/charset.js';
 import { detectFormat, discoverFeedLinks, parseFeed, ParseError, type DetectedFormat } from './index.js';
-import { MAX_XML_DEPTH, repairEntities } from './xml.js';
+import { cleanText, decodeCharData } from './text.js';
+import { MAX_XML_DEPTH, splitAuthor } from './xml.js';
 
 const FIXTURES = new URL('../../tests/fixtures/feeds/', import.meta.url);
 const BASE_URL = 'https://feeds.example/feed';
@@ -48,7 +51,8 @@ function loadCase(slug: string): FixtureCase {
   const expected: FixtureCase['expected'] = expectations[0] === 'expected.json'
     ? { kind: 'feed', feed: expectedFeed.parse(JSON.parse(readText(slug, 'expected.json'))) }
     : { kind: 'error', pattern: new RegExp(readText(slug, 'expected-error.txt').trim()) };
-  return { slug, input: readText(slug, inputName), options, expected };
+  // The bytes go through the fetcher's charset decoding, as a fetched feed does (BOMs, UTF-16/32, windows-1252).
+  return { slug, input: decodeBody(readFileSync(fixtureFile(slug, inputName))), options, expected };
 }
 
 /**
@@ -91,6 +95,7 @@ describe('parseFeed fixtures (tests/fixtures/feeds/<slug>)', () => {
         expect(err, `${slug}: should be refused with a ParseError`).toBeInstanceOf(ParseError);
         expect(err instanceof Error ? err.message : String(err), `${slug}: error message`).toMatch(c.expected.pattern);
         expect(elapsed, `${slug}: refused within ${ERROR_CASE_BUDGET_MS} ms`).toBeLessThan(ERROR_CASE_BUDGET_MS);
+        expect(String(err), `${slug}: the message ends in what went wrong, not an empty "Char:"`).not.toMatch(/(Char:|:)\s*$/);
         return;
       }
 
@@ -123,6 +128,12 @@ describe('detectFormat', () => {
     ['XHTML page with an XML prolog', '<?xml version="1.0" encoding="utf-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml">', 'html'],
     ['HTML fragment starting at <head>', '<head><title>x</title></head>', 'html'],
     ['OPML', '<?xml version="1.0"?><opml version="2.0">', 'unknown'],
+    ['RSS behind an XHTML DOCTYPE (the root decides)', '<?xml version="1.0"?><!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" "http://x.example/">\n<rss>', 'rss'],
+    ['RSS in a prefixed namespace', '<?xml version="1.0"?><r:rss xmlns:r="http://backend.userland.com/rss2">', 'rss'],
+    ['Atom with a prefix', '<atom:feed xmlns:atom="http://www.w3.org/2005/Atom">', 'atom'],
+    ['DOCTYPE whose internal subset holds ">"', '<!DOCTYPE rss [<!ELEMENT rss ANY><!ATTLIST rss a CDATA "x">]>\n<rss>', 'rss'],
+    ['an unterminated comment before the root', '<?xml version="1.0"?><!-- <rss>', 'unknown'],
+    ['an unterminated processing instruction', '<?xml version="1.0"', 'unknown'],
     ['root that only starts with "rss"', '<rssfeed><item/></rssfeed>', 'unknown'],
     ['JSON array', '[{"title":"x"}]', 'unknown'],
     ['plain text', 'Service Unavailable', 'unknown'],
@@ -159,30 +170,47 @@ describe('discoverFeedLinks', () => {
   });
 });
 
-describe('repairEntities', () => {
+describe('decodeCharData + cleanText (character data -> text, one pass)', () => {
+  const decode = (raw: string) => cleanText(decodeCharData(raw));
   const cases: [name: string, input: string, expected: string][] = [
-    ['&nbsp; becomes a character reference', 'a&nbsp;b', 'a&#160;b'],
-    ['accented letters', 'Caf&eacute; cr&egrave;me', 'Caf&#233; cr&#232;me'],
-    ['typographic entities', '&mdash;&hellip;&rsquo;&euro;', '&#8212;&#8230;&#8217;&#8364;'],
-    ['astral-plane entity', '&Afr;', '&#120068;'],
-    ['entity decoding to two code points', '&NotEqualTilde;', '&#8770;&#824;'],
-    ['XML predefined entities unchanged', '&amp; &lt; &gt; &quot; &apos;', '&amp; &lt; &gt; &quot; &apos;'],
-    ['numeric references unchanged', '&#8217; &#x2019; &#x1F600;', '&#8217; &#x2019; &#x1F600;'],
-    ['bare ampersand escaped', 'Tom & Jerry', 'Tom &amp; Jerry'],
-    ['ampersands in a query string', 'https://x.example/?a=1&b=2&c', 'https://x.example/?a=1&amp;b=2&amp;c'],
-    ['unknown entity kept as text', 'x &bogus; y', 'x &amp;bogus; y'],
-    ['legacy entity without semicolon kept as text', '&copy 2025', '&amp;copy 2025'],
-    ['empty numeric references kept as text', '&#; &#x;', '&amp;#; &amp;#x;'],
-    ['trailing and doubled ampersands', 'a && b &', 'a &amp;&amp; b &amp;'],
-    ['CDATA left alone', '<![CDATA[a & b &nbsp; &amp;]]>', '<![CDATA[a & b &nbsp; &amp;]]>'],
-    ['around CDATA repaired, inside left alone', '&nbsp;<![CDATA[&nbsp;&]]>&', '&#160;<![CDATA[&nbsp;&]]>&amp;'],
-    ['inside attribute values', '<enclosure url="https://x.example/a?b=1&c=2" title="&eacute;"/>', '<enclosure url="https://x.example/a?b=1&amp;c=2" title="&#233;"/>'],
-    ['nothing to repair', '<title>plain</title>', '<title>plain</title>'],
+    ['&nbsp; is read as HTML does', 'a&nbsp;b', 'a\u00a0b'],
+    ['accented letters', 'Caf&eacute; cr&egrave;me', 'Café crème'],
+    ['typographic entities', '&mdash;&hellip;&rsquo;&euro;', '—…’€'],
+    ['astral-plane entity', '&Afr;', '\u{1d504}'],
+    ['entity decoding to two code points', '&NotEqualTilde;', '\u2242\u0338'],
+    ['XML predefined entities', '&amp; &lt; &gt; &quot; &apos;', '& < > " \''],
+    ['numeric references', '&#8217; &#x2019; &#x1F600;', '’ ’ 😀'],
+    ['windows-1252 numeric references are demoronized', '&#145;a&#146; &#147;b&#148; &#150; &#133; &#128;', '‘a’ “b” – … €'],
+    ['raw C1 controls are demoronized too', 'it\u0092s', 'it’s'],
+    ['invalid numeric references become U+FFFD', '&#0; &#xD800; &#x110000; &#1;', '\ufffd \ufffd \ufffd \ufffd'],
+    ['bare ampersand kept', 'Tom & Jerry', 'Tom & Jerry'],
+    ['ampersands in a query string', 'https://x.example/?a=1&b=2&c', 'https://x.example/?a=1&b=2&c'],
+    ['unknown entity kept as text', 'x &bogus; y', 'x &bogus; y'],
+    ['legacy entity without semicolon kept as text', '&copy 2025', '&copy 2025'],
+    ['empty numeric references kept as text', '&#; &#x;', '&#; &#x;'],
+    ['trailing and doubled ampersands', 'a && b &', 'a && b &'],
+    ['forbidden control characters become U+FFFD', 'a\u0000b\u0007c\td\ne', 'a\ufffdb\ufffdc\td\ne'],
+    ['double-encoded UTF-8 repaired', 'It\u00e2\u20ac\u2122s caf\u00c3\u00a9', 'It’s café'],
+    ['nothing to decode', 'plain', 'plain'],
   ];
   it.each(cases)('%s', (_name, input, expected) => {
-    const once = repairEntities(input);
-    expect(once).toBe(expected);
-    expect(repairEntities(once), 'repairing twice changes nothing').toBe(once);
+    expect(decode(input)).toBe(expected);
+  });
+});
+
+describe('splitAuthor (RSS authors written with an e-mail address)', () => {
+  const cases: [input: string, expected: { name?: string; email?: string }][] = [
+    ['editor@example.com (Bo Editor)', { name: 'Bo Editor', email: 'editor@example.com' }],
+    ['Ann Lee (ann@example.org)', { name: 'Ann Lee', email: 'ann@example.org' }],
+    ['Cy Dee <cy@example.net>', { name: 'Cy Dee', email: 'cy@example.net' }],
+    ['mailto:desk@example.com', { name: undefined, email: 'desk@example.com' }],
+    ['desk@example.com', { name: undefined, email: 'desk@example.com' }],
+    ['Dana Fox', { name: 'Dana Fox' }],
+    ['The Staff, staff@example.co.uk', { name: 'The Staff', email: 'staff@example.co.uk' }],
+    ['  ', {}],
+  ];
+  it.each(cases)('%j', (input, expected) => {
+    expect(splitAuthor(input)).toEqual(expected);
   });
 });
 

@@ -18,18 +18,50 @@ export const MAX_DOCUMENT_CHARS = 20 * 1024 * 1024;
 
 export type DetectedFormat = FeedFormat | 'html' | 'unknown';
 
-/** What kind of document this is, from its first element (or first character for JSON). */
+/** Skip the prolog, processing instructions, comments, a DOCTYPE and whitespace: where the root element starts. */
+function rootStart(head: string): number {
+  let i = 0;
+  for (;;) {
+    while (i < head.length && /\s/.test(head[i] as string)) i++;
+    if (head.startsWith('<?', i)) {
+      const end = head.indexOf('?>', i + 2);
+      if (end < 0) return -1;
+      i = end + 2;
+    } else if (head.startsWith('<!--', i)) {
+      const end = head.indexOf('-->', i + 4);
+      if (end < 0) return -1;
+      i = end + 3;
+    } else if (head.slice(i, i + 9).toUpperCase() === '<!DOCTYPE') {
+      // An internal subset [ … ] may hold ">" characters; it ends at "]" followed by ">".
+      const gt = head.indexOf('>', i);
+      const bracket = head.indexOf('[', i);
+      if (bracket >= 0 && (gt < 0 || bracket < gt)) {
+        const close = head.indexOf(']', bracket);
+        const end = close < 0 ? -1 : head.indexOf('>', close);
+        if (end < 0) return -1;
+        i = end + 1;
+      } else {
+        if (gt < 0) return -1;
+        i = gt + 1;
+      }
+    } else {
+      return i;
+    }
+  }
+}
+
+/** What kind of document this is, from its first element (or first character for JSON). One pass. */
 export function detectFormat(text: string): DetectedFormat {
   const head = text.slice(0, 64 * 1024).replace(/^\ufeff/, '').trimStart();
   if (head.startsWith('{')) return 'json';
-  if (/^<!doctype\s+html/i.test(head)) return 'html';
-  // Skip the prolog, processing instructions, comments and a DOCTYPE to reach the root element.
-  const rest = head.replace(/^(?:<\?[\s\S]*?\?>\s*|<!--[\s\S]*?-->\s*|<!DOCTYPE[^>[]*(?:\[[\s\S]*?\])?\s*>\s*)*/i, '');
-  const root = /^<([A-Za-z_][\w:.-]*)/.exec(rest)?.[1]?.toLowerCase();
-  switch (root) {
+  const start = rootStart(head);
+  const qname = start < 0 ? undefined : /^<([A-Za-z_][\w:.-]*)/.exec(head.slice(start, start + 256))?.[1]?.toLowerCase();
+  // By local name: RSS in a prefixed namespace (<r:rss>) is still RSS. The root decides, not the DOCTYPE:
+  // feeds published behind a stray XHTML DOCTYPE are read as feed readers read them.
+  switch (qname?.slice(qname.indexOf(':') + 1)) {
     case 'rss':
       return 'rss';
-    case 'rdf:rdf':
+    case 'rdf':
       return 'rdf';
     case 'feed':
       return 'atom';
@@ -38,7 +70,7 @@ export function detectFormat(text: string): DetectedFormat {
     case 'body':
       return 'html';
     default:
-      return 'unknown';
+      return /^<!doctype\s+html/i.test(head) ? 'html' : 'unknown';
   }
 }
 
@@ -59,14 +91,16 @@ export async function parseFeed(text: string, opts: ParseOptions): Promise<Parse
     throw new ParseError(text.trim() === '' ? 'empty document' : 'not a feed (expected RSS, Atom or JSON Feed)');
   }
   const body = text.replace(/^\ufeff/, '');
-  const raw = format === 'json' ? parseJsonFeed(body) : await parseXmlFeed(body, format === 'atom');
+  const raw = format === 'json' ? parseJsonFeed(body) : parseXmlFeed(body, format === 'atom');
   const norm = { baseUrl: opts.baseUrl, now: opts.now ?? new Date() };
-  const items = raw.items.map((i) => normalizeItem(i, norm));
+  function* normalized() {
+    for (const i of raw.items) yield normalizeItem(i, norm);
+  }
   return {
     format,
     title: str(raw.title),
     link: resolveUrl(raw.link, resolveUrl(raw.base, opts.baseUrl) ?? opts.baseUrl),
     description: str(raw.description),
-    items: dedupeAndCap(items, opts.maxItems ?? DEFAULT_MAX_ITEMS),
+    items: dedupeAndCap(normalized(), opts.maxItems ?? DEFAULT_MAX_ITEMS),
   };
 }

@@ -48,6 +48,7 @@ export interface RawItem {
   summary?: string;
   content?: string;
   author?: string;
+  authorEmail?: string;
   published?: unknown;
   updated?: unknown;
   enclosures: { url?: string; type?: string; length?: unknown }[];
@@ -80,6 +81,7 @@ export function normalizeItem(raw: RawItem, opts: NormalizeOptions): FeedItem {
     summary: str(raw.summary),
     content: str(raw.content),
     author: str(raw.author),
+    authorEmail: str(raw.authorEmail),
     published: published ?? updated,
     updated,
     enclosures,
@@ -87,11 +89,14 @@ export function normalizeItem(raw: RawItem, opts: NormalizeOptions): FeedItem {
   };
 }
 
-/** Drop later items repeating an earlier item's guid (or, without guid, its URL); cap the count. */
-export function dedupeAndCap(items: readonly FeedItem[], maxItems: number): FeedItem[] {
+/**
+ * Drop later items repeating an earlier item's guid (or, without guid, its URL); cap the count. Items are
+ * normalized as they are taken, so a 50,000-item document costs no more than its first `maxItems` unique ones.
+ */
+export function dedupeAndCap(raw: Iterable<FeedItem>, maxItems: number): FeedItem[] {
   const seen = new Set<string>();
   const out: FeedItem[] = [];
-  for (const item of items) {
+  for (const item of raw) {
     const key = item.guid ? `g:${item.guid}` : item.url ? `u:${item.url}` : undefined;
     if (key && seen.has(key)) continue;
     if (key) seen.add(key);

@@ -1,208 +1,32 @@
-// RSS 0.9x / 1.0 (RDF) / 2.0 and Atom 1.0 through rss-parser (xml2js + sax underneath), mapped to RawItem.
-// Guards before rss-parser: a size cap, no DTD-declared entities (sax never expands them, but we refuse
-// such documents outright), HTML named entities turned into character references so that sloppy feeds
-// using &nbsp; still parse, and bare ampersands escaped.
-import { decodeHTML } from 'entities';
-import Parser from 'rss-parser';
-import { arr, escapeText, isObj, ParseError, str, type Obj, type RawItem } from './normalize.js';
+// RSS 0.9x / 1.0 (RDF) / 2.0, Atom 1.0 and Atom 0.3 -> RawItem, read from the element tree of tree.ts
+// the way feed readers read them: by namespace, not by the prefix a document chose (<r:rss>, <dc2:date>);
+// the common namespaced alternatives (Dublin Core, DC terms, content:encoded, Media RSS, iTunes, XHTML
+// bodies); unescaped markup inside a text element kept as HTML, not cut off; authors written
+// "email (Name)" split; every complete item of a cut-off document. Where a field has several sources
+// the first present wins, in the order of the tables below.
+import { escapeText, ParseError, type RawItem } from './normalize.js';
+import { escapeAttr, escapeHtml } from './text.js';
+import { buildTree, type XmlElement } from './tree.js';
+
+export { MAX_XML_DEPTH } from './tree.js';
 
 // ---- Tunables -------------------------------------------------------------------------------------
-/** Fields rss-parser does not read by default, kept raw so we can read them (keepArray: every occurrence). */
-const CUSTOM_ITEM_FIELDS = [
-  ['published', 'published'], ['updated', 'updated'], ['dc:date', 'dcDate'],
-  ['category', 'rawCategories', { keepArray: true }], ['link', 'rawLinks', { keepArray: true }],
-  ['media:content', 'mediaContent', { keepArray: true }], ['author', 'rawAuthor'],
-];
-const XML_PREDEFINED = new Set(['amp', 'lt', 'gt', 'quot', 'apos']);
-/** Maximum element nesting depth accepted (real feeds stay well under 30). */
-export const MAX_XML_DEPTH = 256;
+/** Where each field is read from, first present wins (keys as tree.ts canonicalizes them). */
+const TITLE = ['title', 'dc:title', 'media:title'];
+const SUMMARY = ['description', 'dc:description', 'summary', 'abstract', 'itunes:summary', 'media:description'];
+const CONTENT = ['content:encoded', 'content', 'xhtml:body', 'body', 'fullitem'];
+const AUTHOR = ['author', 'dc:creator', 'dc:author', 'itunes:author', 'creator'];
+const FEED_AUTHOR = ['author', 'dc:creator', 'itunes:author'];
+const PUBLISHED = ['pubdate', 'published', 'dcterms:issued', 'issued', 'dc:date', 'dcterms:created', 'created'];
+const UPDATED = ['updated', 'modified', 'dcterms:modified'];
+const FEED_DESCRIPTION = ['description', 'subtitle', 'tagline', 'dc:description', 'itunes:subtitle', 'itunes:summary'];
+/** Media RSS wraps alternatives of one item in <media:group>; its title/description/content count too. */
+const MEDIA_GROUP = 'media:group';
+/** Elements HTML writes without an end tag (for embedded XHTML turned back into HTML). */
+const VOID_ELEMENTS = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'source', 'track', 'wbr']);
+/** Longest author string we try to split into name and e-mail (the split is a regular expression). */
+const MAX_AUTHOR_CHARS = 1000;
 // ---------------------------------------------------------------------------------------------------
-
-/**
- * rss-parser with three additions, made by wrapping its per-format steps: an Atom entry whose date is
- * unreadable loses only that date (rss-parser would throw for the whole feed); Atom's raw bits it drops
- * (link rels, text-construct types, xml:base, feed author, subtitle) are kept under `sf*` keys; an RSS
- * guid's isPermaLink is kept.
- */
-class TolerantParser extends Parser {
-  constructor() {
-    super({ defaultRSS: 2, customFields: { item: CUSTOM_ITEM_FIELDS as never } });
-    const self = this as unknown as {
-      parseItemAtom: (entry: Obj) => Obj;
-      buildAtomFeed: (xml: Obj) => Obj;
-      parseItemRss: (item: Obj, fields: unknown) => Obj;
-    };
-    const parseItemAtom = self.parseItemAtom.bind(this);
-    const buildAtomFeed = self.buildAtomFeed.bind(this);
-    const parseItemRss = self.parseItemRss.bind(this);
-    self.parseItemAtom = (entry: Obj) => {
-      const copy: Obj = { ...entry };
-      for (const key of ['published', 'updated']) {
-        const v = str(arr(copy[key])[0]);
-        if (v !== undefined && !Number.isFinite(Date.parse(v))) delete copy[key];
-      }
-      const item = parseItemAtom(copy);
-      item.sfTypes = { title: constructType(entry.title), summary: constructType(entry.summary), content: constructType(entry.content) };
-      item.sfBase = isObj(entry.$) ? str(entry.$['xml:base']) : undefined;
-      return item;
-    };
-    self.buildAtomFeed = (xmlObj: Obj) => {
-      const feed = buildAtomFeed(xmlObj);
-      const root = isObj(xmlObj.feed) ? xmlObj.feed : {};
-      feed.sfLinks = root.link;
-      feed.sfAuthor = authorName(root.author);
-      feed.sfSubtitle = str(arr(root.subtitle)[0]);
-      feed.sfBase = isObj(root.$) ? str(root.$['xml:base']) : undefined;
-      return feed;
-    };
-    self.parseItemRss = (xmlItem: Obj, fields: unknown) => {
-      const item = parseItemRss(xmlItem, fields);
-      const guid = arr(xmlItem.guid)[0];
-      item.sfGuidIsPermaLink = !(isObj(guid) && isObj(guid.$) && str(guid.$.isPermaLink)?.toLowerCase() === 'false');
-      return item;
-    };
-  }
-}
-const parser = new TolerantParser();
-
-/** An Atom text construct's type (text, html, xhtml); text when absent (RFC 4287 §3.1.1). */
-function constructType(v: unknown): string {
-  const first = arr(v)[0];
-  return (isObj(first) && isObj(first.$) ? str(first.$.type)?.toLowerCase() : undefined) ?? 'text';
-}
-
-/**
- * Atom type="xhtml" constructs become type="html" with their markup in CDATA, before xml2js parses
- * them: xml2js keeps element children apart from text, so mixed content would come back reordered.
- */
-export function xhtmlToHtml(xml: string): string {
-  if (!/type\s*=\s*["']xhtml["']/i.test(xml)) return xml;
-  return xml.replace(/<(content|summary|title|subtitle|rights)\b([^>]*?)\btype\s*=\s*(["'])xhtml\3([^>]*)>([\s\S]*?)<\/\1\s*>/gi,
-    (_m, tag: string, before: string, _q: string, after: string, inner: string) =>
-      `<${tag}${before}type="html"${after}><![CDATA[${inner.replaceAll(']]>', ']]]]><![CDATA[>')}]]></${tag}>`);
-}
-
-/** Refuse DTD entity declarations (billion laughs, XXE): no feed needs them. */
-function refuseEntityDeclarations(xml: string): void {
-  const doctype = /<!DOCTYPE[\s\S]*?(\[[\s\S]*?\])?\s*>/i.exec(xml.slice(0, 64 * 1024));
-  if (doctype && /<!ENTITY/i.test(doctype[0])) {
-    throw new ParseError('XML entity declarations (<!ENTITY>) are not allowed in feeds');
-  }
-}
-
-/** Refuse documents nested deeper than MAX_XML_DEPTH (a cheap scan; no DOM is built). */
-function checkDepth(xml: string): void {
-  let depth = 0;
-  const tag = /<(\/?)([A-Za-z_][\w:.-]*)(?:[^>"']|"[^"]*"|'[^']*')*?(\/?)>|<!\[CDATA\[[\s\S]*?\]\]>|<!--[\s\S]*?-->/g;
-  for (let m = tag.exec(xml); m; m = tag.exec(xml)) {
-    if (!m[2]) continue;
-    if (m[1]) depth--;
-    else if (!m[3]) depth++;
-    if (depth > MAX_XML_DEPTH) throw new ParseError(`XML nested deeper than ${MAX_XML_DEPTH} elements`);
-  }
-}
-
-/** Is a numeric character reference ("#x41;" / "#65;") a character XML 1.0 allows? */
-function validXmlChar(ref: string): boolean {
-  const cp = ref[1] === 'x' || ref[1] === 'X' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10);
-  return cp === 0x9 || cp === 0xa || cp === 0xd || (cp >= 0x20 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) ||
-    (cp >= 0x10000 && cp <= 0x10ffff);
-}
-
-/** Named HTML entities -> numeric references; invalid numeric ones -> U+FFFD; stray "&" -> "&amp;". CDATA sections are left alone. */
-export function repairEntities(xml: string): string {
-  return xml.replace(/(<!\[CDATA\[[\s\S]*?\]\]>)|&(#x[0-9a-fA-F]+;|#\d+;|([A-Za-z][A-Za-z0-9]*);)?/g,
-    (match: string, cdata?: string, ref?: string, name?: string) => {
-      if (cdata) return cdata;
-      if (!ref) return '&amp;';
-      if (!name) return validXmlChar(ref) ? match : '&#65533;';
-      if (XML_PREDEFINED.has(name)) return match;
-      const decoded = decodeHTML(`&${name};`);
-      if (decoded === `&${name};`) return `&amp;${name};`;
-      return [...decoded].map((c) => `&#${c.codePointAt(0)};`).join('');
-    });
-}
-
-function xmlLinks(v: unknown): { rel: string; href?: string; type?: string; length?: string }[] {
-  return arr(v).flatMap((l) => {
-    if (!isObj(l) || !isObj(l.$)) return [];
-    return [{ rel: str(l.$.rel) ?? 'alternate', href: str(l.$.href), type: str(l.$.type), length: str(l.$.length) }];
-  });
-}
-
-function categoryNames(v: unknown): (string | undefined)[] {
-  return arr(v).map((c) => (isObj(c) && isObj(c.$) ? str(c.$.label) ?? str(c.$.term) ?? str(c) : str(c)));
-}
-
-function authorName(v: unknown): string | undefined {
-  const first = arr(v)[0];
-  return isObj(first) && first.name !== undefined ? str(arr(first.name)[0]) : str(first);
-}
-
-/** The alternate link: rel="alternate" or no rel (RFC 4287 §4.2.7.2), else the first link. */
-function alternateLink(links: ReturnType<typeof xmlLinks>): string | undefined {
-  return (links.find((l) => l.rel === 'alternate' && l.href) ?? links.find((l) => l.rel !== 'self' && l.rel !== 'enclosure' && l.href))?.href;
-}
-
-/** An Atom text construct as HTML: text-typed ones are escaped (their "<" is a character, not markup). */
-function atomHtml(value: unknown, type: string): string | undefined {
-  const v = str(value);
-  return v !== undefined && type === 'text' ? escapeText(v) : v;
-}
-
-/** Resolve an xml:base against the one it sits in (and finally the fetch URL, done by normalize). */
-function joinBase(base: string | undefined, parent: string | undefined): string | undefined {
-  if (!base) return parent;
-  try {
-    return new URL(base, parent).href;
-  } catch {
-    return parent;
-  }
-}
-
-function toRawItem(it: Obj, atom: boolean, feedAuthor: string | undefined, feedBase: string | undefined): RawItem {
-  const links = xmlLinks(it.rawLinks);
-  const enclosures: RawItem['enclosures'] = [];
-  if (isObj(it.enclosure)) enclosures.push({ url: str(it.enclosure.url), type: str(it.enclosure.type), length: it.enclosure.length });
-  for (const l of links) if (l.rel === 'enclosure') enclosures.push({ url: l.href, type: l.type, length: l.length });
-  for (const m of arr(it.mediaContent)) {
-    if (isObj(m) && isObj(m.$)) enclosures.push({ url: str(m.$.url), type: str(m.$.type), length: m.$.fileSize });
-  }
-  if (atom) {
-    const types = isObj(it.sfTypes) ? it.sfTypes : {};
-    const base = joinBase(str(it.sfBase), feedBase);
-    return {
-      guid: str(it.id),
-      link: alternateLink(links),
-      base,
-      title: atomHtml(it.title, str(types.title) ?? 'text'),
-      summary: atomHtml(it.summary, str(types.summary) ?? 'text'),
-      content: atomHtml(it.content, str(types.content) ?? 'text'),
-      author: str(it.author) ?? authorName(it.rawAuthor) ?? feedAuthor,
-      published: str(it.published) ?? str(it.updated),
-      updated: str(it.updated),
-      enclosures,
-      categories: categoryNames(it.rawCategories),
-    };
-  }
-  const guid = str(it.guid) ?? str(it['rdf:about']);
-  // RSS: <description> (rss-parser's `content`) is the summary, content:encoded the full body. Where a
-  // feed puts its whole article in <description>, the merged feed still shows it (body falls back to it).
-  // A permalink guid (isPermaLink defaults to true) is the link when <link> is missing.
-  const guidLink = it.sfGuidIsPermaLink !== false && guid && /^https?:\/\//i.test(guid) ? guid : undefined;
-  return {
-    guid,
-    link: str(it.link) ?? guidLink,
-    title: str(it.title),
-    summary: str(it.content),
-    content: str(it['content:encoded']),
-    author: str(it.creator) ?? str(it.author) ?? authorName(it.rawAuthor) ?? feedAuthor,
-    published: str(it.pubDate) ?? str(it.dcDate) ?? str(it.date),
-    updated: undefined,
-    enclosures,
-    categories: categoryNames(it.categories),
-  };
-}
 
 export interface XmlFeed {
   title?: string;
@@ -213,23 +37,265 @@ export interface XmlFeed {
   items: RawItem[];
 }
 
-export async function parseXmlFeed(xml: string, atom: boolean): Promise<XmlFeed> {
-  refuseEntityDeclarations(xml);
-  checkDepth(xml);
-  let out: Obj;
-  try {
-    out = (await parser.parseString(repairEntities(xhtmlToHtml(xml)))) as unknown as Obj;
-  } catch (err) {
-    const msg = err instanceof Error ? err.message.replace(/\s+/g, ' ').trim() : String(err);
-    throw new ParseError(`invalid XML feed: ${msg}`, { cause: err });
+const child = (el: XmlElement, key: string): XmlElement | undefined => el.children.find((c) => c.key === key);
+const childrenOf = (el: XmlElement, key: string): XmlElement[] => el.children.filter((c) => c.key === key);
+
+/** The element's own character data (no descendants), not trimmed. */
+function ownText(el: XmlElement): string {
+  let s = '';
+  for (const p of el.parts) if (typeof p === 'string') s += p;
+  return s;
+}
+
+/** All character data of the element and its descendants, in order. */
+function deepText(el: XmlElement): string {
+  const out: string[] = [];
+  const walk = (e: XmlElement) => {
+    for (const p of e.parts) {
+      if (typeof p === 'string') out.push(p);
+      else walk(p);
+    }
+  };
+  walk(el);
+  return out.join('');
+}
+
+/** Embedded markup back to HTML: elements by local name, text escaped, one pass over the subtree. */
+function serializeParts(parts: readonly (string | XmlElement)[]): string {
+  const out: string[] = [];
+  const walk = (ps: readonly (string | XmlElement)[]) => {
+    for (const p of ps) {
+      if (typeof p === 'string') {
+        out.push(escapeHtml(p));
+        continue;
+      }
+      const name = p.local.toLowerCase();
+      out.push(`<${name}`);
+      for (const [k, v] of Object.entries(p.attrs)) out.push(` ${k}="${escapeAttr(v)}"`);
+      out.push('>');
+      if (p.parts.length === 0 && VOID_ELEMENTS.has(name)) continue;
+      walk(p.parts);
+      out.push(`</${name}>`);
+    }
+  };
+  walk(parts);
+  return out.join('');
+}
+
+/** Inline XHTML content: its markup as HTML, without the wrapping <div> of Atom (RFC 4287 §4.1.3.3). */
+function xhtmlInner(el: XmlElement): string {
+  const elements = el.children;
+  const onlyDiv = elements.length === 1 && elements[0]?.local.toLowerCase() === 'div' &&
+    el.parts.every((p) => typeof p !== 'string' || p.trim() === '');
+  return serializeParts(onlyDiv ? (elements[0] as XmlElement).parts : el.parts);
+}
+
+function decodeBase64(s: string): string {
+  return Buffer.from(s.replace(/\s+/g, ''), 'base64').toString('utf8');
+}
+
+/**
+ * A text element's value as HTML (what the model's title/summary/content carry). `atom`: an Atom text
+ * construct, whose type="text" (the default) is plain text and is escaped. Markup written unescaped
+ * inside the element is kept as HTML (feed readers do the same), never cut off.
+ */
+function htmlValue(el: XmlElement, atom: boolean): string | undefined {
+  const type = (el.attrs.type ?? '').toLowerCase();
+  const mode = (el.attrs.mode ?? '').toLowerCase();
+  const xhtml = type === 'xhtml' || type === 'application/xhtml+xml' || el.key === 'xhtml:body' || el.key === 'body' || mode === 'xml';
+  if (el.children.length > 0) return trimmed(xhtml ? xhtmlInner(el) : serializeParts(el.parts));
+  let text = ownText(el);
+  if (mode === 'base64') text = decodeBase64(text);
+  const plain = atom ? type === '' || type === 'text' || type === 'text/plain' : false;
+  return trimmed(plain ? escapeText(text) : text);
+}
+
+function trimmed(s: string | undefined): string | undefined {
+  const t = s?.trim();
+  return t ? t : undefined;
+}
+
+/** The first of `keys` (in table order) among the element's children with a value. */
+function firstValue(el: XmlElement, keys: readonly string[], read: (e: XmlElement) => string | undefined): string | undefined {
+  for (const key of keys) {
+    for (const c of el.children) {
+      if (c.key !== key) continue;
+      const v = read(c);
+      if (v !== undefined) return v;
+    }
   }
-  const base = atom ? str(out.sfBase) : undefined;
-  const feedAuthor = atom ? str(out.sfAuthor) : authorName(out.creator);
+  return undefined;
+}
+
+const plainText = (e: XmlElement): string | undefined => trimmed(deepText(e));
+
+// ---- authors ----------------------------------------------------------------------------------------
+
+export interface Author {
+  name?: string;
+  email?: string;
+}
+
+const EMAIL = /[\w.+-]+@[\w-]+(?:\.[\w-]+)+/;
+
+/** "editor@x.example (Bo Editor)", "Bo Editor (editor@x.example)", "Bo <bo@x.example>", "mailto:…" -> name, e-mail. */
+export function splitAuthor(raw: string | undefined): Author {
+  const s = raw?.trim();
+  if (!s) return {};
+  if (s.length > MAX_AUTHOR_CHARS) return { name: s };
+  const m = EMAIL.exec(s);
+  if (!m) return { name: s };
+  const email = m[0];
+  const rest = (s.slice(0, m.index) + s.slice(m.index + email.length))
+    .replace(/mailto:/gi, '').replace(/\(\s*\)|<\s*>|\[\s*\]/g, '').trim()
+    .replace(/^[(<[]\s*|\s*[)>\]]$/g, '').replace(/^[,;:\s]+|[,;:\s]+$/g, '').trim();
+  return { name: rest || undefined, email };
+}
+
+/** An author element: Atom-style <name>/<email> children, else its text ("email (Name)"). */
+function readAuthor(el: XmlElement): Author | undefined {
+  const name = child(el, 'name') ?? child(el, 'itunes:name');
+  const email = child(el, 'email') ?? child(el, 'itunes:email');
+  if (name || email) {
+    const n = name ? plainText(name) : undefined;
+    const e = email ? plainText(email) : undefined;
+    const split = splitAuthor(n);
+    const a = { name: split.email ? split.name : n, email: e ?? split.email };
+    return a.name || a.email ? a : undefined;
+  }
+  const a = splitAuthor(plainText(el));
+  return a.name || a.email ? a : undefined;
+}
+
+function firstAuthor(el: XmlElement, keys: readonly string[]): Author | undefined {
+  for (const key of keys) {
+    for (const c of el.children) {
+      if (c.key !== key) continue;
+      const a = readAuthor(c);
+      if (a) return a;
+    }
+  }
+  return undefined;
+}
+
+// ---- links, enclosures, categories ------------------------------------------------------------------
+
+interface Link { rel: string; href: string; type?: string; length?: string }
+
+/**
+ * Atom-style <link href rel type length> among the children (also <atom:link> inside RSS). A link that
+ * carries its URL as text instead of href (a common Atom mistake) counts too, except as an enclosure.
+ */
+function hrefLinks(el: XmlElement): Link[] {
+  return childrenOf(el, 'link').flatMap((l) => {
+    const rel = (l.attrs.rel ?? 'alternate').trim().toLowerCase();
+    const href = trimmed(l.attrs.href) ?? (rel !== 'enclosure' ? plainText(l) : undefined);
+    return href ? [{ rel, href, type: l.attrs.type, length: l.attrs.length }] : [];
+  });
+}
+
+/** The alternate link: rel="alternate" or no rel (RFC 4287 §4.2.7.2), else the first that is not self/enclosure. */
+function alternateLink(links: readonly Link[]): string | undefined {
+  return (links.find((l) => l.rel === 'alternate') ?? links.find((l) => l.rel !== 'self' && l.rel !== 'enclosure' && l.rel !== 'replies'))?.href;
+}
+
+/** RSS <link>text</link> (not an Atom-style link with href). */
+function textLink(el: XmlElement): string | undefined {
+  return firstValue(el, ['link'], (l) => (l.attrs.href === undefined ? plainText(l) : undefined));
+}
+
+function enclosuresOf(el: XmlElement): RawItem['enclosures'] {
+  const out: RawItem['enclosures'] = [];
+  for (const c of el.children) {
+    if (c.key === 'enclosure') out.push({ url: c.attrs.url ?? c.attrs.href, type: c.attrs.type, length: c.attrs.length });
+    else if (c.key === 'media:content') out.push({ url: c.attrs.url, type: c.attrs.type, length: c.attrs.filesize });
+    else if (c.key === MEDIA_GROUP) out.push(...enclosuresOf(c));
+  }
+  for (const l of hrefLinks(el)) if (l.rel === 'enclosure') out.push({ url: l.href, type: l.type, length: l.length });
+  return out;
+}
+
+/** itunes:category text="…", nested ones included (one level per element, bounded by the depth cap). */
+function itunesCategories(el: XmlElement, out: (string | undefined)[]): void {
+  out.push(trimmed(el.attrs.text));
+  for (const c of childrenOf(el, 'itunes:category')) itunesCategories(c, out);
+}
+
+function categoriesOf(el: XmlElement): (string | undefined)[] {
+  const out: (string | undefined)[] = [];
+  for (const c of el.children) {
+    if (c.key === 'category') out.push(trimmed(c.attrs.label) ?? trimmed(c.attrs.term) ?? plainText(c));
+    else if (c.key === 'dc:subject' || c.key === 'media:category') out.push(plainText(c));
+    else if (c.key === 'itunes:category') itunesCategories(c, out);
+    else if (c.key === MEDIA_GROUP) for (const m of childrenOf(c, 'media:category')) out.push(plainText(m));
+  }
+  return out;
+}
+
+/** Resolve an xml:base against the one it sits in (and finally the fetch URL, done by normalize). */
+function joinBase(base: string | undefined, parent: string | undefined): string | undefined {
+  if (!base?.trim()) return parent;
+  try {
+    return new URL(base.trim(), parent).href;
+  } catch {
+    return parent ?? base.trim();
+  }
+}
+
+// ---- items ------------------------------------------------------------------------------------------
+
+function readItem(it: XmlElement, atom: boolean, feedAuthor: Author | undefined, feedBase: string | undefined): RawItem {
+  const group = child(it, MEDIA_GROUP);
+  const html = (e: XmlElement) => htmlValue(e, atom);
+  const guidEl = child(it, 'guid') ?? child(it, 'id');
+  const guid = guidEl ? plainText(guidEl) : trimmed(it.attrs['rdf:about']);
+  // A permalink guid (isPermaLink defaults to true) is the link when <link> is missing.
+  const permaLink = guidEl?.key === 'guid' && guidEl.attrs.ispermalink?.trim().toLowerCase() !== 'false' && guid &&
+    /^https?:\/\//i.test(guid) ? guid : undefined;
+  const author = firstAuthor(it, AUTHOR) ?? feedAuthor;
   return {
-    title: str(out.title),
-    link: atom ? alternateLink(xmlLinks(out.sfLinks)) : str(out.link),
-    description: atom ? str(out.sfSubtitle) : str(out.description),
-    base,
-    items: arr(out.items).filter(isObj).map((it) => toRawItem(it, atom, feedAuthor, base)),
+    guid,
+    link: atom ? alternateLink(hrefLinks(it)) : textLink(it) ?? alternateLink(hrefLinks(it)) ?? permaLink,
+    base: joinBase(it.attrs['xml:base'], feedBase),
+    title: firstValue(it, TITLE, html) ?? (group ? firstValue(group, ['media:title'], html) : undefined),
+    summary: firstValue(it, SUMMARY, html) ?? (group ? firstValue(group, ['media:description'], html) : undefined),
+    content: firstValue(it, CONTENT, html),
+    author: author?.name ?? author?.email,
+    authorEmail: author?.email,
+    published: firstValue(it, PUBLISHED, plainText),
+    updated: firstValue(it, UPDATED, plainText),
+    enclosures: enclosuresOf(it),
+    categories: categoriesOf(it),
   };
 }
+
+/** Parse an RSS, RDF or Atom document. Throws ParseError for what is not readable as a feed. */
+export function parseXmlFeed(xml: string, atom: boolean): XmlFeed {
+  const tree = buildTree(xml);
+  const root = tree.root;
+  if (!root) throw new ParseError('invalid XML feed: no root element');
+  const channel = atom ? root : child(root, 'channel');
+  const head = channel ?? root;
+  const rootBase = joinBase(root.attrs['xml:base'], undefined);
+  const base = channel && channel !== root ? joinBase(channel.attrs['xml:base'], rootBase) : rootBase;
+  const feedAuthor = firstAuthor(head, FEED_AUTHOR);
+  // RSS 1.0 puts its items beside the channel; some RSS 2.0 feeds forget the channel altogether.
+  const itemEls = atom ? root.children.filter((c) => c.key === 'entry' || c.key === 'item')
+    : [...(channel ? childrenOf(channel, 'item') : []), ...childrenOf(root, 'item')];
+  // A cut-off document keeps its complete items only.
+  const complete = itemEls.filter((e) => e.closed);
+  if (tree.truncatedIn && complete.length === 0) {
+    const t = tree.truncatedIn;
+    throw new ParseError(`invalid XML feed: the document ends inside <${t.key}> opened at line ${t.line}, column ${t.column} ` +
+      '(cut off?), before any complete item');
+  }
+  return {
+    // Feed-level text as written (not escaped): it is read as the source's name, not published.
+    title: firstValue(head, ['title', 'dc:title'], (e) => htmlValue(e, false)),
+    link: (atom ? undefined : textLink(head)) ?? alternateLink(hrefLinks(head)),
+    description: firstValue(head, FEED_DESCRIPTION, (e) => htmlValue(e, false)),
+    base,
+    items: complete.map((it) => readItem(it, atom, feedAuthor, base)),
+  };
+}
+

@@ -8,6 +8,7 @@ import type { Clusterer } from '../cluster/index.js';
 import { ExtractorPool } from '../extractor/pool.js';
 import type { Metrics } from '../metrics/index.js';
 import { loadClusterer } from '../ingest/cluster.js';
+import { ParserPool } from '../parser/pool.js';
 import { ingestSource } from '../ingest/index.js';
 import type { Config, CycleSummary, IngestResult, SourceConfig, SourceState } from '../model/index.js';
 export type { CycleSummary } from '../model/index.js';
@@ -28,6 +29,8 @@ export interface CycleDeps {
   clusterer?: Clusterer;
   /** Extraction threads (the worker keeps them across cycles); a pool for this cycle when absent. */
   pool?: ExtractorPool;
+  /** Feed-parsing threads (the worker keeps them across cycles); a pool for this cycle when absent. */
+  parserPool?: ParserPool;
 }
 
 /** Sources to fetch now: enabled, not gone, next attempt reached (or everything enabled with `force`). */
@@ -59,6 +62,7 @@ export async function runCycle(deps: CycleDeps): Promise<CycleSummary> {
   const limiter = new HostLimiter(config.http.perHostConcurrency);
   const clusterer = deps.clusterer ?? loadClusterer(store, started);
   const pool = deps.pool ?? new ExtractorPool();
+  const parserPool = deps.parserPool ?? new ParserPool();
   let done = 0;
   log.info({ due: due.length }, 'cycle started');
   const results = await Promise.all(due.map((source) => limit(async () => {
@@ -67,7 +71,7 @@ export async function runCycle(deps: CycleDeps): Promise<CycleSummary> {
       ? { source: source.configUrl, outcome: 'aborted' as const, inserted: 0, updated: 0, items: 0, extracted: 0,
         extractFailed: 0, durationMs: 0 }
       : await ingestSource(source, cfg, {
-        store, config, log, limiter, signal: deps.signal, now: deps.now, fetch: deps.fetch, clusterer, pool,
+        store, config, log, limiter, signal: deps.signal, now: deps.now, fetch: deps.fetch, clusterer, pool, parserPool,
       });
     done++;
     const level = result.outcome === 'failed' ? 'warn' : 'info';
@@ -78,6 +82,7 @@ export async function runCycle(deps: CycleDeps): Promise<CycleSummary> {
     return result;
   })));
   if (!deps.pool) await pool.close();
+  if (!deps.parserPool) await parserPool.close();
   let pruned = { items: 0, stories: 0 };
   if (config.retention.days > 0) {
     try {
@@ -129,6 +134,7 @@ export class Worker {
   private stopping = false;
   private clusterer?: Clusterer;
   private readonly pool = new ExtractorPool();
+  private readonly parserPool = new ParserPool();
 
   constructor(private readonly store: Store, config: Config, private readonly log: Logger,
     private readonly fetch?: FetchOptions['fetch'], private readonly metrics?: Metrics) {
@@ -163,7 +169,8 @@ export class Worker {
       try {
         this.clusterer ??= loadClusterer(this.store, new Date());
         const summary = await runCycle({ store: this.store, config: this.config, log: this.log,
-          signal: this.abort.signal, force, fetch: this.fetch, clusterer: this.clusterer, pool: this.pool });
+          signal: this.abort.signal, force, fetch: this.fetch, clusterer: this.clusterer, pool: this.pool,
+          parserPool: this.parserPool });
         this.cycles++;
         const { results: _omit, ...brief } = summary;
         this.lastCycle = { ...brief, finishedAt: new Date().toISOString() };
@@ -190,6 +197,7 @@ export class Worker {
     this.abort.abort();
     await this.current;
     await this.pool.close();
+    await this.parserPool.close();
   }
 
   state(): WorkerState {

@@ -109,6 +109,58 @@ describe('storyfeed CLI', () => {
     expect(bad.stderr).toMatch(/^storyfeed: parser: /);
   });
 
+  it('parse FILE…: one JSON line per file, in order, a {file,error} line for each that fails, exit 1 if any did', async () => {
+    writeFileSync(join(dir, 'a.xml'), rss('Feed A', [{ id: 'a1', title: 'A one', link: 'https://a.example/1' }]));
+    writeFileSync(join(dir, 'b.atom'), atom('Feed B', [{ id: 'urn:b1', title: 'B one', link: 'https://b.example/1' }]));
+    writeFileSync(join(dir, 'cut.xml'), '<rss version="2.0"><channel><title>Cut</title><item><title>half');
+    const ok = await cli(['parse', 'a.xml', 'b.atom']);
+    expect(ok.code).toBe(0);
+    const lines = ok.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.map((l) => Object.keys(l))).toEqual([
+      ['file', 'format', 'title', 'link', 'description', 'items'], ['file', 'format', 'title', 'link', 'description', 'items']]);
+    expect(lines.map((l) => [l.file, l.format, l.title])).toEqual([['a.xml', 'rss', 'Feed A'], ['b.atom', 'atom', 'Feed B']]);
+    expect((lines[1]?.items as { title: string }[])[0]?.title).toBe('B one');
+
+    const mixed = await cli(['parse', 'cut.xml', 'a.xml', 'missing.xml']);
+    expect(mixed.code).toBe(1);
+    const out = mixed.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { file: string; error?: string; title?: string });
+    expect(out.map((l) => l.file)).toEqual(['cut.xml', 'a.xml', 'missing.xml']);
+    expect(out[0]?.error).toMatch(/^parser: invalid XML feed: the document ends inside <title> opened at line 1, column \d+ \(cut off\?\)/);
+    expect(out[1]).toMatchObject({ title: 'Feed A' });
+    expect(out[2]?.error).toBe('cannot read missing.xml: ENOENT');
+    expect(mixed.stderr).toBe('storyfeed: parser: 2 of 3 documents could not be read (see their "error" lines)\n');
+  });
+
+  it('parse of an HTML page: a URL follows its feed link and says so; a file lists its feed links', async () => {
+    const page = '<!DOCTYPE html><html><head><title>Site</title>' +
+      `<link rel="alternate" type="application/atom+xml" href="${srv.url('/f/two.atom')}">` +
+      `<link rel="alternate" type="application/rss+xml" href="${srv.url('/f/one.xml')}"></head><body>hi</body></html>`;
+    srv.route('/site/', { headers: { 'Content-Type': 'text/html' }, body: page });
+    const u = await cli(['parse', srv.url('/site/'), '--allow-private']);
+    expect(u.code).toBe(0);
+    expect((JSON.parse(u.stdout) as { items: { title: string }[] }).items[0]?.title).toBe('Story two');
+    expect(u.stderr).toContain(`storyfeed: ${srv.url('/site/')} is an HTML page; following its first feed link, as sources do: ${srv.url('/f/two.atom')}`);
+    expect(u.stderr).toContain(`(it also announces ${srv.url('/f/one.xml')})`);
+    expect(u.stderr).not.toMatch(/not a feed/);
+    writeFileSync(join(dir, 'page.html'), page);
+    const f = await cli(['parse', 'page.html']);
+    expect(f.code).toBe(1);
+    expect(f.stderr).toBe(`storyfeed: parser: page.html is an HTML page; it announces these feeds: ${srv.url('/f/two.atom')}, ` +
+      `${srv.url('/f/one.xml')} (parse one of them)\n`);
+  });
+
+  it('parse refusing a private address names --allow-private; parser errors end in a position, not an empty "Char:"', async () => {
+    const refused = await cli(['parse', srv.url('/f/two.atom')]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/\(pass --allow-private to allow\)\n$/);
+    expect(refused.stderr).not.toMatch(/allow_private_networks/);
+    writeFileSync(join(dir, 'mismatch.xml'), '<rss version="2.0"><channel><item><title>x</title>');
+    const bad = await cli(['parse', 'mismatch.xml']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^storyfeed: parser: invalid XML feed: .*line 1, column \d+/);
+    expect(bad.stderr).not.toMatch(/Char:\s*$/);
+  });
+
   it('stories lists stories with their items; explain says why two items are or are not one story', async () => {
     const st = await cli(['stories', '--config', 'sources.yaml', '--db', 'data/once.db', '--json']);
     expect(st.code).toBe(0);

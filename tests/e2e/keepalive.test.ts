@@ -13,6 +13,7 @@ import { parseConfig } from '../../src/config/index.js';
 import type { FetchFn } from '../../src/fetcher/index.js';
 import { silentLogger } from '../../src/log/index.js';
 import { Metrics } from '../../src/metrics/index.js';
+import { ParserPool } from '../../src/parser/pool.js';
 import { runCycle } from '../../src/scheduler/index.js';
 import { Store } from '../../src/storage/index.js';
 import { configYaml, rss } from '../helpers/feeds.js';
@@ -60,10 +61,13 @@ describe('kept-alive connections closed by the server while the worker is busy',
     const store = Store.open(join(dir, 'k.db'));
     const metrics = new Metrics(() => store);
     store.sources.sync(config.sources, new Date().toISOString());
+    // One parser pool for all cycles, as the service's Worker keeps one: closing a pool between cycles
+    // would give the event loop time to see the server's FINs, and the race would not happen.
+    const parserPool = new ParserPool();
     const failed: string[] = [];
     try {
       for (let c = 0; c < CYCLES; c++) {
-        const summary = await runCycle({ store, config, log: silentLogger(), force: true, fetch: busyFetch });
+        const summary = await runCycle({ store, config, log: silentLogger(), force: true, fetch: busyFetch, parserPool });
         expect(summary.sources).toBe(SOURCES);
         failed.push(...summary.results.filter((r) => r.outcome === 'failed').map((r) => `${r.source}: ${r.error}`));
       }
@@ -79,6 +83,7 @@ describe('kept-alive connections closed by the server while the worker is busy',
       expect(srv.stats().requests).toBeGreaterThanOrEqual(SOURCES * CYCLES);
       expect(srv.stats().requests).toBeLessThanOrEqual(SOURCES * CYCLES + retries);
     } finally {
+      await parserPool.close();
       metrics.close();
       store.close();
     }
