@@ -4,7 +4,7 @@ import { decodeBody, fetchUrl, FetchError, type FetchOptions, type FetchResult }
 import type { FeedItem, IngestResult, ParsedFeed, SourceConfig, SourceState } from '../model/index.js';
 export type { IngestOutcome, IngestResult } from '../model/index.js';
 import { detectFormat, discoverFeedLinks, parseFeed, ParseError } from '../parser/index.js';
-import { sanitizeHtml, toPlainText, safeUrl } from '../sanitizer/index.js';
+import { lineText, sanitizeHtml, safeUrl } from '../sanitizer/index.js';
 import type { ItemInput } from '../storage/index.js';
 import { clusterHooks } from './cluster.js';
 import { extractPendingForSource, type ExtractDeps } from './extract.js';
@@ -74,17 +74,17 @@ export function toItemInput(item: FeedItem, now: Date): ItemInput {
     guid: item.guid,
     url: item.url,
     link: safeUrl(item.link),
-    title: truncate(toPlainText(item.title), MAX_TITLE_CHARS) || '(untitled)',
+    title: truncate(lineText(item.title), MAX_TITLE_CHARS) || '(untitled)',
     summary: summary || undefined,
     content: content || undefined,
-    author: truncate(toPlainText(item.author), MAX_TITLE_CHARS) || undefined,
+    author: truncate(lineText(item.author), MAX_TITLE_CHARS) || undefined,
     published: item.published ?? item.updated ?? now.toISOString(),
     updated: item.updated,
     enclosures: item.enclosures.flatMap((e) => {
       const url = safeUrl(e.url);
       return url ? [{ ...e, url }] : [];
     }),
-    categories: item.categories.map((c) => toPlainText(c)).filter(Boolean),
+    categories: item.categories.map((c) => lineText(c)).filter(Boolean),
   };
 }
 
@@ -139,7 +139,7 @@ export async function ingestSource(source: SourceState, cfg: SourceConfig, deps:
     const items = feed.items.map((i) => toItemInput(i, started));
     const saved = deps.store.items.save(source.id, items, nowIso, deps.clusterer ? clusterHooks(deps.clusterer) : {});
     deps.store.sources.recordFetchSuccess(source.id, nowIso, {
-      ...success, title: feed.title ? toPlainText(feed.title) : undefined, siteLink: safeUrl(feed.link),
+      ...success, title: feed.title ? lineText(feed.title) : undefined, siteLink: safeUrl(feed.link),
     });
     const pages = cfg.fullText ? await extractPendingForSource(source.id, deps) : { ok: 0, failed: 0, aborted: 0 };
     return { ...base, outcome: 'ok', inserted: saved.inserted, updated: saved.updated, items: items.length,

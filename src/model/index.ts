@@ -125,8 +125,18 @@ export interface SourceState {
 export interface StorySource {
   readonly sourceName: string;
   readonly sourceUrl: string;
+  /** The item's own link (tracking parameters removed), else its canonical URL. */
   readonly itemUrl?: string;
   readonly title: string;
+  readonly published: string;
+}
+
+/** The newest report of a story from another article than the one representing it (issue 9.10). */
+export interface StoryDevelopment {
+  readonly title: string;
+  readonly sourceName: string;
+  /** The source's own link (tracking parameters removed). */
+  readonly link?: string;
   readonly published: string;
 }
 
@@ -137,9 +147,16 @@ export interface Story {
   /** Stable public id used as the entry id (never changes). */
   readonly guid: string;
   readonly title: string;
+  /** Canonical URL of the representative article (its identity). */
   readonly url?: string;
+  /** The link to publish: the representative source's own link, tracking parameters removed. */
+  readonly link?: string;
   readonly summary?: string;
   readonly contentHtml?: string;
+  /** contentHtml was read only up to the length asked for (the stored body is longer). */
+  readonly contentTruncated?: boolean;
+  /** A newer report than the representative one, from another article of the story. */
+  readonly latest?: StoryDevelopment;
   readonly author?: string;
   readonly firstSeen: string;
   readonly updated: string;
