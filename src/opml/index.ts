@@ -2,6 +2,8 @@
 // losing the user's comments or layout (yaml's Document API).
 import { XMLBuilder, XMLParser } from 'fast-xml-parser';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, stringify, YAMLSeq, type Node } from 'yaml';
+import type { OutputConfig } from '../model/index.js';
+import { feedPath } from '../publisher/index.js';
 import { canonicalUrl } from '../urlcleaner/index.js';
 
 export class OpmlError extends Error {
@@ -80,6 +82,25 @@ export function renderOpml(sources: readonly OpmlSource[], title: string): strin
   const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@_', format: true, suppressEmptyNode: true,
     processEntities: true });
   return builder.build(doc) as string;
+}
+
+/**
+ * The merged feeds as OPML 2.0, for subscribing to all of them in one step: the merged feed, then one
+ * outline per tag feed (Atom; `type="rss"` is OPML's word for any feed).
+ */
+export function renderMergedOpml(output: OutputConfig, tags: readonly string[]): string {
+  const outline = (title: string, tag?: string) => ({ '@_type': 'rss', '@_text': title, '@_title': title,
+    '@_xmlUrl': new URL(feedPath('atom', tag).slice(1), output.link).href, '@_htmlUrl': output.link });
+  const doc = {
+    '?xml': { '@_version': '1.0', '@_encoding': 'UTF-8' },
+    opml: {
+      '@_version': '2.0',
+      head: { title: output.title },
+      body: { outline: [outline(output.title), ...tags.map((t) => outline(`${output.title}: ${t}`, t))] },
+    },
+  };
+  return new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@_', format: true, suppressEmptyNode: true,
+    suppressBooleanAttributes: false, processEntities: true }).build(doc) as string;
 }
 
 /**

@@ -40,7 +40,19 @@ interface StoryRow {
 }
 
 export class StoryStore {
+  private changes?: { dataVersion: Database.Statement; total: Database.Statement };
+
   constructor(private readonly db: Database.Database) {}
+
+  /**
+   * A value that changes whenever anything is committed to the database, by this connection
+   * (total_changes()) or another one (PRAGMA data_version): a few microseconds, so the HTTP server can ask
+   * on every request whether the feeds it keeps may be stale before it asks the dearer feedGeneration().
+   */
+  changeToken(): string {
+    this.changes ??= { dataVersion: this.db.prepare('PRAGMA data_version').pluck(), total: this.db.prepare('SELECT total_changes()').pluck() };
+    return `${String(this.changes.dataVersion.get())}:${String(this.changes.total.get())}`;
+  }
 
   /**
    * Merge story `drop` into story `keep`: its articles move, it is marked merged (never published
@@ -156,17 +168,17 @@ function ownsUrl(m: MemberRow, url: string | null): boolean {
 }
 
 /**
- * Each article's own item: the one from the source whose site the article's URL is on, else the first
- * that carried it. Another source claiming the same URL adds itself to the source list, never its
- * title or body (issue 10.9).
+ * The items that may speak for each article: those from sources whose site the article's URL is on,
+ * else the first that carried it. Another source claiming the same URL adds itself to the source list,
+ * never its title or body (issue 10.9).
  */
 function articleOwners(items: readonly MemberRow[]): MemberRow[] {
   const byArticle = new Map<number, MemberRow[]>();
   for (const it of items) byArticle.set(it.article_id, [...(byArticle.get(it.article_id) ?? []), it]);
   const firstSeen = (a: MemberRow, b: MemberRow) => a.first_seen_at.localeCompare(b.first_seen_at) || a.id - b.id;
-  return [...byArticle.values()].map((list) => {
-    const sorted = [...list].sort(firstSeen);
-    return sorted.find((m) => ownsUrl(m, m.article_url)) ?? (sorted[0] as MemberRow);
+  return [...byArticle.values()].flatMap((list) => {
+    const owners = list.filter((m) => ownsUrl(m, m.article_url));
+    return owners.length ? owners : [[...list].sort(firstSeen)[0] as MemberRow];
   });
 }
 
