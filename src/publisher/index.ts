@@ -7,7 +7,7 @@
 // before escaping (literal text is lost); it splits only the first "]]>" of a CDATA section; and it has no
 // Atom text-typed titles, no atom:category term, no dc:creator, no extra links and no JSON Feed 1.1.
 import { XMLBuilder } from 'fast-xml-parser';
-import type { Enclosure, OutputConfig, Story } from '../model/index.js';
+import type { Config, Enclosure, OutputConfig, Story } from '../model/index.js';
 import { safeUrl, sanitizeHtml, toPlainText } from '../sanitizer/index.js';
 
 export type FeedKind = 'rss' | 'atom' | 'json';
@@ -44,6 +44,11 @@ const FEED_KINDS = Object.keys(FEED_FILES) as FeedKind[];
 /** Path of a feed: the merged one, or a tag's (`/tags/<tag>/feed.xml`). */
 export function feedPath(kind: FeedKind, tag?: string): string {
   return tag === undefined ? FEED_PATHS[kind] : `/tags/${encodeURIComponent(tag)}/${FEED_FILES[kind]}`;
+}
+
+/** The tags of the configured (enabled) sources, in config order: each has its feeds. */
+export function configTags(config: Config): string[] {
+  return [...new Set(config.sources.filter((s) => s.enabled).flatMap((s) => s.tags))];
 }
 
 /** Which feed is rendered: the merged one or one tag's; `tags` are all tags, linked from every feed. */

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
 import type { Config } from '../model/index.js';
-import { ENTRY_BODY_CHARS, FEED_CONTENT_TYPES, FEED_FILES, renderFeeds, type FeedKind } from '../publisher/index.js';
+import { configTags, ENTRY_BODY_CHARS, FEED_CONTENT_TYPES, FEED_FILES, renderFeeds, type FeedKind } from '../publisher/index.js';
 import type { Store } from '../storage/index.js';
 
 // ---- Tunables -------------------------------------------------------------------------------------
@@ -110,11 +110,6 @@ function notModified(req: FeedRequest, r: Rendered): boolean {
     return Number.isFinite(since) && Math.floor(Date.parse(r.lastModified) / 1000) <= Math.floor(since / 1000);
   }
   return false;
-}
-
-/** The tags of the configured (enabled) sources, in config order. */
-export function configTags(config: Config): string[] {
-  return [...new Set(config.sources.filter((s) => s.enabled).flatMap((s) => s.tags))];
 }
 
 /** A path's feed: the merged one ("/feed.xml") or a tag's ("/tags/world/atom.xml"); undefined otherwise. */

@@ -8,10 +8,10 @@ import { secureHeaders } from 'hono/secure-headers';
 import type { Metrics } from '../metrics/index.js';
 import type { Config } from '../model/index.js';
 import { renderMergedOpml } from '../opml/index.js';
-import { FEED_PATHS, feedPath, type FeedKind } from '../publisher/index.js';
+import { configTags, FEED_PATHS, feedPath, type FeedKind } from '../publisher/index.js';
 import type { WorkerState } from '../scheduler/index.js';
 import type { Store } from '../storage/index.js';
-import { configTags, FeedService, parseFeedPath, type FeedRequest } from './feeds.js';
+import { FeedService, parseFeedPath, type FeedRequest } from './feeds.js';
 
 export { negotiateEncoding } from './feeds.js';
 

@@ -104,3 +104,16 @@ describe('list options', () => {
     expect(story?.sources[0]?.itemUrl).toBe('https://owner.example/a?z=2&a=1');
   });
 });
+
+describe('retention counts stories, not merge leftovers (issue 9.11)', () => {
+  it('the emptied story of a merge is cleared without being reported as pruned', () => {
+    const [owner, third] = [idOf(FEEDS[0] as string), idOf(FEEDS[2] as string)];
+    store.items.save(owner, [item({ guid: 'o1', url: 'https://owner.example/1', title: 'One' })], NOW);
+    store.items.save(third, [item({ guid: 't1', url: 'https://third.example/1', title: 'Two' })], NOW);
+    const [b, a] = store.stories.list(10).map((s) => s.id) as [number, number];
+    expect(store.stories.merge(Math.min(a, b), Math.max(a, b), NOW)).toBe(true);
+    expect(store.prune('2000-01-01T00:00:00.000Z')).toEqual({ items: 0, stories: 0 });
+    expect((store.db.prepare('SELECT count(*) AS n FROM stories').get() as { n: number }).n).toBe(1);
+    expect(store.prune('2030-01-01T00:00:00.000Z')).toEqual({ items: 2, stories: 1 });
+  });
+});
