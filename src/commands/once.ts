@@ -12,6 +12,8 @@ export function formatSummary(s: CycleSummary): string {
   if (s.extracted || s.extractFailed) {
     lines.push(`  full text: ${s.extracted} articles extracted, ${s.extractFailed} failed (feed content kept)`);
   }
+  const blocked = s.results.reduce((n, r) => n + (r.blocked ?? 0), 0);
+  if (blocked) lines.push(`  rules: ${blocked} items dropped by keep/block rules`);
   for (const r of s.results.filter((r) => r.outcome === 'failed')) lines.push(`  failed: ${r.source}: ${r.error}`);
   if (s.pruned.items || s.pruned.stories) lines.push(`  retention: pruned ${s.pruned.items} items, ${s.pruned.stories} stories`);
   return lines.join('\n');

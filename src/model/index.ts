@@ -1,5 +1,19 @@
 // Plain types shared by the pipeline stages. No I/O here.
 
+/** A keep/block rule: RE2 regular expressions on an item's fields; it matches when every field it names matches. */
+export interface FilterRule {
+  readonly title?: string;
+  readonly content?: string;
+  readonly author?: string;
+  readonly url?: string;
+}
+
+/** Block: drop an item any rule matches. Keep (when there are any): drop an item no rule matches. */
+export interface FilterRules {
+  readonly block: readonly FilterRule[];
+  readonly keep: readonly FilterRule[];
+}
+
 /** One source as the user configured it (validated, frozen). */
 export interface SourceConfig {
   /** The feed URL (or an HTML page whose feed is discovered) exactly as configured. */
@@ -13,6 +27,8 @@ export interface SourceConfig {
   readonly fullText: boolean;
   /** 1-based line of this source in the config file, for messages. */
   readonly line?: number;
+  /** This source's own keep/block rules (added to the global ones). */
+  readonly rules?: FilterRules;
 }
 
 export interface HttpConfig {
@@ -57,6 +73,8 @@ export interface Config {
   readonly output: OutputConfig;
   readonly retention: RetentionConfig;
   readonly limits: LimitsConfig;
+  /** Keep/block rules for every source. */
+  readonly rules?: FilterRules;
   readonly sources: readonly SourceConfig[];
 }
 
@@ -178,6 +196,8 @@ export interface IngestResult {
   /** Article pages extracted (full text) / failed (feed content kept) during this ingest. */
   extracted: number;
   extractFailed: number;
+  /** New items dropped by keep/block rules (not stored). */
+  blocked?: number;
   error?: string;
   durationMs: number;
 }
