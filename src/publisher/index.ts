@@ -155,9 +155,7 @@ function continueReading(story: Story, link: string): string {
 
 /** The entry's body within `max` characters: cut on a boundary with a "Continue reading" link when longer. */
 function bodyHtml(story: Story, link: string, max: number): string {
-  const body = story.contentHtml ? sanitizeHtml(story.contentHtml, story.link ?? story.url) : '';
-  const fallback = !body && story.summary ? sanitizeHtml(story.summary, story.link ?? story.url) : '';
-  const html = body || fallback;
+  const html = story.contentHtml || story.summary || '';
   if (html.length <= max && !story.contentTruncated) return html;
   return `${cutHtml(html, max, story.link ?? story.url)}${continueReading(story, link)}`;
 }
@@ -172,7 +170,9 @@ function entryOf(story: Story, output: OutputConfig, maxBody: number): Entry {
     published: new Date(story.published),
     updated: new Date(story.updated),
     summary: summary ? clean(summary) : undefined,
-    content: clean(`${latestHtml(story)}${bodyHtml(story, link, maxBody)}${coverageHtml(story)}`),
+    // Sanitized again on output, as one fragment (the stored body was sanitized at ingest; the parts added
+    // here get the same link attributes).
+    content: clean(sanitizeHtml(`${latestHtml(story)}${bodyHtml(story, link, maxBody)}${coverageHtml(story)}`, story.link ?? story.url)),
     author: story.author ? clean(story.author) : undefined,
     categories: story.categories.slice(0, MAX_CATEGORIES).map(clean).filter(Boolean),
     enclosures: story.enclosures.flatMap((e) => {
