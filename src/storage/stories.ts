@@ -10,7 +10,7 @@ interface MemberRow {
   link: string | null; author: string | null; published_at: string; first_seen_at: string; categories: string;
   enclosures: string; summary: string | null; content: string | null; content_len: number | null;
   source_name: string | null; source_title: string | null; source_url: string; source_site: string | null;
-  article_url: string | null; article_text_len: number | null; article_byline: string | null;
+  source_config_url: string; article_url: string | null; article_text_len: number | null; article_byline: string | null;
 }
 
 /** What the publisher asks of list(). */
@@ -112,7 +112,7 @@ export class StoryStore {
         i.first_seen_at, i.categories, i.enclosures, substr(i.summary, 1, @cap) AS summary, substr(i.content, 1, @cap) AS content,
         length(i.content) AS content_len,
         s.name AS source_name, s.title AS source_title, s.url AS source_url, s.site_link AS source_site,
-        a.url AS article_url, length(a.text) AS article_text_len, a.byline AS article_byline
+        s.config_url AS source_config_url, a.url AS article_url, length(a.text) AS article_text_len, a.byline AS article_byline
       FROM items i JOIN articles a ON a.id = i.article_id JOIN sources s ON s.id = i.source_id
       WHERE a.story_id IN (SELECT value FROM json_each(@ids))
       ORDER BY i.published_at, i.id`).all({ ids: JSON.stringify(stories.map((s) => s.id)), cap }) as MemberRow[];
@@ -160,11 +160,15 @@ function siteHost(url: string | null | undefined): string | undefined {
   }
 }
 
-/** Is `url` on the site of this member's source (its home page or its feed's host, or a subdomain of them)? */
+/**
+ * Is `url` on the site of this member's source: the host of the feed URL the user configured, or a
+ * subdomain of it? Only the configured URL counts: a feed's own <link> and its redirects are the feed's
+ * say, and a copycat could claim any site with them.
+ */
 function ownsUrl(m: MemberRow, url: string | null): boolean {
   const host = siteHost(url);
-  if (!host) return false;
-  return [siteHost(m.source_site), siteHost(m.source_url)].some((h) => h !== undefined && (host === h || host.endsWith(`.${h}`)));
+  const own = siteHost(m.source_config_url);
+  return host !== undefined && own !== undefined && (host === own || host.endsWith(`.${own}`));
 }
 
 /**
