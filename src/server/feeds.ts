@@ -24,6 +24,8 @@ export type Encoding = 'br' | 'gzip' | 'identity';
 class Rendered {
   readonly etag: string;
   private readonly variants = new Map<Encoding, Buffer>();
+  /** Response headers per encoding and status, built once (the fast path sends the same object every time). */
+  private readonly headerSets = new Map<string, Record<string, string>>();
 
   constructor(readonly kind: FeedKind, body: Buffer, readonly lastModified: string, private readonly onGrow: (bytes: number) => void) {
     this.variants.set('identity', body);
@@ -52,6 +54,25 @@ class Rendered {
   /** The strong validator of one encoding: each encoding is its own representation (RFC 9110 §8.8.3). */
   tag(encoding: Encoding): string {
     return encoding === 'identity' ? `"${this.etag}"` : `"${this.etag}-${encoding}"`;
+  }
+
+  /**
+   * The headers of a 200 (also HEAD) or a 304 in one encoding. A 304 carries the validators and caching
+   * headers of the 200 (RFC 9110 §15.4.5), no Content-Type or Content-Length.
+   */
+  headers(encoding: Encoding, status: 200 | 304, extra: Readonly<Record<string, string>>): Record<string, string> {
+    const key = `${encoding}|${status}`;
+    let h = this.headerSets.get(key);
+    if (!h) {
+      h = { ETag: this.tag(encoding), 'Last-Modified': this.lastModified, 'Cache-Control': CACHE_CONTROL, Vary: 'Accept-Encoding' };
+      if (status === 200) {
+        const body = this.body(encoding);
+        h = { ...extra, ...h, 'Access-Control-Allow-Origin': '*', 'Content-Type': FEED_CONTENT_TYPES[this.kind],
+          'Content-Length': String(body.length), ...(encoding === 'identity' ? {} : { 'Content-Encoding': encoding }) };
+      }
+      this.headerSets.set(key, h);
+    }
+    return h;
   }
 }
 
@@ -141,33 +162,30 @@ export class FeedService {
 
   constructor(private readonly store: Store, private readonly currentConfig: () => Config) {}
 
+  private tagsOf?: { config: Config; tags: string[] };
+
   /** The tag as configured for a path's tag (case-insensitive), or undefined when no source has it. */
   resolveTag(tag: string): string | undefined {
-    const tags = configTags(this.currentConfig());
+    const config = this.currentConfig();
+    if (this.tagsOf?.config !== config) this.tagsOf = { config, tags: configTags(config) };
+    const tags = this.tagsOf.tags;
     return tags.find((t) => t === tag) ?? tags.find((t) => t.toLowerCase() === tag.toLowerCase());
   }
 
-  /** The answer to a request for one feed; undefined when the tag is unknown. */
-  respond(kind: FeedKind, tag: string | undefined, req: FeedRequest, extraHeaders: Record<string, string> = {}): FeedResponse | undefined {
+  /** Headers every 200 carries besides the feed's own (the server's security headers). */
+  extraHeaders: Readonly<Record<string, string>> = {};
+
+  /**
+   * The answer to a request for one feed; undefined when the tag is unknown. The headers object is shared
+   * between requests: callers must not change it.
+   */
+  respond(kind: FeedKind, tag: string | undefined, req: FeedRequest): FeedResponse | undefined {
     const scope = this.scope(tag);
     if (!scope) return undefined;
     const r = scope.feeds[kind];
-    const identity = r.body('identity');
-    const encoding = negotiateEncoding(req.acceptEncoding, identity.length);
-    const headers: Record<string, string> = {
-      ...extraHeaders,
-      ETag: r.tag(encoding),
-      'Last-Modified': r.lastModified,
-      'Cache-Control': CACHE_CONTROL,
-      Vary: 'Accept-Encoding',
-      'Access-Control-Allow-Origin': '*',
-    };
-    if (notModified(req, r)) return { status: 304, headers };
-    const body = r.body(encoding);
-    headers['Content-Type'] = FEED_CONTENT_TYPES[kind];
-    headers['Content-Length'] = String(body.length);
-    if (encoding !== 'identity') headers['Content-Encoding'] = encoding;
-    return { status: 200, headers, body: req.method === 'HEAD' ? undefined : body };
+    const encoding = negotiateEncoding(req.acceptEncoding, r.body('identity').length);
+    if (notModified(req, r)) return { status: 304, headers: r.headers(encoding, 304, this.extraHeaders) };
+    return { status: 200, headers: r.headers(encoding, 200, this.extraHeaders), body: req.method === 'HEAD' ? undefined : r.body(encoding) };
   }
 
   /** The rendered feeds of the merged feed or of one tag, rendered again only when something changed. */

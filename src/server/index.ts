@@ -154,7 +154,7 @@ async function securityHeaders(app: Hono): Promise<Record<string, string>> {
 }
 
 /** The fast path: GET/HEAD of a feed answered from the kept bytes; false for anything else (Hono answers). */
-function fastFeeds(feeds: FeedService, security: Record<string, string>) {
+function fastFeeds(feeds: FeedService) {
   return (req: IncomingMessage, res: ServerResponse): boolean => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
     const url = req.url ?? '/';
@@ -165,7 +165,7 @@ function fastFeeds(feeds: FeedService, security: Record<string, string>) {
       const v = req.headers[n];
       return Array.isArray(v) ? v.join(', ') : v;
     };
-    const r = feeds.respond(parsed.kind, parsed.tag, feedRequest(req.method, header), security);
+    const r = feeds.respond(parsed.kind, parsed.tag, feedRequest(req.method, header));
     if (!r) return false;
     res.writeHead(r.status, r.headers);
     res.end(r.body);
@@ -178,7 +178,8 @@ export async function startServer(app: Hono, host: string, port: number, limits:
   const l = { ...SERVER_LIMITS, ...limits };
   const hono = getRequestListener(app.fetch);
   const feeds = services.get(app);
-  const fast = feeds ? fastFeeds(feeds, await securityHeaders(app)) : undefined;
+  if (feeds) feeds.extraHeaders = await securityHeaders(app);
+  const fast = feeds ? fastFeeds(feeds) : undefined;
   const server = createServer({
     headersTimeout: l.headersTimeoutMs,
     requestTimeout: l.requestTimeoutMs,

@@ -164,6 +164,18 @@ describe('feeds over HTTP (issue 9.8)', () => {
     expect(after.body.toString()).toContain('Telescope mirror cast in one piece');
     expect(lists).toBe(before + 1);
   });
+
+  it('sees a change committed by another process\'s connection (PRAGMA data_version), as `serve` beside `run` or `once`', async () => {
+    const etag = (await raw('/feed.json')).headers.etag;
+    const other = Store.open(join(dir, 'http.db'));
+    const source = other.sources.list()[1]?.id as number; // the tech desk
+    other.items.save(source, [{ guid: 'w9', url: srv.url('/w/9'), link: srv.url('/w/9'), title: 'Ferry timetable changes in winter',
+      published: '2025-07-18T15:00:00.000Z', enclosures: [], categories: [] }], new Date().toISOString());
+    other.close();
+    const after = await raw('/feed.json');
+    expect(after.headers.etag).not.toBe(etag);
+    expect(after.body.toString()).toContain('Ferry timetable changes in winter');
+  });
 });
 
 describe('per-tag feeds and the OPML of all feeds', () => {
