@@ -198,9 +198,9 @@ async function main(): Promise<void> {
       const ngRps = median(r.ng.map((x) => x.rps));
       const ratios = r.sf.map((x, i) => x.rps / (r.ng[i] as Run).rps);
       return `| ${c.name} | ${sfRps.toFixed(0)} | ${median(r.sf.map((x) => x.p50ms)).toFixed(2)} ms | ${ngRps.toFixed(0)} | ` +
-        `${median(r.ng.map((x) => x.p50ms)).toFixed(2)} ms | ${(sfRps / ngRps).toFixed(2)}× (rounds: ${ratios.map((x) => x.toFixed(2)).join(', ')}) |`;
+        `${median(r.ng.map((x) => x.p50ms)).toFixed(2)} ms | ${median(ratios).toFixed(2)}× (rounds: ${ratios.map((x) => x.toFixed(2)).join(', ')}) |`;
     });
-    process.stdout.write(['', '| endpoint | storyfeed req/s | p50 | nginx req/s | p50 | storyfeed / nginx |', '| --- | --- | --- | --- | --- | --- |',
+    process.stdout.write(['', '| endpoint | storyfeed req/s | p50 | nginx req/s | p50 | storyfeed / nginx, median of rounds |', '| --- | --- | --- | --- | --- | --- |',
       ...rows, '', `storyfeed serve peak RSS: ${peakRssMiB(sf.pid as number).toFixed(0)} MiB`, ''].join('\n'));
   } finally {
     for (const c of children) c.kill('SIGTERM');
