@@ -30,7 +30,7 @@ export function exportOpmlCommand(): Command {
     .action(async (opts: CommonOptions & { output?: string; merged?: boolean }) => {
       const config = await loadConfig(opts.config);
       const { renderMergedOpml, renderOpml } = await import('../opml/index.js');
-      const { configTags } = await import('../publisher/index.js');
+      const { configTags } = await import('../publisher/paths.js');
       const xml = opts.merged ? renderMergedOpml(config.output, configTags(config))
         : renderOpml(config.sources.map((s) => ({ url: s.url, name: s.name, tags: [...s.tags] })), config.output.title);
       if (opts.output) writeFileSync(opts.output, xml);

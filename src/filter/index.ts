@@ -2,7 +2,8 @@
 // Patterns are RE2 syntax (Go's, so Miniflux rules carry over; "(?i)" for case-insensitive) run by re2js, a
 // port of RE2: matching is linear in the text whatever the pattern, so a rule cannot stall a cycle with
 // catastrophic backtracking, and lookaround/backreferences (the constructs that need it) are refused.
-import { RE2JS } from 're2js';
+import { createRequire } from 'node:module';
+import type { RE2JS } from 're2js';
 import type { FilterRule, FilterRules } from '../model/index.js';
 
 // ---- Tunables -------------------------------------------------------------------------------------
@@ -21,11 +22,18 @@ export interface FilterSubject {
 }
 
 const compiled = new Map<string, RE2JS>();
+let engine: typeof RE2JS | undefined;
+
+/** re2js, loaded on the first pattern: a config without rules (and --help) never loads it. */
+function re2(): typeof RE2JS {
+  engine ??= (createRequire(import.meta.url)('re2js') as { RE2JS: typeof RE2JS }).RE2JS;
+  return engine;
+}
 
 function matcher(pattern: string): RE2JS {
   let re = compiled.get(pattern);
   if (!re) {
-    re = RE2JS.compile(pattern);
+    re = re2().compile(pattern);
     compiled.set(pattern, re);
   }
   return re;

@@ -3,7 +3,7 @@
 import { XMLBuilder, XMLParser } from 'fast-xml-parser';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, stringify, YAMLSeq, type Node } from 'yaml';
 import type { OutputConfig } from '../model/index.js';
-import { feedPath } from '../publisher/index.js';
+import { feedPath } from '../publisher/paths.js';
 import { canonicalUrl } from '../urlcleaner/index.js';
 
 export class OpmlError extends Error {

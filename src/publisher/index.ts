@@ -7,10 +7,9 @@
 // before escaping (literal text is lost); it splits only the first "]]>" of a CDATA section; and it has no
 // Atom text-typed titles, no atom:category term, no dc:creator, no extra links and no JSON Feed 1.1.
 import { XMLBuilder } from 'fast-xml-parser';
-import type { Config, Enclosure, OutputConfig, Story } from '../model/index.js';
+import type { Enclosure, OutputConfig, Story } from '../model/index.js';
 import { safeUrl, sanitizeHtml, toPlainText } from '../sanitizer/index.js';
-
-export type FeedKind = 'rss' | 'atom' | 'json';
+import { FEED_FILES, feedPath, type FeedKind } from './paths.js';
 
 // ---- Tunables -------------------------------------------------------------------------------------
 /** The body of one entry: longer ones are cut on a block or word boundary and end with "Continue reading". */
@@ -28,28 +27,9 @@ const MAX_LISTED_SOURCES = 25;
 const MAX_CATEGORIES = 20;
 // ---------------------------------------------------------------------------------------------------
 
-export const FEED_FILES: Readonly<Record<FeedKind, string>> = { rss: 'feed.xml', atom: 'atom.xml', json: 'feed.json' };
-
-/** The merged feeds' paths. */
-export const FEED_PATHS: Readonly<Record<FeedKind, string>> = { rss: '/feed.xml', atom: '/atom.xml', json: '/feed.json' };
-
-export const FEED_CONTENT_TYPES: Readonly<Record<FeedKind, string>> = {
-  rss: 'application/rss+xml; charset=utf-8',
-  atom: 'application/atom+xml; charset=utf-8',
-  json: 'application/feed+json; charset=utf-8',
-};
+export { configTags, FEED_CONTENT_TYPES, FEED_FILES, FEED_PATHS, feedPath, type FeedKind } from './paths.js';
 
 const FEED_KINDS = Object.keys(FEED_FILES) as FeedKind[];
-
-/** Path of a feed: the merged one, or a tag's (`/tags/<tag>/feed.xml`). */
-export function feedPath(kind: FeedKind, tag?: string): string {
-  return tag === undefined ? FEED_PATHS[kind] : `/tags/${encodeURIComponent(tag)}/${FEED_FILES[kind]}`;
-}
-
-/** The tags of the configured (enabled) sources, in config order: each has its feeds. */
-export function configTags(config: Config): string[] {
-  return [...new Set(config.sources.filter((s) => s.enabled).flatMap((s) => s.tags))];
-}
 
 /** Which feed is rendered: the merged one or one tag's; `tags` are all tags, linked from every feed. */
 export interface FeedScope {
