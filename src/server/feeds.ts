@@ -13,6 +13,9 @@ const CACHE_MAX_BYTES = 96 * 1024 * 1024;
 /** Compression levels: rendering happens once per change, so a good ratio is worth a little time. */
 const GZIP_LEVEL = 9;
 const BROTLI_QUALITY = 9;
+/** Above this size a lower brotli quality (several times faster; the event loop waits for it). */
+const LARGE_BYTES = 1024 * 1024;
+const BROTLI_QUALITY_LARGE = 5;
 /** Smaller bodies are not worth compressing. */
 const MIN_COMPRESS_BYTES = 1024;
 const CACHE_CONTROL = 'public, max-age=60';
@@ -48,7 +51,8 @@ class Rendered {
     if (!b) {
       const plain = this.variants.get('identity') as Buffer;
       b = encoding === 'gzip' ? gzipSync(plain, { level: GZIP_LEVEL })
-        : brotliCompressSync(plain, { params: { [zlib.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY, [zlib.BROTLI_PARAM_SIZE_HINT]: plain.length,
+        : brotliCompressSync(plain, { params: { [zlib.BROTLI_PARAM_QUALITY]: plain.length > LARGE_BYTES ? BROTLI_QUALITY_LARGE : BROTLI_QUALITY,
+          [zlib.BROTLI_PARAM_SIZE_HINT]: plain.length,
           [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TEXT } });
       this.variants.set(encoding, b);
       this.onGrow(b.length);

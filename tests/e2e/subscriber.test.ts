@@ -234,8 +234,8 @@ describe('the size of what is published (issue 10.10)', () => {
     try {
       for (let i = 0; i < 200 && !logs.includes('serving merged feed'); i++) await new Promise((r) => setTimeout(r, 50));
       const sizes: number[] = [];
-      for (const path of ['/feed.xml', '/atom.xml', '/feed.json', '/tags/big/feed.xml', '/tags/big/atom.xml', '/tags/big/feed.json']) {
-        for (const enc of ['identity', 'gzip', 'br']) {
+      for (const path of ['/feed.xml', '/atom.xml', '/feed.json', '/tags/big/atom.xml']) {
+        for (const enc of path.startsWith('/tags/') ? ['identity'] : ['identity', 'gzip', 'br']) {
           const r = await get(port, path, { 'Accept-Encoding': enc });
           expect(r.status, path).toBe(200);
           if (enc === 'identity') sizes.push(r.bytes);
