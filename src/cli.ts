@@ -12,7 +12,7 @@ import { exportOpmlCommand, importOpmlCommand } from './commands/opml.js';
 import { parseCommand } from './commands/parse.js';
 import { runCommand } from './commands/run.js';
 import { serveCommand } from './commands/serve.js';
-import { EXIT_CONFIG, type SetExit } from './commands/shared.js';
+import { EXIT_CONFIG, guardStdout, writeOut, type SetExit } from './commands/shared.js';
 import { sourcesCommand } from './commands/sources.js';
 import { storiesCommand } from './commands/stories.js';
 
@@ -33,8 +33,10 @@ function buildProgram(setExit: SetExit): Command {
     importOpmlCommand(), exportOpmlCommand(), parseCommand(), extractCommand(), backupCommand(),
     storiesCommand(), explainCommand(), clusterCommand(), demoCommand(setExit),
   ];
+  // Help and version are command output: through the guarded stdout (shared.ts guardStdout).
+  program.configureOutput({ writeOut });
   for (const cmd of commands) {
-    cmd.showHelpAfterError().exitOverride();
+    cmd.showHelpAfterError().exitOverride().configureOutput({ writeOut });
     program.addCommand(cmd);
   }
   return program;
@@ -42,6 +44,7 @@ function buildProgram(setExit: SetExit): Command {
 
 /** Entry point; returns the process exit status. */
 export async function main(argv: readonly string[]): Promise<number> {
+  guardStdout();
   let code = 0;
   const program = buildProgram((c) => {
     code = c;

@@ -24,8 +24,14 @@ export function runCommand(setExit: SetExit): Command {
         close();
       }, () => {
         void loadConfig(opts.config).then((next) => {
-          worker.reload(next);
           config = next;
+          try {
+            worker.reload(next);
+          } catch (err) {
+            // The database refuses writes (deleted, read-only, full): the sources cannot be synced now.
+            // Never a crash: /health says why, and the next reload or restart syncs them.
+            log.error({ err: err instanceof Error ? err.message : String(err) }, 'config reloaded, but its sources could not be stored');
+          }
         }, (err: unknown) => {
           log.error({ err: err instanceof Error ? err.message : String(err) }, 'config reload rejected; keeping the old config');
         });

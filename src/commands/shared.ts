@@ -5,6 +5,7 @@ import { Option, type Command } from 'commander';
 import { hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
 import type { Logger } from '../log/index.js';
+import { keepStdoutFor } from '../log/stdout.js';
 import type { Config } from '../model/index.js';
 import type { Store } from '../storage/index.js';
 
@@ -44,14 +45,35 @@ export function withCommon(cmd: Command, db = true): Command {
   return cmd;
 }
 
+/** The command's logger once made (a process runs one command): storage faults are logged through it. */
+let commandLog: Logger | undefined;
+
 export async function logger(opts: CommonOptions, fallback: 'json' | 'pretty' = 'json'): Promise<Logger> {
-  const { createLogger } = await import('../log/index.js');
-  return createLogger({ format: opts.logFormat ?? (process.env.STORYFEED_LOG_FORMAT as 'json' | 'pretty' | undefined) ?? fallback, level: opts.logLevel });
+  const { createLogger, routeConsoleTo } = await import('../log/index.js');
+  commandLog = createLogger({ format: opts.logFormat ?? (process.env.STORYFEED_LOG_FORMAT as 'json' | 'pretty' | undefined) ?? fallback, level: opts.logLevel });
+  routeConsoleTo(commandLog);
+  return commandLog;
+}
+
+/** Where the command's output goes: the real stdout, once guardStdout has taken it (cli.ts, at start-up). */
+let stdoutWrite = (text: string): boolean => process.stdout.write(text);
+
+/**
+ * From here on, stdout carries only what `out` (and commander's help) writes: anything else written
+ * there (console.log, process.stdout.write, a worker thread's output) goes to stderr.
+ */
+export function guardStdout(): void {
+  stdoutWrite = keepStdoutFor();
+}
+
+/** Command output: stdout, as given (help, usage). */
+export function writeOut(text: string): void {
+  stdoutWrite(text);
 }
 
 /** Command output: stdout, one trailing newline. */
 export function out(text: string): void {
-  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  stdoutWrite(text.endsWith('\n') ? text : `${text}\n`);
 }
 
 export async function loadConfig(path: string): Promise<Config> {
@@ -59,11 +81,19 @@ export async function loadConfig(path: string): Promise<Config> {
   return load(path);
 }
 
-export async function openStore(opts: CommonOptions, config?: Config): Promise<Store> {
+/**
+ * Open the database for a command that only reads (serve, sources, stories, explain, backup): read-only,
+ * so it works on a read-only filesystem and never changes what a running worker uses.
+ */
+export async function openStore(opts: CommonOptions): Promise<Store> {
   const { Store } = await import('../storage/index.js');
-  const store = Store.open(opts.db);
-  if (config) store.sources.sync(config.sources, new Date().toISOString());
-  return store;
+  return Store.open(opts.db, { readOnly: true, onFault: storageFault });
+}
+
+/** A storage fault (the database file deleted under us): an error in the log, or on stderr before there is one. */
+function storageFault(message: string): void {
+  if (commandLog) commandLog.error({ fault: 'storage' }, `storage: ${message}`);
+  else process.stderr.write(`storyfeed: storage: ${message}\n`);
 }
 
 /** Heartbeat period of the worker lock, and the age at which another host's lock counts as abandoned. */
@@ -85,7 +115,7 @@ function processAlive(pid: number): boolean {
  */
 export async function openWorkerStore(opts: CommonOptions, command: string, config?: Config): Promise<{ store: Store; close: () => void }> {
   const { Store } = await import('../storage/index.js');
-  const store = Store.open(opts.db);
+  const store = Store.open(opts.db, { onFault: storageFault });
   const me = { pid: process.pid, host: hostname(), command };
   const lock = store.lock.acquire(me, new Date(), LOCK_STALE_MS, processAlive);
   if (!lock.ok) {
@@ -93,6 +123,13 @@ export async function openWorkerStore(opts: CommonOptions, command: string, conf
     const h = lock.holder;
     throw new WorkerBusyError(`${opts.db} is in use by another storyfeed worker (\`${h.command}\`, pid ${h.pid} on ${h.host}, ` +
       `since ${h.since}); stop it first, or use \`storyfeed serve\` to only serve the feed`);
+  }
+  if (store.created) {
+    // Never silent: a worker that expected its data and finds none says so (Store.open refuses outright
+    // when a copy rescued from a deleted database waits beside the path).
+    const message = `no database at ${opts.db}: created a new, empty one`;
+    if (commandLog) commandLog.warn({ db: opts.db }, message);
+    else process.stderr.write(`storyfeed: ${message}\n`);
   }
   const beat = setInterval(() => {
     try {

@@ -2,9 +2,10 @@
 // Every mistake is reported as "file:line:col: field.path: what was expected", all of them at once.
 import { readFileSync } from 'node:fs';
 import cron from 'node-cron';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import { z } from 'zod';
 import type { Config, SourceConfig } from '../model/index.js';
+import { canonicalUrl } from '../urlcleaner/index.js';
 import { rulesSchema } from './rules.js';
 
 export class ConfigError extends Error {
@@ -39,6 +40,23 @@ export const DEFAULTS = {
 const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
 const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
 
+// ---- Bounds of durations and sizes, and of the YAML itself ------------------------------------------
+/** A value outside its range is refused at its file:line:col, never passed on to overflow later. */
+const BOUNDS = {
+  /** http.timeout, seconds: timers overflow past 24.8 days and fire at once; a request never needs hours. */
+  timeout: { min: 1, max: 10 * 60 },
+  /** defaults.interval and sources[].interval, seconds: next-fetch dates must stay representable. */
+  interval: { min: 1, max: 30 * 86_400 },
+  /** http.max_bytes, bytes: the whole response is held in memory. */
+  maxBytes: { min: 1024, max: 1024 ** 3 },
+} as const;
+/**
+ * Values a config may hold once its YAML aliases are expanded ("billion laughs": a few lines of nested
+ * aliases expand to billions). 1,000 sources with every key take about 15,000.
+ */
+const MAX_YAML_VALUES = 200_000;
+// ---------------------------------------------------------------------------------------------------
+
 /** "90s", "30m", "2h", "1d" or a number of seconds -> seconds; undefined when unreadable. */
 export function parseDuration(value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) && value > 0 ? value : undefined;
@@ -70,19 +88,40 @@ function isHttpUrl(value: string): boolean {
 
 const show = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : String(v));
 
-const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
+/** Seconds as the shortest exact unit: 600 -> "10m", 2592000 -> "30d". */
+function formatDuration(seconds: number): string {
+  const unit = (['d', 'h', 'm'] as const).find((u) => seconds % (DURATION_UNITS[u] as number) === 0);
+  return unit ? `${seconds / (DURATION_UNITS[unit] as number)}${unit}` : `${seconds}s`;
+}
+
+/** Bytes as the largest exact unit: 1073741824 -> "1GB". */
+function formatSize(bytes: number): string {
+  const unit = (['gb', 'mb', 'kb'] as const).find((u) => bytes % (SIZE_UNITS[u] as number) === 0);
+  return unit ? `${bytes / (SIZE_UNITS[unit] as number)}${unit.toUpperCase()}` : `${bytes}B`;
+}
+
+const duration = (bounds: { min: number; max: number }) => z.union([z.string(), z.number()]).transform((v, ctx) => {
   const s = parseDuration(v);
   if (s === undefined) {
     ctx.addIssue({ code: 'custom', message: `expected a duration like 90s, 30m, 2h or 1d, got ${show(v)}` });
     return z.NEVER;
   }
+  if (s < bounds.min || s > bounds.max) {
+    ctx.addIssue({ code: 'custom',
+      message: `expected a duration from ${formatDuration(bounds.min)} to ${formatDuration(bounds.max)}, got ${show(v)}` });
+    return z.NEVER;
+  }
   return s;
 });
 
-const size = z.union([z.string(), z.number()]).transform((v, ctx) => {
+const size = (bounds: { min: number; max: number }) => z.union([z.string(), z.number()]).transform((v, ctx) => {
   const b = parseSize(v);
   if (b === undefined) {
     ctx.addIssue({ code: 'custom', message: `expected a size like 500KB or 5MB, got ${show(v)}` });
+    return z.NEVER;
+  }
+  if (b < bounds.min || b > bounds.max) {
+    ctx.addIssue({ code: 'custom', message: `expected a size from ${formatSize(bounds.min)} to ${formatSize(bounds.max)}, got ${show(v)}` });
     return z.NEVER;
   }
   return b;
@@ -103,7 +142,7 @@ const sourceSchema = z.preprocess((v) => (typeof v === 'string' ? { url: v } : v
   url: httpUrl,
   name: text.optional(),
   tags: z.array(text).optional(),
-  interval: duration.optional(),
+  interval: duration(BOUNDS.interval).optional(),
   enabled: bool.optional(),
   full_text: bool.optional(),
   rules: rulesSchema.optional(),
@@ -113,10 +152,10 @@ const schema = z.strictObject({
   schedule: text.refine((s) => cron.validate(s), {
     error: (i) => `expected a cron expression (5 or 6 fields, e.g. "*/15 * * * *"), got ${show(i.input)}`,
   }).optional(),
-  defaults: z.strictObject({ interval: duration.optional(), full_text: bool.optional() }).optional(),
+  defaults: z.strictObject({ interval: duration(BOUNDS.interval).optional(), full_text: bool.optional() }).optional(),
   http: z.strictObject({
-    timeout: duration.optional(),
-    max_bytes: size.optional(),
+    timeout: duration(BOUNDS.timeout).optional(),
+    max_bytes: size(BOUNDS.maxBytes).optional(),
     user_agent: text.min(1).optional(),
     concurrency: int(1, 256).optional(),
     per_host_concurrency: int(1, 64).optional(),
@@ -224,15 +263,80 @@ interface Problem {
   atKey: boolean;
 }
 
+/**
+ * The same feed listed twice, compared by canonical URL (urlcleaner): host case, a #fragment, default
+ * ports, tracking parameters and parameter order do not make two feeds.
+ */
 function duplicateSources(raw: RawConfig): Problem[] {
-  const seen = new Map<string, number>();
+  const seen = new Map<string, { index: number; url: string }>();
   const out: Problem[] = [];
   (raw.sources ?? []).forEach((s, i) => {
-    const first = seen.get(s.url);
-    if (first !== undefined) out.push({ path: ['sources', i, 'url'], message: `duplicate of sources[${first}] (${s.url})`, atKey: false });
-    else seen.set(s.url, i);
+    const key = canonicalUrl(s.url) ?? s.url;
+    const first = seen.get(key);
+    if (first === undefined) {
+      seen.set(key, { index: i, url: s.url });
+      return;
+    }
+    const same = first.url === s.url ? s.url : `${s.url} and ${first.url} are the same feed: ${key}`;
+    out.push({ path: ['sources', i, 'url'], message: `duplicate of sources[${first.index}] (${same})`, atKey: false });
   });
   return out;
+}
+
+/**
+ * Where the document's values, with aliases expanded, pass MAX_YAML_VALUES (an alias bomb), or
+ * undefined. Walks the nodes in document order, counting each alias as the size of what it names
+ * (memoized, so the walk itself stays linear in the file).
+ */
+function aliasBomb(doc: Document): { node: Node; values: number } | undefined {
+  const sizes = new Map<unknown, number>();
+  let total = 0;
+  let found: { node: Node; values: number } | undefined;
+  const sizeOf = (node: unknown, depth: number): number => {
+    if (depth > 1000) return Number.POSITIVE_INFINITY; // deeper than any config: count it as too big
+    if (isAlias(node)) {
+      const target = node.resolve(doc);
+      if (!target) return 1;
+      const known = sizes.get(target);
+      if (known !== undefined) return known;
+      sizes.set(target, Number.POSITIVE_INFINITY); // an alias inside its own anchor never ends
+      const n = sizeOf(target, depth + 1);
+      sizes.set(target, n);
+      return n;
+    }
+    if (isMap(node) || isSeq(node)) {
+      let n = 1;
+      for (const item of node.items) n += sizeOf(item, depth + 1);
+      return n;
+    }
+    if (isPair(node)) return sizeOf(node.key, depth + 1) + sizeOf(node.value, depth + 1);
+    return 1;
+  };
+  const walk = (node: unknown, depth: number): void => {
+    if (found || depth > 1000) return;
+    if (isAlias(node)) {
+      total += sizeOf(node, depth);
+      if (total > MAX_YAML_VALUES) found = { node, values: total };
+      return;
+    }
+    total += 1;
+    if (isMap(node) || isSeq(node)) for (const item of node.items) walk(item, depth + 1);
+    else if (isPair(node)) {
+      walk(node.key, depth + 1);
+      walk(node.value, depth + 1);
+    } else if (total > MAX_YAML_VALUES && node && typeof node === 'object') found = { node: node as Node, values: total };
+  };
+  walk(doc.contents, 0);
+  return found;
+}
+
+function firstAlias(doc: Document): Node | undefined {
+  let alias: Node | undefined;
+  visit(doc, { Alias: (_key, node) => {
+    alias = node;
+    return visit.BREAK;
+  } });
+  return alias;
 }
 
 /** Parse and validate config text. Throws ConfigError listing every problem with file:line:col. */
@@ -245,7 +349,22 @@ export function parseConfig(textIn: string, file: string): Config {
       return `${file}:${pos.line}:${pos.col}: YAML syntax error: ${e.message.split('\n')[0]}`;
     }).join('\n'));
   }
-  const data: unknown = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  const bomb = aliasBomb(doc);
+  if (bomb) {
+    const pos = lines.linePos(bomb.node.range?.[0] ?? 0);
+    const what = Number.isFinite(bomb.values) ? `more than ${MAX_YAML_VALUES.toLocaleString('en')}` : 'endlessly many';
+    throw new ConfigError(`${file}:${pos.line}:${pos.col}: YAML aliases expand to ${what} values here ` +
+      '(an alias bomb?); refused');
+  }
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 10_000 }) ?? {};
+  } catch (err) {
+    // yaml's own guards (unresolved or excessive aliases): name the first alias rather than fail without a position.
+    const alias = firstAlias(doc);
+    const pos = lines.linePos(alias?.range?.[0] ?? 0);
+    throw new ConfigError(`${file}:${pos.line}:${pos.col}: YAML aliases cannot be expanded: ${(err as Error).message}`, { cause: err });
+  }
   const result = schema.safeParse(data);
   const problems: Problem[] = result.success
     ? duplicateSources(result.data)

@@ -2,6 +2,7 @@
 // decompression), conditional GET, redirects followed by hand (with a limit and loop detection),
 // Retry-After, Cache-Control max-age, an SSRF guard on the resolved address at connect time, and
 // charset decoding (BOM > HTTP header > XML prolog / HTML meta > UTF-8).
+import { channel } from 'node:diagnostics_channel';
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { isIP } from 'node:net';
 import iconv from 'iconv-lite';
@@ -19,6 +20,16 @@ const PERMANENT_REDIRECTS = new Set([301, 308]);
 const ACCEPT_ENCODING = 'gzip, deflate, br';
 /** How far into a document we look for an XML prolog or HTML meta charset. */
 const CHARSET_SNIFF_BYTES = 1024;
+/**
+ * Errors of a kept-alive connection that the server closed while it sat idle: the request went out on
+ * a dead socket and failed before any response byte. A GET is idempotent, so it is sent once more, at
+ * once, on a new connection. UND_ERR_SOCKET counts only on a socket that had carried a response before
+ * (a new connection closed without an answer is a real failure); a reset or broken pipe says nothing
+ * about the socket's past, so it is retried as well (one extra request at most).
+ */
+const STALE_CONNECTION_CODES = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
+/** diagnostics_channel on which each such retry is published ({ url, code }); metrics count them. */
+export const FETCH_RETRY_CHANNEL = 'storyfeed:fetcher:retry';
 // ---------------------------------------------------------------------------------------------------
 
 export type FetchErrorKind = 'http' | 'timeout' | 'aborted' | 'too-large' | 'refused' | 'redirect' | 'network' | 'invalid-url';
@@ -101,21 +112,42 @@ export interface FetchResult {
 // ---- SSRF guard -----------------------------------------------------------------------------------
 
 /**
+ * IPv6 ranges that embed an IPv4 address and that ipaddr.js calls plain unicast. IPv4-compatible
+ * addresses (::a.b.c.d, RFC 4291 §2.5.5.1) are deprecated and never routed on the Internet, while
+ * some stacks and tunnels deliver ::127.0.0.1 to 127.0.0.1: refused whatever the IPv4 inside.
+ */
+const EMBEDDED_IPV4_RANGES: readonly [ipaddr.IPv6, number][] = [ipaddr.IPv6.parseCIDR('::/96')];
+
+/**
  * Only globally routable unicast addresses are allowed. ipaddr.js classifies loopback, private,
  * link-local (incl. 169.254.169.254), unique-local, CGNAT, multicast, reserved …; IPv4-mapped IPv6 is
- * unwrapped first so ::ffff:127.0.0.1 counts as loopback.
+ * unwrapped first so ::ffff:127.0.0.1 counts as loopback; the IPv4-compatible range ::/96 is refused.
  */
 export function isPublicAddress(address: string): boolean {
   try {
-    return ipaddr.process(address).range() === 'unicast';
+    const ip = ipaddr.process(address);
+    if (ip.kind() === 'ipv6' && EMBEDDED_IPV4_RANGES.some((r) => (ip as ipaddr.IPv6).match(r))) return false;
+    return ip.range() === 'unicast';
   } catch {
     return false;
   }
 }
 
+/** " (IPv4 a.b.c.d inside)" for an address of the IPv4-compatible range, so a refusal says what it hid. */
+function embeddedIpv4(address: string): string {
+  try {
+    const ip = ipaddr.parse(address);
+    if (ip.kind() !== 'ipv6' || !EMBEDDED_IPV4_RANGES.some((r) => (ip as ipaddr.IPv6).match(r))) return '';
+    const bytes = ip.toByteArray().slice(12);
+    return bytes.every((b) => b === 0) ? '' : ` (IPv4 ${bytes.join('.')} inside)`;
+  } catch {
+    return '';
+  }
+}
+
 class RefusedAddressError extends Error {
   constructor(readonly host: string, readonly address: string) {
-    super(`refused: ${host} resolves to ${address}, a private/loopback/reserved address (set http.allow_private_networks to allow)`);
+    super(`refused: ${host} resolves to ${address}${embeddedIpv4(address)}, a private/loopback/reserved address (set http.allow_private_networks to allow)`);
     this.name = 'RefusedAddressError';
   }
 }
@@ -134,11 +166,13 @@ function guardedLookup(hostname: string, options: LookupOptions, callback: Looku
   });
 }
 
+const agentOptions = (allowPrivate: boolean): Agent.Options =>
+  (allowPrivate ? { connections: 64 } : { connections: 64, connect: { lookup: guardedLookup } });
 let guardedAgent: Agent | undefined;
 let openAgent: Agent | undefined;
 function dispatcherFor(allowPrivate: boolean): Dispatcher {
-  if (allowPrivate) return (openAgent ??= new Agent({ connections: 64 }));
-  return (guardedAgent ??= new Agent({ connections: 64, connect: { lookup: guardedLookup } }));
+  if (allowPrivate) return (openAgent ??= new Agent(agentOptions(true)));
+  return (guardedAgent ??= new Agent(agentOptions(false)));
 }
 
 /** Checks that don't need DNS: scheme, and IP-literal hosts (which never go through lookup). */
@@ -149,7 +183,7 @@ function checkTarget(url: URL, allowPrivate: boolean): void {
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (!allowPrivate && isIP(host) && !isPublicAddress(host)) {
     throw new FetchError('refused', url.href,
-      `refused: ${host} is a private/loopback/reserved address (set http.allow_private_networks to allow)`);
+      `refused: ${host}${embeddedIpv4(host)} is a private/loopback/reserved address (set http.allow_private_networks to allow)`);
   }
 }
 
@@ -218,6 +252,19 @@ function networkError(err: unknown, url: string): FetchError {
   return new FetchError('network', url, `network error: ${detail}`, { cause: err });
 }
 
+/** Did this request fail on a kept-alive connection that the server had closed (see STALE_CONNECTION_CODES)? */
+export function isStaleConnectionError(err: unknown): boolean {
+  return causeChain(err).some((e) => {
+    const code = (e as { code?: unknown } | null)?.code;
+    if (typeof code !== 'string' || !STALE_CONNECTION_CODES.has(code)) return false;
+    if (code !== 'UND_ERR_SOCKET') return true;
+    const bytesRead = (e as { socket?: { bytesRead?: unknown } }).socket?.bytesRead;
+    return typeof bytesRead === 'number' && bytesRead > 0;
+  });
+}
+
+const retryChannel = channel(FETCH_RETRY_CHANNEL);
+
 async function readCapped(body: ReadableStream<Uint8Array> | null, maxBytes: number, url: string): Promise<Buffer> {
   if (!body) return Buffer.alloc(0);
   const chunks: Uint8Array[] = [];
@@ -272,16 +319,27 @@ export async function fetchUrl(startUrl: string, opts: FetchOptions): Promise<Fe
       // Validators belong to the URL they came from: send them on the first hop only.
       if (hop === 0 && opts.etag) headers['If-None-Match'] = opts.etag;
       if (hop === 0 && opts.lastModified) headers['If-Modified-Since'] = opts.lastModified;
+      const send = (dispatcher: Dispatcher) => doFetch(parsed.href, { headers, redirect: 'manual', signal, dispatcher });
       const request = async () => {
         startClock();
         let res: Awaited<ReturnType<FetchFn>>;
         try {
-          res = await doFetch(parsed.href, {
-            headers, redirect: 'manual', signal, dispatcher: dispatcherFor(opts.allowPrivateNetworks),
-          });
+          res = await send(dispatcherFor(opts.allowPrivateNetworks));
         } catch (err) {
           if (signal.aborted) throw err;
-          throw networkError(err, parsed.href);
+          if (!isStaleConnectionError(err)) throw networkError(err, parsed.href);
+          // Once, at once, on a connection of its own (a pooled one may be just as stale).
+          retryChannel.publish({ url: parsed.href, code: causeChain(err).map((e) => (e as { code?: unknown }).code).find(Boolean) });
+          const fresh = new Agent({ ...agentOptions(opts.allowPrivateNetworks), connections: 1 });
+          try {
+            res = await send(fresh);
+          } catch (again) {
+            void fresh.destroy().catch(() => undefined);
+            if (signal.aborted) throw again;
+            throw networkError(again, parsed.href);
+          }
+          // Closes once this response's body has been read or cancelled below.
+          void fresh.close().catch(() => undefined);
         }
         if (REDIRECT_STATUSES.has(res.status)) {
           await res.body?.cancel().catch(() => undefined);

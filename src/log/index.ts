@@ -1,4 +1,5 @@
 // Structured logging: JSON lines (pino) by default, a human-friendly mode for terminals.
+import { format } from 'node:util';
 import { pino, destination, stdTimeFunctions, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
@@ -27,4 +28,20 @@ export function createLogger(opts: LogOptions = {}): Logger {
 /** A logger that drops everything (tests, library use). */
 export function silentLogger(): Logger {
   return pino({ level: 'silent' });
+}
+
+/**
+ * What dependencies print with console.* becomes log records (`from: "console"`): chatter
+ * (log/info/debug) at debug level, warnings and errors at theirs. Never on stdout, which belongs to the
+ * command's output (see stdout.ts).
+ */
+export function routeConsoleTo(log: Logger): void {
+  const as = (level: 'debug' | 'warn' | 'error') => (...args: unknown[]) => {
+    log[level]({ from: 'console' }, format(...args));
+  };
+  console.log = as('debug');
+  console.info = as('debug');
+  console.debug = as('debug');
+  console.warn = as('warn');
+  console.error = as('error');
 }

@@ -1,7 +1,9 @@
 // Prometheus metrics (prom-client): what the worker did (fetches by outcome, items, extractions, cycle
 // durations) as counters it increments, and what the database holds (stories, sources by status) read
 // at scrape time. One registry per process, passed down; nothing global.
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { FETCH_RETRY_CHANNEL } from '../fetcher/index.js';
 import type { CycleSummary } from '../model/index.js';
 import type { Store } from '../storage/index.js';
 
@@ -12,6 +14,11 @@ export class Metrics {
   private readonly extractions: Counter<'outcome'>;
   private readonly cycles: Counter<'result'>;
   private readonly cycleSeconds: Histogram;
+  private readonly retries: Counter<'reason'>;
+  /** The fetcher publishes its retries on a diagnostics channel (it knows nothing of metrics). */
+  private readonly onRetry = (): void => {
+    this.retries.inc({ reason: 'stale-connection' });
+  };
 
   constructor(store?: () => Store | undefined) {
     const registers = [this.registry];
@@ -23,6 +30,11 @@ export class Metrics {
     this.extractions = new Counter({ name: 'storyfeed_extractions_total', help: 'Article pages extracted (ok) or not (failed: feed content kept)',
       labelNames: ['outcome'], registers });
     this.cycles = new Counter({ name: 'storyfeed_cycles_total', help: 'Ingest cycles run', labelNames: ['result'], registers });
+    this.retries = new Counter({ name: 'storyfeed_fetch_retries_total',
+      help: 'Requests sent again at once because a kept-alive connection was closed under them (stale-connection)',
+      labelNames: ['reason'], registers });
+    this.retries.inc({ reason: 'stale-connection' }, 0);
+    subscribe(FETCH_RETRY_CHANNEL, this.onRetry);
     this.cycleSeconds = new Histogram({ name: 'storyfeed_cycle_duration_seconds', help: 'Duration of ingest cycles',
       buckets: [0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600], registers });
     if (store) {
@@ -69,6 +81,11 @@ export class Metrics {
 
   cycleFailed(): void {
     this.cycles.inc({ result: 'failed' });
+  }
+
+  /** Stop counting the fetcher's events (the registry stays readable). */
+  close(): void {
+    unsubscribe(FETCH_RETRY_CHANNEL, this.onRetry);
   }
 
   text(): Promise<string> {

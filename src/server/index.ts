@@ -26,8 +26,6 @@ export interface AppDeps {
 }
 
 // ---- Tunables -------------------------------------------------------------------------------------
-/** How long a write-probe result is reused by /health (a probe writes, so not on every request). */
-const WRITABLE_CACHE_MS = 30_000;
 /** Slow clients (issue 10.11): the limits of the listening socket. */
 export const SERVER_LIMITS = {
   /** Request headers complete within this (a client trickling them is answered 408 and closed). */
@@ -89,32 +87,25 @@ export function createApp(deps: AppDeps): Hono {
       'Content-Type': 'text/x-opml; charset=utf-8', 'Cache-Control': 'public, max-age=300' });
   });
 
-  let writable: { at: number; ok: boolean; error?: string } | undefined;
-  const writeCheck = () => {
-    if (!writable || Date.now() - writable.at > WRITABLE_CACHE_MS) writable = { at: Date.now(), ...deps.store.writable() };
-    return writable;
-  };
-
   /**
    * Liveness is this process answering (/health/live). Readiness (/health, /health/ready): the database
-   * answers (503 when not, or while stopping). A database that cannot take writes (read-only, disk full)
-   * keeps serving the feed: reported as "degraded" with the reason, still 200.
+   * answers (503 when not, or while stopping). A database that cannot take writes (read-only, disk full,
+   * its file deleted) keeps serving the feed: reported as "degraded" with the reason, still 200.
    */
   const health = (c: Context) => {
-    let database: { ok: boolean; schemaVersion?: number; writable?: boolean; error?: string };
+    const scheduler = deps.worker?.();
+    // Write failures count from the start of the last finished cycle (storage/health.ts).
+    const database = deps.store.health({ failuresSince: scheduler?.lastCycle?.startedAt });
     let stats;
     try {
-      const w = writeCheck();
-      database = { ok: deps.store.ping(), schemaVersion: deps.store.schemaVersion, writable: w.ok, error: w.error };
       stats = deps.store.stats();
-    } catch (err) {
-      database = { ok: false, error: err instanceof Error ? err.message : String(err) };
+    } catch {
+      stats = undefined;
     }
-    const scheduler = deps.worker?.();
     const reasons: string[] = [];
     if (!database.ok) reasons.push(`database unusable: ${database.error ?? 'no answer'}`);
     if (scheduler?.stopping) reasons.push('stopping');
-    if (database.ok && database.writable === false) reasons.push(`database read-only: ${database.error ?? ''}`.trim());
+    if (database.ok) reasons.push(...database.problems);
     if (scheduler?.lastError) reasons.push(`last cycle failed: ${scheduler.lastError}`);
     const ready = database.ok && !scheduler?.stopping;
     const status = !ready ? 'unavailable' : reasons.length ? 'degraded' : 'ok';

@@ -1,9 +1,11 @@
 // All SQL lives in this folder: better-sqlite3, WAL journal, ordered migrations. One connection, one file
 // per table family (sources, items and articles, stories, extractions, the worker lock).
 import Database from 'better-sqlite3';
-import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { accessSync, constants as fsConstants, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ExtractionStore } from './extractions.js';
+import { errorText, StorageError } from './errors.js';
+import { HealthMonitor, observeWrites, rescuedCopies, type DatabaseHealth } from './health.js';
 import { ItemStore } from './items.js';
 import { WorkerLock } from './lock.js';
 import { MIGRATIONS } from './migrations.js';
@@ -12,17 +14,26 @@ import { StoryStore } from './stories.js';
 import { u } from './rows.js';
 
 export type { ExtractionRecord, PendingPage } from './extractions.js';
+export { StorageError } from './errors.js';
+export type { DatabaseHealth, WriteFailure } from './health.js';
 export { itemKey, type ClusterInput, type ItemInput, type SaveHooks, type SaveResult } from './items.js';
 export type { LockResult, WorkerIdentity } from './lock.js';
 export type { FetchFailure, FetchSuccess } from './sources.js';
 export type { StorySummary } from './stories.js';
 
-export class StorageError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(`storage: ${message}`, options);
-    this.name = 'StorageError';
-  }
-}
+// ---- Tunables -------------------------------------------------------------------------------------
+/**
+ * How long a statement waits for another process's lock (SQLite busy_timeout). Given to the
+ * constructor, so it holds from the first statement on, the switch to WAL included.
+ */
+const BUSY_TIMEOUT_MS = 5_000;
+/**
+ * Largest database read into memory for a read-only command when SQLite cannot open it in place: a
+ * WAL-mode file on a read-only filesystem without its -shm (it would need `immutable=1`, and
+ * better-sqlite3 is built without URI filenames).
+ */
+const MAX_SNAPSHOT_BYTES = 1024 ** 3;
+// ---------------------------------------------------------------------------------------------------
 
 export interface Stats {
   sources: number;
@@ -33,8 +44,30 @@ export interface Stats {
   lastFetchAt?: string;
 }
 
-/** Thrown inside the write probe's transaction to roll it back. */
-class RollbackProbe extends Error {}
+export interface OpenOptions {
+  /**
+   * Open read-only (serve, sources, stories, explain, backup): never creates, migrates or writes the
+   * file, so it works on a read-only filesystem and beside a running worker. Default: read-write.
+   */
+  readOnly?: boolean;
+  /** Told once about each fault found while running (the file deleted or replaced, where its copy went). */
+  onFault?: (message: string) => void;
+}
+
+/** Can this process write the file (or create it in its directory)? EROFS and EACCES say no. */
+function writableFile(path: string): boolean {
+  try {
+    accessSync(existsSync(path) ? path : dirname(path), fsConstants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function readOnlyFile(path: string, cause?: unknown): StorageError {
+  return new StorageError(`cannot open database ${path} for writing: the file or its filesystem is read-only ` +
+    '(serve, sources, stories, explain and backup only read, and work there)', { cause });
+}
 
 export class Store {
   readonly db: Database.Database;
@@ -43,31 +76,135 @@ export class Store {
   readonly stories: StoryStore;
   readonly extractions: ExtractionStore;
   readonly lock: WorkerLock;
+  /** Opened read-only (OpenOptions.readOnly). */
+  readonly readOnly: boolean;
+  /** This open created the database file (it did not exist). */
+  created = false;
+  private readonly monitor: HealthMonitor;
 
-  private constructor(db: Database.Database) {
+  private constructor(db: Database.Database, path: string, opts: OpenOptions) {
     this.db = db;
+    this.readOnly = opts.readOnly ?? false;
+    // Before observeWrites wraps the connection: the monitor's own probe and copy are not "real writes".
+    this.monitor = new HealthMonitor(db, path, this.readOnly, opts.onFault ?? (() => undefined));
+    if (!this.readOnly) {
+      observeWrites(db, { before: () => this.monitor.assertFile(), failed: (err) => this.monitor.writeFailed(err) });
+    }
     this.sources = new SourceStore(db);
     this.stories = new StoryStore(db);
     this.items = new ItemStore(db, this.stories);
     this.extractions = new ExtractionStore(db);
     this.lock = new WorkerLock(db);
   }
-  /** Open (creating if needed) the database file and bring its schema up to date. */
-  static open(path: string): Store {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+
+  /**
+   * Open the database file. Read-write (default): created if needed (unless a copy rescued from a
+   * deleted database waits beside it), WAL journal, schema brought up to date. Read-only: the file
+   * must exist at this storyfeed's schema version.
+   */
+  static open(path: string, opts: OpenOptions = {}): Store {
+    const memory = path === ':memory:';
+    const exists = memory || existsSync(path);
+    if (!exists) {
+      const rescued = rescuedCopies(path).at(-1);
+      if (rescued) {
+        throw new StorageError(`${path} does not exist, but ${rescued} does: the database was deleted while storyfeed ` +
+          `was running, and this copy was saved then. Move it back (mv '${rescued}' '${path}') to carry on, ` +
+          'or delete it to start with a new, empty database');
+      }
+      if (opts.readOnly) {
+        throw new StorageError(`no database at ${path} (\`storyfeed once\` or \`storyfeed run\` creates it)`);
+      }
+      mkdirSync(dirname(path), { recursive: true });
+    }
     let db: Database.Database;
     try {
-      db = new Database(path);
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
-      db.pragma('foreign_keys = ON');
-      db.pragma('busy_timeout = 5000');
+      db = new Database(path, { readonly: opts.readOnly ?? false, fileMustExist: opts.readOnly ?? false, timeout: BUSY_TIMEOUT_MS });
+      if (opts.readOnly) Store.version(db); // the first read opens the WAL index: fails here if it cannot
     } catch (err) {
-      throw new StorageError(`cannot open database ${path}: ${(err as Error).message}`, { cause: err });
+      if (!opts.readOnly && !writableFile(path)) throw readOnlyFile(path, err);
+      const snapshot = opts.readOnly && (err as { code?: unknown }).code === 'SQLITE_CANTOPEN' ? Store.snapshot(path) : undefined;
+      if (!snapshot) throw new StorageError(`cannot open database ${path}: ${errorText(err)}`, { cause: err });
+      db = snapshot;
     }
-    const store = new Store(db);
-    store.migrate();
+    if (!opts.readOnly && db.readonly) {
+      // SQLite falls back to reading when the file or its filesystem refuses writes: a worker cannot work so.
+      db.close();
+      throw readOnlyFile(path);
+    }
+    try {
+      if (!opts.readOnly) {
+        db.pragma('journal_mode = WAL'); // waits for other connections like any statement (busy_timeout above)
+        db.pragma('synchronous = NORMAL');
+      }
+      db.pragma('foreign_keys = ON');
+      if (opts.readOnly) Store.checkVersion(db, path);
+      else Store.migrate(db);
+    } catch (err) {
+      db.close();
+      if (err instanceof StorageError) throw err;
+      if (!opts.readOnly && !writableFile(path)) throw readOnlyFile(path, err);
+      throw new StorageError(`cannot open database ${path}: ${errorText(err)}`, { cause: err });
+    }
+    const store = new Store(db, path, opts);
+    store.created = !exists;
     return store;
+  }
+
+  /**
+   * A WAL-mode database left cleanly (no -wal, no -shm) on a read-only filesystem: SQLite cannot open
+   * it there, since a reader must create the -shm file. Its file then holds every committed page, and
+   * nobody can change it: read it into memory, marked as a rollback-journal database (header bytes 18
+   * and 19, the file format's read/write versions), and open that read-only. Undefined when that does
+   * not apply (a -wal file exists: its pages would be missed; too big; not a database).
+   */
+  private static snapshot(path: string): Database.Database | undefined {
+    try {
+      if (existsSync(`${path}-wal`) || statSync(path).size > MAX_SNAPSHOT_BYTES) return undefined;
+      const bytes = readFileSync(path);
+      if (bytes.subarray(0, 16).toString('latin1') !== 'SQLite format 3\0') return undefined;
+      if (bytes[18] === 2) bytes[18] = 1;
+      if (bytes[19] === 2) bytes[19] = 1;
+      return new Database(bytes, { readonly: true });
+    } catch {
+      return undefined;
+    }
+  }
+
+  private static version(db: Database.Database): number {
+    return db.pragma('user_version', { simple: true }) as number;
+  }
+
+  private static newer(path: string, version: number): StorageError {
+    return new StorageError(`database ${path} has schema version ${version}, newer than this storyfeed's ` +
+      `(${MIGRATIONS.length}); upgrade storyfeed`);
+  }
+
+  private static checkVersion(db: Database.Database, path: string): void {
+    const v = Store.version(db);
+    if (v > MIGRATIONS.length) throw Store.newer(path, v);
+    if (v < MIGRATIONS.length) {
+      throw new StorageError(`database ${path} has schema version ${v}, older than this storyfeed's (${MIGRATIONS.length}); ` +
+        'run a worker (`storyfeed once` or `storyfeed run`) once to upgrade it');
+    }
+  }
+
+  /**
+   * Apply the missing migrations. The version is read again inside an immediate transaction, so two
+   * processes starting on a new file never both apply one ("table sources already exists"): the second
+   * waits for the first, then finds nothing to do.
+   */
+  private static migrate(db: Database.Database): void {
+    const name = db.name;
+    if (Store.version(db) === MIGRATIONS.length) return;
+    db.transaction(() => {
+      const current = Store.version(db);
+      if (current > MIGRATIONS.length) throw Store.newer(name, current);
+      for (let v = current; v < MIGRATIONS.length; v++) {
+        db.exec(MIGRATIONS[v] as string);
+        db.pragma(`user_version = ${v + 1}`);
+      }
+    }).immediate();
   }
 
   close(): void {
@@ -75,39 +212,16 @@ export class Store {
   }
 
   get schemaVersion(): number {
-    return this.db.pragma('user_version', { simple: true }) as number;
+    return Store.version(this.db);
   }
 
-  private migrate(): void {
-    const current = this.schemaVersion;
-    if (current > MIGRATIONS.length) {
-      throw new StorageError(
-        `database schema version ${current} is newer than this storyfeed (${MIGRATIONS.length}); upgrade storyfeed`,
-      );
-    }
-    for (let v = current; v < MIGRATIONS.length; v++) {
-      const sql = MIGRATIONS[v] as string;
-      this.db.transaction(() => {
-        this.db.exec(sql);
-        this.db.pragma(`user_version = ${v + 1}`);
-      })();
-    }
-  }
-
-
-  /** Can the database take a write now? (read-only file, full disk, …) A tiny write, rolled back. */
-  writable(): { ok: boolean; error?: string } {
-    try {
-      this.db.transaction(() => {
-        this.db.prepare(`INSERT INTO meta (key, value) VALUES ('write_probe', ?)
-          ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(new Date().toISOString());
-        throw new RollbackProbe();
-      })();
-      return { ok: true };
-    } catch (err) {
-      if (err instanceof RollbackProbe) return { ok: true };
-      return { ok: false, error: err instanceof Error ? err.message : String(err) };
-    }
+  /**
+   * The database's part of /health: answers, writable (a committed probe, and no real write failed for
+   * a storage reason since `failuresSince`: the worker passes the start of its last finished cycle, so
+   * one clean cycle clears a failure), the file still the one open. See health.ts.
+   */
+  health(opts: { failuresSince?: string; now?: number } = {}): DatabaseHealth {
+    return this.monitor.health(opts);
   }
 
   /** An online, consistent copy of the database (SQLite backup API), written next to `path` then renamed. */
@@ -144,11 +258,6 @@ export class Store {
     };
     return { sources: row.sources, items: row.items, articles: row.articles, stories: row.stories,
       failingSources: row.failing, lastFetchAt: u(row.last_fetch) };
-  }
-
-  /** Cheap liveness probe of the database. */
-  ping(): boolean {
-    return (this.db.prepare('SELECT 1 AS ok').get() as { ok: number }).ok === 1;
   }
 
   /**

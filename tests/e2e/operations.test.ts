@@ -84,6 +84,7 @@ describe('one worker per database', () => {
 describe('the HTTP server cannot start', () => {
   it('says why and exits 1 instead of hanging (port in use)', async () => {
     const busyPort = new URL(srv.base).port;
+    Store.open(join(dir, 'data/serve.db')).close(); // serve reads an existing database (it never creates one)
     const r = await run(['serve', '--port', busyPort, '--config', 'ops.yaml', '--db', 'data/serve.db']);
     expect(r.code).toBe(1);
     expect(r.out).toMatch(new RegExp(`storyfeed: server: cannot listen on 127\\.0\\.0\\.1:${busyPort}: .*EADDRINUSE`));
