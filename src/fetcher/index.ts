@@ -240,9 +240,11 @@ function networkError(err: unknown, url: string): FetchError {
   if (refused) return new FetchError('refused', url, refused.message, { cause: err });
   const coded = chain.find((e): e is NetworkFailure => typeof (e as NodeJS.ErrnoException)?.code === 'string');
   const where = coded?.address ? ` at ${coded.address.includes(':') ? `[${coded.address}]` : coded.address}${coded.port ? `:${coded.port}` : ''}` : '';
+  // The code, and the error's own words when they add to it ("UND_ERR_SOCKET other side closed").
+  const code = coded ? `${coded.code}${coded.message && !coded.message.includes(String(coded.code)) ? ` ${coded.message}` : ''}` : '';
   let detail: string;
-  if (coded?.code && NETWORK_CODES[coded.code]) detail = `${NETWORK_CODES[coded.code]}${where} (${coded.code})`;
-  else if (coded) detail = `${coded.code}${coded.message && !coded.message.includes(String(coded.code)) ? ` ${coded.message}` : ''}${where}`;
+  if (coded?.code && NETWORK_CODES[coded.code]) detail = `${NETWORK_CODES[coded.code]}${where} (${code})`;
+  else if (coded) detail = `${code}${where}`;
   else {
     // undici's own wording ("fetch failed") says nothing: name the innermost cause instead.
     const inner = [...chain].reverse().find((e): e is Error => e instanceof Error && e.message !== 'fetch failed');
