@@ -110,7 +110,9 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     ({ server, port } = await startServer(app, '127.0.0.1', opts.port));
   } catch (err) {
     store.close();
-    throw new Error(`demo: cannot listen on 127.0.0.1:${opts.port}: ${(err as Error).message} (try --port N)`, { cause: err });
+    // Named as the CLI's ServerError, so the message is shown as it is.
+    throw Object.assign(new Error(`demo: cannot listen on 127.0.0.1:${opts.port}: ${(err as Error).message} (try --port N)`, { cause: err }),
+      { name: 'ServerError' });
   }
   base = `http://127.0.0.1:${port}`;
   config = configFor(port);
