@@ -89,6 +89,13 @@ retention:
   days: 0
 limits:
   max_items_per_feed: 50
+rules:
+  block:
+    - title: "(?i)sponsored"
+      url: "/ads/"
+    - author: "^PR Newswire$"
+  keep:
+    - content: "climate|energy"
 sources:
   - https://plain.example/rss
   - url: https://map.example/atom
@@ -97,6 +104,9 @@ sources:
     interval: 90
     enabled: false
     full_text: true
+    rules:
+      block:
+        - title: "^Podcast:"
 `;
 
 describe('parseConfig defaults', () => {
@@ -137,11 +147,13 @@ describe('parseConfig with the documented example (config/sources.example.yaml)'
   const config = loadConfig(EXAMPLE);
 
   it('loads, and every documented value is the default it claims to be', () => {
-    const { file, sources, ...settings } = config;
+    // Keep/block rules have no default (none): the example shows rules as one would write them.
+    const { file, sources, rules, ...settings } = config;
     expect(file).toBe(EXAMPLE);
     expect(settings).toEqual(DEFAULT_CONFIG);
+    expect(rules).toEqual({ block: [{ title: '(?i)sponsored', url: '/ads/' }, { author: '^PR Newswire$' }], keep: [{ content: 'climate|energy' }] });
     expect(sources).toEqual([
-      { url: 'https://feeds.bbci.co.uk/news/world/rss.xml', tags: [], intervalSeconds: 1800, enabled: true, fullText: true, line: 41 },
+      { url: 'https://feeds.bbci.co.uk/news/world/rss.xml', tags: [], intervalSeconds: 1800, enabled: true, fullText: true, line: 55 },
       {
         url: 'https://www.theguardian.com/world/rss',
         name: 'The Guardian — World',
@@ -149,7 +161,8 @@ describe('parseConfig with the documented example (config/sources.example.yaml)'
         intervalSeconds: 3600,
         enabled: true,
         fullText: false,
-        line: 42,
+        line: 56,
+        rules: { block: [{ title: '^Podcast:' }], keep: [] },
       },
     ]);
   });
@@ -182,11 +195,13 @@ describe('parseConfig with the documented example (config/sources.example.yaml)'
       },
       retention: { days: 0 },
       limits: { maxItemsPerFeed: 50 },
+      rules: { block: [{ title: '(?i)sponsored', url: '/ads/' }, { author: '^PR Newswire$' }], keep: [{ content: 'climate|energy' }] },
       sources: [
         // plain string: takes defaults.interval and defaults.full_text
-        { url: 'https://plain.example/rss', tags: [], intervalSeconds: 7200, enabled: true, fullText: false, line: 26 },
+        { url: 'https://plain.example/rss', tags: [], intervalSeconds: 7200, enabled: true, fullText: false, line: 33 },
         // map: its own settings override the defaults
-        { url: 'https://map.example/atom', name: 'Map source', tags: ['a', 'b'], intervalSeconds: 90, enabled: false, fullText: true, line: 27 },
+        { url: 'https://map.example/atom', name: 'Map source', tags: ['a', 'b'], intervalSeconds: 90, enabled: false, fullText: true, line: 34,
+          rules: { block: [{ title: '^Podcast:' }], keep: [] } },
       ],
     });
   });

@@ -6,6 +6,7 @@ import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, vi
 import { z } from 'zod';
 import type { Config, SourceConfig } from '../model/index.js';
 import { canonicalUrl } from '../urlcleaner/index.js';
+import { rulesSchema } from './rules.js';
 
 export class ConfigError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -144,6 +145,7 @@ const sourceSchema = z.preprocess((v) => (typeof v === 'string' ? { url: v } : v
   interval: duration(BOUNDS.interval).optional(),
   enabled: bool.optional(),
   full_text: bool.optional(),
+  rules: rulesSchema.optional(),
 }, { error: (i) => (i.code === 'invalid_type' ? 'expected a URL or a map with at least `url`' : undefined) }));
 
 const schema = z.strictObject({
@@ -171,6 +173,7 @@ const schema = z.strictObject({
   }).optional(),
   retention: z.strictObject({ days: int(0, 36_500).optional() }).optional(),
   limits: z.strictObject({ max_items_per_feed: int(1, 100_000).optional() }).optional(),
+  rules: rulesSchema.optional(),
   sources: z.array(sourceSchema, { error: 'expected a list of sources' }).optional(),
 }, { error: (i) => (i.code === 'invalid_type' ? 'expected a map of settings at the top level' : undefined) });
 
@@ -222,6 +225,7 @@ function buildConfig(raw: RawConfig, file: string, sourceLines: readonly number[
     enabled: s.enabled ?? true,
     fullText: s.full_text ?? fullText,
     line: sourceLines[i],
+    ...(s.rules ? { rules: s.rules } : {}),
   }));
   return deepFreeze({
     file,
@@ -246,6 +250,7 @@ function buildConfig(raw: RawConfig, file: string, sourceLines: readonly number[
     },
     retention: { days: raw.retention?.days ?? DEFAULTS.retentionDays },
     limits: { maxItemsPerFeed: raw.limits?.max_items_per_feed ?? DEFAULTS.maxItemsPerFeed },
+    ...(raw.rules ? { rules: raw.rules } : {}),
     sources,
   });
 }

@@ -1,17 +1,24 @@
-// Offline demo: bundled sample feeds served from 127.0.0.1, ingested, and republished as one merged feed.
-import { createServer, type Server } from 'node:http';
-import { readFileSync, rmSync } from 'node:fs';
+// Offline demo: the bundled sample feeds and pages are served under /demo/ by the same 127.0.0.1 server that
+// publishes the merged feed, ingested, and republished. The database persists (data/demo.db) and every URL
+// names the demo's own port, so a reader subscribed to the demo keeps its entry ids across restarts and its
+// links work whenever the demo runs (issue 9.5).
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Context } from 'hono';
 import { parseConfig } from '../config/index.js';
 import { createLogger, type Logger } from '../log/index.js';
-import { renderFeed, FEED_PATHS } from '../publisher/index.js';
+import type { Config } from '../model/index.js';
+import { configTags, ENTRY_BODY_CHARS, feedPath, FEED_PATHS, renderFeed, type FeedKind } from '../publisher/index.js';
 import { runCycle } from '../scheduler/index.js';
 import { closeServer, createApp, startServer } from '../server/index.js';
 import { Store } from '../storage/index.js';
 
 /** Repository folder with the demo fixtures (same relative place from src/ and dist/). */
 export const DEMO_DIR = fileURLToPath(new URL('../../demo/', import.meta.url));
+
+/** Where the fixtures are served, under the merged feed's own server. */
+const DEMO_PREFIX = '/demo';
 
 const TYPES: Record<string, string> = {
   '.xml': 'application/rss+xml; charset=utf-8',
@@ -20,25 +27,15 @@ const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
 };
 
-/** Serve a folder on 127.0.0.1 (random port), replacing {{BASE}} with the server's own address. */
-export async function serveFixtures(dir: string): Promise<{ server: Server; base: string; close: () => Promise<void> }> {
-  const server = createServer((req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)).replace(/^([/\\])+/, '');
-    if (path.startsWith('..')) {
-      res.writeHead(400).end();
-      return;
-    }
-    try {
-      const text = readFileSync(join(dir, path), 'utf8').replaceAll('{{BASE}}', base);
-      res.writeHead(200, { 'Content-Type': TYPES[extname(path)] ?? 'application/octet-stream' }).end(text);
-    } catch {
-      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-  return { server, base, close: () => new Promise((resolve) => server.close(() => resolve())) };
+/** A fixture file with {{BASE}} replaced by the address the fixtures are served from; undefined if none. */
+export function fixture(dir: string, path: string, base: string): { body: string; type: string } | undefined {
+  const rel = normalize(path).replace(/^([/\\])+/, '');
+  if (rel.startsWith('..') || rel === '' || rel === '.') return undefined;
+  try {
+    return { body: readFileSync(join(dir, rel), 'utf8').replaceAll('{{BASE}}', base), type: TYPES[extname(rel)] ?? 'application/octet-stream' };
+  } catch {
+    return undefined;
+  }
 }
 
 export function demoConfigYaml(base: string, port: number): string {
@@ -56,10 +53,13 @@ retention:
 sources:
   - url: ${base}/feeds/defence-notes.xml
     name: Defence Notes
+    tags: [defence]
   - url: ${base}/feeds/frontier-desk.atom
     name: Frontier Post Desk
+    tags: [defence, world]
   - url: ${base}/feeds/world-desk.json
     name: World Desk
+    tags: [world]
 `;
 }
 
@@ -71,34 +71,73 @@ export interface DemoOptions {
   waitForShutdown: (log: Logger, onStop: () => Promise<void>) => Promise<number>;
 }
 
+function removeDatabase(path: string): void {
+  for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
+}
+
+function configFor(port: number): Config {
+  return parseConfig(demoConfigYaml(`http://127.0.0.1:${port}${DEMO_PREFIX}`, port), '<demo config>');
+}
+
+/**
+ * A demo database built for another port holds sources (and articles) under other URLs: start it again
+ * rather than publish both. On port 0 (a random one) nothing can be kept.
+ */
+function prepareDatabase(path: string, port: number): void {
+  if (port === 0) return removeDatabase(path);
+  if (!existsSync(path)) return;
+  const expected = new Set(configFor(port).sources.map((s) => s.url));
+  const store = Store.open(path);
+  const foreign = store.sources.list().some((s) => !expected.has(s.configUrl));
+  store.close();
+  if (foreign) removeDatabase(path);
+}
+
 export async function runDemo(opts: DemoOptions): Promise<number> {
   const log = createLogger({ format: 'pretty', level: process.env.STORYFEED_LOG_LEVEL ?? 'warn' });
-  const fixtures = await serveFixtures(DEMO_DIR);
-  // The fixture server gets a new port each run, so the demo starts from an empty database every time.
-  for (const suffix of ['', '-wal', '-shm']) rmSync(`${opts.db}${suffix}`, { force: true });
-  const config = parseConfig(demoConfigYaml(fixtures.base, opts.port), '<demo config>');
+  prepareDatabase(opts.db, opts.port);
   const store = Store.open(opts.db);
+  let config = configFor(opts.port);
+  let base = '';
+  const app = createApp({ store, config: () => config });
+  app.get(`${DEMO_PREFIX}/*`, (c: Context) => {
+    const f = fixture(DEMO_DIR, decodeURIComponent(new URL(c.req.url).pathname.slice(DEMO_PREFIX.length)), `${base}${DEMO_PREFIX}`);
+    return f ? c.body(f.body, 200, { 'Content-Type': f.type }) : c.text('not found\n', 404);
+  });
+  let server;
+  let port: number;
+  try {
+    ({ server, port } = await startServer(app, '127.0.0.1', opts.port));
+  } catch (err) {
+    store.close();
+    // Named as the CLI's ServerError, so the message is shown as it is.
+    throw Object.assign(new Error(`demo: cannot listen on 127.0.0.1:${opts.port}: ${(err as Error).message} (try --port N)`, { cause: err }),
+      { name: 'ServerError' });
+  }
+  base = `http://127.0.0.1:${port}`;
+  config = configFor(port);
   store.sources.sync(config.sources, new Date().toISOString());
   const summary = await runCycle({ store, config, log, force: true });
   if (opts.once) {
-    opts.print(renderFeed('rss', store.stories.list(config.output.maxStories), config.output));
+    const stories = store.stories.list(config.output.maxStories, { maxBodyChars: ENTRY_BODY_CHARS });
+    opts.print(renderFeed('rss', stories, config.output, { tags: configTags(config) }));
+    await closeServer(server);
     store.close();
-    await fixtures.close();
     return summary.failed ? 1 : 0;
   }
-  const app = createApp({ store, config: () => config });
-  const { server, port } = await startServer(app, '127.0.0.1', opts.port);
   const stats = store.stats();
+  const kinds = Object.keys(FEED_PATHS) as FeedKind[];
   opts.print([
-    `storyfeed demo: ingested ${summary.sources} sample sources (${summary.inserted} items) into ${stats.stories} stories.`,
-    `Sample feeds are served from ${fixtures.base}/feeds/`,
+    `storyfeed demo: ingested ${summary.sources} sample sources (${summary.inserted} new items) into ${stats.stories} stories.`,
+    `Sample feeds are served from ${base}${DEMO_PREFIX}/feeds/; the database ${opts.db} is kept, so entry ids stay the same next time.`,
     'Subscribe to the merged feed in any feed reader:',
-    ...Object.values(FEED_PATHS).map((p) => `  http://127.0.0.1:${port}${p}`),
-    `Health: http://127.0.0.1:${port}/health — press Ctrl-C to stop.`,
+    ...kinds.map((k) => `  ${base}${feedPath(k)}`),
+    `Per tag: ${configTags(config).map((t) => `${base}${feedPath('atom', t)}`).join('  ')}`,
+    `All of them at once (OPML): ${base}/feeds.opml`,
+    `Health: ${base}/health — press Ctrl-C to stop.`,
   ].join('\n'));
   return opts.waitForShutdown(log, async () => {
     await closeServer(server);
-    await fixtures.close();
     store.close();
   });
 }

@@ -215,13 +215,42 @@ function causeChain(err: unknown): unknown[] {
   return chain;
 }
 
+/** What a socket or DNS error code means, in words (the code is kept after them). */
+const NETWORK_CODES: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'connection refused (nothing listens there, or a firewall rejects it)',
+  ECONNRESET: 'connection reset by the server',
+  ENOTFOUND: 'host not found (DNS has no address for it)',
+  EAI_AGAIN: 'DNS lookup failed for now (try again later)',
+  ETIMEDOUT: 'connection timed out',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  EPIPE: 'connection closed by the server while sending',
+  UND_ERR_SOCKET: 'connection closed by the server',
+  UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
+};
+
+interface NetworkFailure extends NodeJS.ErrnoException {
+  address?: string;
+  port?: number;
+}
+
 function networkError(err: unknown, url: string): FetchError {
-  const chain = causeChain(err);
+  const chain = causeChain(err).flatMap((e) => (e instanceof AggregateError ? [e, ...e.errors] : [e]));
   const refused = chain.find((e): e is RefusedAddressError => e instanceof RefusedAddressError);
   if (refused) return new FetchError('refused', url, refused.message, { cause: err });
-  const coded = chain.find((e): e is NodeJS.ErrnoException => typeof (e as NodeJS.ErrnoException)?.code === 'string');
-  const detail = coded ? `${coded.code}${coded.message && !coded.message.includes(String(coded.code)) ? ` ${coded.message}` : ''}` :
-    (err instanceof Error ? err.message : String(err));
+  const coded = chain.find((e): e is NetworkFailure => typeof (e as NodeJS.ErrnoException)?.code === 'string');
+  const where = coded?.address ? ` at ${coded.address.includes(':') ? `[${coded.address}]` : coded.address}${coded.port ? `:${coded.port}` : ''}` : '';
+  // The code, and the error's own words when they add to it ("UND_ERR_SOCKET other side closed").
+  const code = coded ? `${coded.code}${coded.message && !coded.message.includes(String(coded.code)) ? ` ${coded.message}` : ''}` : '';
+  let detail: string;
+  if (coded?.code && NETWORK_CODES[coded.code]) detail = `${NETWORK_CODES[coded.code]}${where} (${code})`;
+  else if (coded) detail = `${code}${where}`;
+  else {
+    // undici's own wording ("fetch failed") says nothing: name the innermost cause instead.
+    const inner = [...chain].reverse().find((e): e is Error => e instanceof Error && e.message !== 'fetch failed');
+    detail = inner?.message === 'bad port' ? `port ${new URL(url).port} is blocked for fetching (a "bad port" of the Fetch standard)`
+      : inner?.message ?? (err instanceof Error ? err.message : String(err));
+  }
   return new FetchError('network', url, `network error: ${detail}`, { cause: err });
 }
 

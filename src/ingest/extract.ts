@@ -52,8 +52,9 @@ async function extractOne(page: PendingPage, deps: ExtractDeps): Promise<'ok' | 
     const html = decodeBody(res.body, res.charset);
     const article = deps.pool ? await deps.pool.extract(html, res.url) : extractArticle(html, res.url);
     const now = nowIso();
-    deps.store.extractions.save(page.articleId, res.url, article, now);
-    if (deps.clusterer) reassessArticle(deps.store, deps.clusterer, page.articleId, now, deps.log);
+    // An unchanged page (extract --refresh) changes nothing: no update, no reassessment.
+    const changed = deps.store.extractions.save(page.articleId, res.url, article, now);
+    if (changed && deps.clusterer) reassessArticle(deps.store, deps.clusterer, page.articleId, now, deps.log);
     return 'ok';
   } catch (err) {
     if (err instanceof FetchError && err.kind === 'aborted') return 'aborted';

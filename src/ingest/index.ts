@@ -5,7 +5,8 @@ import type { FeedItem, IngestResult, ParsedFeed, SourceConfig, SourceState } fr
 export type { IngestOutcome, IngestResult } from '../model/index.js';
 import { detectFormat, discoverFeedLinks, parseFeed, ParseError, type ParseOptions } from '../parser/index.js';
 import type { ParserPool } from '../parser/pool.js';
-import { sanitizeHtml, toPlainText, safeUrl } from '../sanitizer/index.js';
+import { filterItems } from '../filter/index.js';
+import { lineText, sanitizeHtml, safeUrl, toPlainText } from '../sanitizer/index.js';
 import type { ItemInput } from '../storage/index.js';
 import { clusterHooks } from './cluster.js';
 import { extractPendingForSource, type ExtractDeps } from './extract.js';
@@ -78,17 +79,17 @@ export function toItemInput(item: FeedItem, now: Date): ItemInput {
     guid: item.guid,
     url: item.url,
     link: safeUrl(item.link),
-    title: truncate(toPlainText(item.title), MAX_TITLE_CHARS) || '(untitled)',
+    title: truncate(lineText(item.title), MAX_TITLE_CHARS) || '(untitled)',
     summary: summary || undefined,
     content: content || undefined,
-    author: truncate(toPlainText(item.author), MAX_TITLE_CHARS) || undefined,
+    author: truncate(lineText(item.author), MAX_TITLE_CHARS) || undefined,
     published: item.published ?? item.updated ?? now.toISOString(),
     updated: item.updated,
     enclosures: item.enclosures.flatMap((e) => {
       const url = safeUrl(e.url);
       return url ? [{ ...e, url }] : [];
     }),
-    categories: item.categories.map((c) => toPlainText(c)).filter(Boolean),
+    categories: item.categories.map((c) => lineText(c)).filter(Boolean),
   };
 }
 
@@ -145,14 +146,19 @@ export async function ingestSource(source: SourceState, cfg: SourceConfig, deps:
       });
       return { ...base, outcome: 'not-modified', durationMs: Date.now() - startedMs };
     }
-    const items = feed.items.map((i) => toItemInput(i, started));
+    // Keep/block rules (global, then the source's), before anything is stored or clustered.
+    const { kept: items, dropped } = filterItems(feed.items.map((i) => toItemInput(i, started)), (i) => ({ title: i.title,
+      content: toPlainText(i.content ?? i.summary), author: i.author ?? '', url: [i.link, i.url].filter(Boolean).join(' ') }),
+    [deps.config.rules, cfg.rules]);
+    for (const d of dropped) deps.log.debug({ source: cfg.url, title: d.item.title, why: d.why }, 'item dropped by a rule');
+    const blocked = dropped.length;
     const saved = deps.store.items.save(source.id, items, nowIso, deps.clusterer ? clusterHooks(deps.clusterer) : {});
     deps.store.sources.recordFetchSuccess(source.id, nowIso, {
-      ...success, title: feed.title ? toPlainText(feed.title) : undefined, siteLink: safeUrl(feed.link),
+      ...success, title: feed.title ? lineText(feed.title) : undefined, siteLink: safeUrl(feed.link),
     });
     const pages = cfg.fullText ? await extractPendingForSource(source.id, deps) : { ok: 0, failed: 0, aborted: 0 };
     return { ...base, outcome: 'ok', inserted: saved.inserted, updated: saved.updated, items: items.length,
-      extracted: pages.ok, extractFailed: pages.failed, durationMs: Date.now() - startedMs };
+      extracted: pages.ok, extractFailed: pages.failed, ...(blocked ? { blocked } : {}), durationMs: Date.now() - startedMs };
   } catch (err) {
     if (err instanceof FetchError && err.kind === 'aborted') {
       return { ...base, outcome: 'aborted', error: err.message, durationMs: Date.now() - startedMs };

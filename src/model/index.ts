@@ -1,5 +1,19 @@
 // Plain types shared by the pipeline stages. No I/O here.
 
+/** A keep/block rule: RE2 regular expressions on an item's fields; it matches when every field it names matches. */
+export interface FilterRule {
+  readonly title?: string;
+  readonly content?: string;
+  readonly author?: string;
+  readonly url?: string;
+}
+
+/** Block: drop an item any rule matches. Keep (when there are any): drop an item no rule matches. */
+export interface FilterRules {
+  readonly block: readonly FilterRule[];
+  readonly keep: readonly FilterRule[];
+}
+
 /** One source as the user configured it (validated, frozen). */
 export interface SourceConfig {
   /** The feed URL (or an HTML page whose feed is discovered) exactly as configured. */
@@ -13,6 +27,8 @@ export interface SourceConfig {
   readonly fullText: boolean;
   /** 1-based line of this source in the config file, for messages. */
   readonly line?: number;
+  /** This source's own keep/block rules (added to the global ones). */
+  readonly rules?: FilterRules;
 }
 
 export interface HttpConfig {
@@ -57,6 +73,8 @@ export interface Config {
   readonly output: OutputConfig;
   readonly retention: RetentionConfig;
   readonly limits: LimitsConfig;
+  /** Keep/block rules for every source. */
+  readonly rules?: FilterRules;
   readonly sources: readonly SourceConfig[];
 }
 
@@ -128,8 +146,18 @@ export interface SourceState {
 export interface StorySource {
   readonly sourceName: string;
   readonly sourceUrl: string;
+  /** The item's own link (tracking parameters removed), else its canonical URL. */
   readonly itemUrl?: string;
   readonly title: string;
+  readonly published: string;
+}
+
+/** The newest report of a story from another article than the one representing it (issue 9.10). */
+export interface StoryDevelopment {
+  readonly title: string;
+  readonly sourceName: string;
+  /** The source's own link (tracking parameters removed). */
+  readonly link?: string;
   readonly published: string;
 }
 
@@ -140,9 +168,16 @@ export interface Story {
   /** Stable public id used as the entry id (never changes). */
   readonly guid: string;
   readonly title: string;
+  /** Canonical URL of the representative article (its identity). */
   readonly url?: string;
+  /** The link to publish: the representative source's own link, tracking parameters removed. */
+  readonly link?: string;
   readonly summary?: string;
   readonly contentHtml?: string;
+  /** contentHtml was read only up to the length asked for (the stored body is longer). */
+  readonly contentTruncated?: boolean;
+  /** A newer report than the representative one, from another article of the story. */
+  readonly latest?: StoryDevelopment;
   readonly author?: string;
   readonly firstSeen: string;
   readonly updated: string;
@@ -164,6 +199,8 @@ export interface IngestResult {
   /** Article pages extracted (full text) / failed (feed content kept) during this ingest. */
   extracted: number;
   extractFailed: number;
+  /** New items dropped by keep/block rules (not stored). */
+  blocked?: number;
   error?: string;
   durationMs: number;
 }

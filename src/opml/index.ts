@@ -2,6 +2,8 @@
 // losing the user's comments or layout (yaml's Document API).
 import { XMLBuilder, XMLParser } from 'fast-xml-parser';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, stringify, YAMLSeq, type Node } from 'yaml';
+import type { OutputConfig } from '../model/index.js';
+import { feedPath } from '../publisher/paths.js';
 import { canonicalUrl } from '../urlcleaner/index.js';
 
 export class OpmlError extends Error {
@@ -26,8 +28,23 @@ const attr = (o: Outline, name: string): string | undefined => {
   return typeof v === 'string' && v.trim() ? v.trim() : undefined;
 };
 
+/** An outline that names no feed storyfeed can read, and why. */
+export interface SkippedOutline {
+  /** Its title, or its URL, or "(untitled)". */
+  label: string;
+  reason: string;
+}
+
 /** Every feed (outline with xmlUrl) in an OPML document, with its folder names as tags. */
 export function parseOpml(xml: string): OpmlSource[] {
+  return readOpml(xml).sources;
+}
+
+/**
+ * The feeds of an OPML document, and the outlines left out with the reason (a non-http(s) xmlUrl, an
+ * outline that is neither a feed nor a folder), so an import never drops one silently (issue 9.11).
+ */
+export function readOpml(xml: string): { sources: OpmlSource[]; skipped: SkippedOutline[] } {
   if (/<!ENTITY/i.test(xml)) throw new OpmlError('entity declarations (<!ENTITY>) are not allowed');
   let doc: Record<string, unknown>;
   try {
@@ -39,19 +56,27 @@ export function parseOpml(xml: string): OpmlSource[] {
   const opml = doc.opml as Outline | string | undefined;
   const body = typeof opml === 'object' ? opml.body : undefined;
   if (body === undefined) throw new OpmlError('not an OPML document (no <opml><body>)');
-  if (typeof body !== 'object' || body === null) return []; // <body/>: no feeds
+  if (typeof body !== 'object' || body === null) return { sources: [], skipped: [] }; // <body/>: no feeds
   const out: OpmlSource[] = [];
+  const skipped: SkippedOutline[] = [];
   const walk = (outlines: unknown[], tags: string[]) => {
     for (const o of outlines as Outline[]) {
       const url = attr(o, 'xmlUrl');
       const title = attr(o, 'title') ?? attr(o, 'text');
+      const children = asArray(o.outline);
       // An exporter with no name for a feed writes its URL as the title: that is no name.
       if (url && /^https?:\/\//i.test(url)) out.push({ url, name: title === url ? undefined : title, tags });
-      walk(asArray(o.outline), url || !title ? tags : [...tags, title]);
+      else if (url) skipped.push({ label: title && title !== url ? `"${title}" (${url})` : url, reason: 'xmlUrl is not an http(s) URL' });
+      else if (children.length === 0) {
+        const html = attr(o, 'htmlUrl') ?? attr(o, 'url');
+        skipped.push({ label: title ? `"${title}"${html ? ` (${html})` : ''}` : html ?? '(untitled outline)',
+          reason: 'no xmlUrl: not a feed (and not a folder of feeds)' });
+      }
+      walk(children, url || !title ? tags : [...tags, title]);
     }
   };
   walk(asArray((body as Outline).outline), []);
-  return out;
+  return { sources: out, skipped };
 }
 
 /** Sources as an OPML 2.0 document, grouped by their first tag. */
@@ -80,6 +105,25 @@ export function renderOpml(sources: readonly OpmlSource[], title: string): strin
   const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@_', format: true, suppressEmptyNode: true,
     processEntities: true });
   return builder.build(doc) as string;
+}
+
+/**
+ * The merged feeds as OPML 2.0, for subscribing to all of them in one step: the merged feed, then one
+ * outline per tag feed (Atom; `type="rss"` is OPML's word for any feed).
+ */
+export function renderMergedOpml(output: OutputConfig, tags: readonly string[]): string {
+  const outline = (title: string, tag?: string) => ({ '@_type': 'rss', '@_text': title, '@_title': title,
+    '@_xmlUrl': new URL(feedPath('atom', tag).slice(1), output.link).href, '@_htmlUrl': output.link });
+  const doc = {
+    '?xml': { '@_version': '1.0', '@_encoding': 'UTF-8' },
+    opml: {
+      '@_version': '2.0',
+      head: { title: output.title },
+      body: { outline: [outline(output.title), ...tags.map((t) => outline(`${output.title}: ${t}`, t))] },
+    },
+  };
+  return new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@_', format: true, suppressEmptyNode: true,
+    suppressBooleanAttributes: false, processEntities: true }).build(doc) as string;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { safeUrl, sanitizeHtml, toPlainText } from './index.js';
+import { lineText, looksLikeHtml, safeUrl, sanitizeHtml, toPlainText } from './index.js';
 
 const BASE = 'https://news.example/a/story.html';
 
@@ -67,5 +67,30 @@ describe('safeUrl', () => {
     ['not a url', undefined, undefined],
   ])('%s (base %s) -> %s', (raw, base, expected) => {
     expect(safeUrl(raw, base)).toBe(expected);
+  });
+});
+
+describe('lineText: titles, authors and categories as plain text', () => {
+  it.each<[name: string, input: string, expected: string]>([
+    ['literal text keeps "<", "&" and quotes', 'Q&A: Why "AT&T" <and> Verizon', 'Q&A: Why "AT&T" <and> Verizon'],
+    ['the same title HTML-escaped (Atom type="html", escaped RSS) gives the same text', 'Q&amp;A: Why &quot;AT&amp;T&quot; &lt;and&gt; Verizon', 'Q&A: Why "AT&T" <and> Verizon'],
+    ['real markup reduced to its text', 'Prices rise <b>again</b>', 'Prices rise again'],
+    ['an image tag is markup, dropped with its handler', '<img src=x onerror=alert(1)> Markets', 'Markets'],
+    ['entity-encoded markup is text once decoded', '&lt;img src=x onerror=alert(1)&gt; Markets', '<img src=x onerror=alert(1)> Markets'],
+    ['a script is dropped with its content', 'Hi <script>alert(1)</script>there', 'Hi there'],
+    ['numeric references decoded', 'caf&#233; &#x1F600;', 'café 😀'],
+    ['an unknown entity-like word is text', 'R&D; budgets & more', 'R&D; budgets & more'],
+    ['emoji and right-to-left text untouched', '🚀 الأخبار العاجلة', '🚀 الأخبار العاجلة'],
+    ['whitespace collapsed', '  two\n  lines ', 'two lines'],
+    ['a comparison is not a tag', 'x<y and y>z', 'x<y and y>z'],
+  ])('%s', (_name, input, expected) => {
+    expect(lineText(input)).toBe(expected);
+  });
+
+  it('looksLikeHtml needs a real element or a known character reference', () => {
+    expect(looksLikeHtml('<and>')).toBe(false);
+    expect(looksLikeHtml('<p>x</p>')).toBe(true);
+    expect(looksLikeHtml('AT&T')).toBe(false);
+    expect(looksLikeHtml('AT&amp;T')).toBe(true);
   });
 });

@@ -118,3 +118,36 @@ export function toPlainText(html: string | undefined): string {
   const text = sanitize(html, { allowedTags: [], allowedAttributes: {}, nonTextTags: DROP_WITH_CONTENT });
   return decodeHTML(text).replace(/\s+/g, ' ').trim();
 }
+
+/** Every HTML element name: a title holding one of these as a tag is markup; `<and>` is not. */
+const HTML_ELEMENTS = new Set([
+  ...ALLOWED_TAGS, ...DROP_WITH_CONTENT, 'html', 'body', 'meta', 'link', 'base', 'address', 'nav', 'bdi', 'bdo', 'big',
+  'center', 'data', 'dfn', 'dialog', 'fieldset', 'font', 'frame', 'frameset', 'label', 'legend', 'map', 'area', 'menu',
+  'meter', 'nobr', 'optgroup', 'option', 'output', 'param', 'progress', 'rp', 'rt', 'ruby', 'search', 'slot', 'strike',
+  'tt', 'wbr', 'canvas', 'marquee', 'blink', 'image', 'xmp', 'plaintext', 'listing', 'noembed', 'noframes',
+]);
+const TAG = /<\/?([A-Za-z][A-Za-z0-9]*)(?=[\s/>])[^<>]*>/g;
+const CHARACTER_REFERENCE = /&(#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);/g;
+
+/**
+ * Does a line of feed text (a title, author or category) hold markup? Feeds write these as plain text
+ * (RSS titles, JSON Feed) or as HTML (Atom type="html", escaped RSS): only a tag of a real HTML element or
+ * a character reference that HTML knows makes it HTML, so "Q&A: Why "AT&T" <and> Verizon" stays as written.
+ */
+export function looksLikeHtml(text: string): boolean {
+  for (const m of text.matchAll(TAG)) if (HTML_ELEMENTS.has((m[1] as string).toLowerCase())) return true;
+  for (const m of text.matchAll(CHARACTER_REFERENCE)) {
+    const ref = m[1] as string;
+    if (ref.startsWith('#') || decodeHTML(`&${ref};`) !== `&${ref};`) return true;
+  }
+  return false;
+}
+
+/**
+ * The plain text of a title, author or category as a feed gave it: HTML (see looksLikeHtml) is reduced to
+ * its text; plain text keeps every character ("<", "&", quotes) and only has its whitespace collapsed.
+ */
+export function lineText(value: string | undefined): string {
+  if (!value) return '';
+  return looksLikeHtml(value) ? toPlainText(value) : value.replace(/\s+/g, ' ').trim();
+}

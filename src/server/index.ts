@@ -1,13 +1,19 @@
-// HTTP: the merged feeds (ETag + Last-Modified + 304), health. Read-only: admin actions stay on the CLI.
-import { serve, type ServerType } from '@hono/node-server';
-import { createHash } from 'node:crypto';
+// HTTP: the merged feeds and the per-tag feeds (kept as bytes, gzip/br, ETag + 304), an OPML of them,
+// health and metrics. Read-only: admin actions stay on the CLI. Feed requests take a fast path straight
+// on node:http (no Request/Response objects); everything else, and in-memory tests, go through Hono.
+import { getRequestListener } from '@hono/node-server';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Hono, type Context } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Metrics } from '../metrics/index.js';
 import type { Config } from '../model/index.js';
-import { FEED_CONTENT_TYPES, FEED_PATHS, renderFeed, type FeedKind } from '../publisher/index.js';
+import { renderMergedOpml } from '../opml/index.js';
+import { configTags, FEED_PATHS, feedPath, type FeedKind } from '../publisher/index.js';
 import type { WorkerState } from '../scheduler/index.js';
 import type { Store } from '../storage/index.js';
+import { FeedService, parseFeedPath, type FeedRequest } from './feeds.js';
+
+export { negotiateEncoding } from './feeds.js';
 
 export interface AppDeps {
   store: Store;
@@ -19,28 +25,37 @@ export interface AppDeps {
   metrics?: Metrics;
 }
 
-interface Rendered {
-  key: string;
-  body: string;
-  etag: string;
-  lastModified: string;
-}
+// ---- Tunables -------------------------------------------------------------------------------------
+/** Slow clients (issue 10.11): the limits of the listening socket. */
+export const SERVER_LIMITS = {
+  /** Request headers complete within this (a client trickling them is answered 408 and closed). */
+  headersTimeoutMs: 10_000,
+  /** The whole request (headers and body) within this. */
+  requestTimeoutMs: 30_000,
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: 5_000,
+  /** A connection with no traffic in either direction (a client that stops reading) is closed after this. */
+  idleTimeoutMs: 60_000,
+  /** How often the timeouts above are checked. */
+  checkIntervalMs: 1_000,
+  /** Connections served at once; more are refused at accept. */
+  maxConnections: 1_024,
+};
+// ---------------------------------------------------------------------------------------------------
 
-/** Has the client's cached copy (If-None-Match / If-Modified-Since) got this version already? */
-function notModified(c: Context, r: Rendered): boolean {
-  const inm = c.req.header('if-none-match');
-  if (inm !== undefined) return inm.split(',').some((t) => t.trim() === r.etag || t.trim() === `W/${r.etag}` || t.trim() === '*');
-  const ims = c.req.header('if-modified-since');
-  if (ims) {
-    const since = Date.parse(ims);
-    return Number.isFinite(since) && Math.floor(Date.parse(r.lastModified) / 1000) <= Math.floor(since / 1000);
-  }
-  return false;
+export type ServerLimits = typeof SERVER_LIMITS;
+
+/** The feed service behind each app, for the fast path of startServer. */
+const services = new WeakMap<Hono, FeedService>();
+
+function feedRequest(method: string, header: (name: string) => string | undefined): FeedRequest {
+  return { method, ifNoneMatch: header('if-none-match'), ifModifiedSince: header('if-modified-since'), acceptEncoding: header('accept-encoding') };
 }
 
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
-  const cache = new Map<FeedKind, Rendered>();
+  const feeds = new FeedService(deps.store, deps.config);
+  services.set(app, feeds);
 
   app.use('*', secureHeaders({
     contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
@@ -53,33 +68,24 @@ export function createApp(deps: AppDeps): Hono {
     await next();
   });
 
-  const render = (kind: FeedKind): Rendered => {
-    const config = deps.config();
-    const key = `${deps.store.feedGeneration()}|${config.output.maxStories}|${config.output.title}|${config.output.link}`;
-    const hit = cache.get(kind);
-    if (hit && hit.key === key) return hit;
-    const stories = deps.store.stories.list(config.output.maxStories);
-    const body = renderFeed(kind, stories, config.output);
-    const newest = stories.reduce((m, s) => (s.updated > m ? s.updated : m), '1970-01-01T00:00:00.000Z');
-    const rendered: Rendered = {
-      key, body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`,
-      lastModified: new Date(newest).toUTCString(),
-    };
-    cache.set(kind, rendered);
-    return rendered;
+  const feed = (c: Context, kind: FeedKind, tag?: string) => {
+    const r = feeds.respond(kind, tag, feedRequest(c.req.method, (n) => c.req.header(n)));
+    if (!r) return c.text(`not found: no source has the tag ${JSON.stringify(tag)}\n`, 404);
+    return new Response(r.body ? new Uint8Array(r.body) : null, { status: r.status, headers: r.headers });
   };
-
   for (const kind of Object.keys(FEED_PATHS) as FeedKind[]) {
-    app.get(FEED_PATHS[kind], (c) => {
-      const r = render(kind);
-      const headers = {
-        ETag: r.etag, 'Last-Modified': r.lastModified, 'Cache-Control': 'public, max-age=60',
-        'Access-Control-Allow-Origin': '*',
-      };
-      if (notModified(c, r)) return c.body(null, 304, headers);
-      return c.body(r.body, 200, { ...headers, 'Content-Type': FEED_CONTENT_TYPES[kind] });
+    app.get(FEED_PATHS[kind], (c) => feed(c, kind));
+    app.get(`/tags/:tag${feedPath(kind, '').slice('/tags/'.length)}`, (c) => {
+      const parsed = parseFeedPath(new URL(c.req.url).pathname);
+      return feed(c, kind, parsed?.tag ?? c.req.param('tag'));
     });
   }
+
+  app.get('/feeds.opml', (c) => {
+    const config = deps.config();
+    return c.body(renderMergedOpml(config.output, configTags(config)), 200, {
+      'Content-Type': 'text/x-opml; charset=utf-8', 'Cache-Control': 'public, max-age=300' });
+  });
 
   /**
    * Liveness is this process answering (/health/live). Readiness (/health, /health/ready): the database
@@ -116,8 +122,11 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   app.get('/', (c) => {
-    const out = deps.config().output;
-    return c.json({ name: 'storyfeed', title: out.title, feeds: FEED_PATHS, health: '/health', metrics: '/metrics' });
+    const config = deps.config();
+    const tags = Object.fromEntries(configTags(config).map((t) =>
+      [t, Object.fromEntries((Object.keys(FEED_PATHS) as FeedKind[]).map((k) => [k, feedPath(k, t)]))]));
+    return c.json({ name: 'storyfeed', title: config.output.title, feeds: FEED_PATHS, tags, opml: '/feeds.opml',
+      health: '/health', metrics: '/metrics' });
   });
 
   app.notFound((c) => c.text('not found\n', 404));
@@ -125,17 +134,72 @@ export function createApp(deps: AppDeps): Hono {
   return app;
 }
 
-/** Listen on host:port; resolves once listening, with the bound port. */
-export function startServer(app: Hono, host: string, port: number): Promise<{ server: ServerType; port: number }> {
+/** Headers every answer carries (Hono's secureHeaders), read once from the app so the fast path sends the same. */
+async function securityHeaders(app: Hono): Promise<Record<string, string>> {
+  const probe = await app.request('/health/live');
+  const out: Record<string, string> = {};
+  probe.headers.forEach((value, name) => {
+    if (!['content-type', 'content-length', 'cache-control'].includes(name)) out[name] = value;
+  });
+  return out;
+}
+
+/** The fast path: GET/HEAD of a feed answered from the kept bytes; false for anything else (Hono answers). */
+function fastFeeds(feeds: FeedService) {
+  return (req: IncomingMessage, res: ServerResponse): boolean => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const parsed = parseFeedPath(q === -1 ? url : url.slice(0, q));
+    if (!parsed) return false;
+    const header = (n: string) => {
+      const v = req.headers[n];
+      return Array.isArray(v) ? v.join(', ') : v;
+    };
+    const r = feeds.respond(parsed.kind, parsed.tag, feedRequest(req.method, header));
+    if (!r) return false;
+    res.writeHead(r.status, r.headers);
+    res.end(r.body);
+    return true;
+  };
+}
+
+/** Listen on host:port; resolves once listening, with the bound port. `limits` bound what slow clients can hold. */
+export async function startServer(app: Hono, host: string, port: number, limits: Partial<ServerLimits> = {}): Promise<{ server: Server; port: number }> {
+  const l = { ...SERVER_LIMITS, ...limits };
+  const hono = getRequestListener(app.fetch);
+  const feeds = services.get(app);
+  if (feeds) feeds.extraHeaders = await securityHeaders(app);
+  const fast = feeds ? fastFeeds(feeds) : undefined;
+  const server = createServer({
+    headersTimeout: l.headersTimeoutMs,
+    requestTimeout: l.requestTimeoutMs,
+    keepAliveTimeout: l.keepAliveTimeoutMs,
+    connectionsCheckingInterval: l.checkIntervalMs,
+  }, (req, res) => {
+    try {
+      if (fast?.(req, res)) return;
+    } catch (err) {
+      res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`server: internal error: ${(err as Error).message}\n`);
+      return;
+    }
+    void hono(req, res);
+  });
+  server.maxConnections = l.maxConnections;
+  server.setTimeout(l.idleTimeoutMs, (socket) => socket.destroy());
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, hostname: host, port }, (info) => resolve({ server, port: info.port }));
     server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const address = server.address();
+      resolve({ server, port: typeof address === 'object' && address ? address.port : port });
+    });
   });
 }
 
-export function closeServer(server: ServerType): Promise<void> {
+export function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => {
-    if ('closeAllConnections' in server) server.closeAllConnections();
+    server.closeAllConnections();
     server.close(() => resolve());
   });
 }

@@ -43,9 +43,16 @@ export class ExtractionStore {
     return rows.map((r) => ({ articleId: r.article_id, pageUrl: r.page_url }));
   }
 
-  /** Store an extraction; the story's entry is marked updated because its body changed. */
-  save(articleId: number, pageUrl: string, r: ExtractionRecord, now: string): void {
-    this.db.transaction(() => {
+  /**
+   * Store an extraction. The story's entry is marked updated only when the article's text or HTML changed:
+   * extracting an unchanged page again (`extract --refresh`) moves no `updated`, footer time or ETag (issue 9.7).
+   * Returns whether the body changed.
+   */
+  save(articleId: number, pageUrl: string, r: ExtractionRecord, now: string): boolean {
+    return this.db.transaction(() => {
+      const before = this.db.prepare('SELECT text, html FROM articles WHERE id = ?').get(articleId) as
+        { text: string | null; html: string | null } | undefined;
+      const changed = before === undefined || before.text !== r.text || before.html !== r.html;
       this.db.prepare(`
         UPDATE articles SET extract_status = 'ok', extract_error = NULL, extracted_at = @now, page_url = @pageUrl,
           title = @title, byline = @byline, site_name = @siteName, lang = @lang, excerpt = @excerpt,
@@ -55,8 +62,11 @@ export class ExtractionStore {
         lang: r.lang ?? null, excerpt: r.excerpt ?? null, published: r.published ?? null, text: r.text, html: r.html,
         wordCount: r.wordCount,
       });
-      this.db.prepare('UPDATE stories SET updated_at = ? WHERE id = (SELECT story_id FROM articles WHERE id = ?)')
-        .run(now, articleId);
+      if (changed) {
+        this.db.prepare('UPDATE stories SET updated_at = ? WHERE id = (SELECT story_id FROM articles WHERE id = ?)')
+          .run(now, articleId);
+      }
+      return changed;
     })();
   }
 

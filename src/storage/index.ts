@@ -274,8 +274,12 @@ export class Store {
               WHERE a2.story_id = a.story_id AND (i2.last_seen_at >= @cutoff OR i2.published_at >= @cutoff)))`)
         .run({ cutoff }).changes;
       this.db.prepare('DELETE FROM articles WHERE id NOT IN (SELECT article_id FROM items)').run();
-      const stories = this.db.prepare(`DELETE FROM stories WHERE id NOT IN (SELECT story_id FROM articles)
-        AND id NOT IN (SELECT merged_into FROM stories WHERE merged_into IS NOT NULL)`).run().changes;
+      // Only published stories count as pruned; the empty leftovers of merges (merged_into set, never
+      // published again) are cleared without being reported (issue 9.11).
+      const empty = `id NOT IN (SELECT story_id FROM articles)
+        AND id NOT IN (SELECT merged_into FROM stories WHERE merged_into IS NOT NULL)`;
+      const stories = this.db.prepare(`DELETE FROM stories WHERE merged_into IS NULL AND ${empty}`).run().changes;
+      this.db.prepare(`DELETE FROM stories WHERE merged_into IS NOT NULL AND ${empty}`).run();
       return { items, stories };
     })();
   }

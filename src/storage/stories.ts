@@ -1,11 +1,24 @@
 // Stories: merging, membership, and the assembly of a story's entry from its members.
 import type Database from 'better-sqlite3';
-import type { Enclosure, Story, StorySource } from '../model/index.js';
-import { u, type ItemRow } from './rows.js';
+import type { Enclosure, Story, StoryDevelopment, StorySource } from '../model/index.js';
+import { publishedUrl } from '../urlcleaner/index.js';
+import { u } from './rows.js';
 
-interface MemberRow extends ItemRow {
-  story_id: number; source_name: string | null; source_title: string | null; source_url: string;
-  source_site: string | null; article_html: string | null; article_text: string | null; article_byline: string | null;
+/** A member item with its source and article, without the large columns (bodies are read for representatives only). */
+interface MemberRow {
+  id: number; source_id: number; article_id: number; story_id: number; title: string; url: string | null;
+  link: string | null; author: string | null; published_at: string; first_seen_at: string; categories: string;
+  enclosures: string; summary: string | null; content: string | null; content_len: number | null;
+  source_name: string | null; source_title: string | null; source_url: string; source_site: string | null;
+  source_config_url: string; article_url: string | null; article_text_len: number | null; article_byline: string | null;
+}
+
+/** What the publisher asks of list(). */
+export interface StoryListOptions {
+  /** Only stories that a source with one of these configured URLs carried (a tag's feed). */
+  sourceUrls?: readonly string[];
+  /** Read bodies (article HTML, feed content) up to this many characters; `contentTruncated` says when cut. */
+  maxBodyChars?: number;
 }
 
 export interface StorySummary {
@@ -27,7 +40,19 @@ interface StoryRow {
 }
 
 export class StoryStore {
+  private changes?: { dataVersion: Database.Statement; total: Database.Statement };
+
   constructor(private readonly db: Database.Database) {}
+
+  /**
+   * A value that changes whenever anything is committed to the database, by this connection
+   * (total_changes()) or another one (PRAGMA data_version): a few microseconds, so the HTTP server can ask
+   * on every request whether the feeds it keeps may be stale before it asks the dearer feedGeneration().
+   */
+  changeToken(): string {
+    this.changes ??= { dataVersion: this.db.prepare('PRAGMA data_version').pluck(), total: this.db.prepare('SELECT total_changes()').pluck() };
+    return `${String(this.changes.dataVersion.get())}:${String(this.changes.total.get())}`;
+  }
 
   /**
    * Merge story `drop` into story `keep`: its articles move, it is marked merged (never published
@@ -68,45 +93,107 @@ export class StoryStore {
     }));
   }
 
-  /** The newest stories (by first publication), each with every item that carried it. */
-  list(limit: number): Story[] {
+  /**
+   * The newest stories (by first publication), each with every item that carried it. Bodies are read for
+   * the representative items only, and at most `maxBodyChars` of each, so the cost of a feed is bounded by
+   * its entries, not by the size of what was stored.
+   */
+  list(limit: number, opts: StoryListOptions = {}): Story[] {
+    const cap = opts.maxBodyChars ?? DEFAULT_MAX_BODY_CHARS;
+    const bySource = opts.sourceUrls ? `AND EXISTS (SELECT 1 FROM articles a JOIN items i ON i.article_id = a.id
+        JOIN sources s ON s.id = i.source_id WHERE a.story_id = st.id AND s.config_url IN (SELECT value FROM json_each(@urls)))` : '';
     const stories = this.db.prepare(`
-      SELECT id, guid, created_at, published_at, updated_at FROM stories
-      WHERE merged_into IS NULL ORDER BY published_at DESC, id DESC LIMIT ?`).all(limit) as StoryRow[];
+      SELECT id, guid, created_at, published_at, updated_at FROM stories st
+      WHERE merged_into IS NULL ${bySource} ORDER BY published_at DESC, id DESC LIMIT @limit`)
+      .all({ limit, urls: JSON.stringify(opts.sourceUrls ?? []) }) as StoryRow[];
     if (stories.length === 0) return [];
     const members = this.db.prepare(`
-      SELECT i.*, a.story_id, s.name AS source_name, s.title AS source_title, s.url AS source_url,
-        s.site_link AS source_site, a.html AS article_html, a.text AS article_text, a.byline AS article_byline
+      SELECT i.id, i.source_id, i.article_id, a.story_id, i.title, i.url, i.link, i.author, i.published_at,
+        i.first_seen_at, i.categories, i.enclosures, substr(i.summary, 1, @cap) AS summary, substr(i.content, 1, @cap) AS content,
+        length(i.content) AS content_len,
+        s.name AS source_name, s.title AS source_title, s.url AS source_url, s.site_link AS source_site,
+        s.config_url AS source_config_url, a.url AS article_url, length(a.text) AS article_text_len, a.byline AS article_byline
       FROM items i JOIN articles a ON a.id = i.article_id JOIN sources s ON s.id = i.source_id
-      WHERE a.story_id IN (SELECT value FROM json_each(?))
-      ORDER BY i.published_at, i.id`).all(JSON.stringify(stories.map((s) => s.id))) as MemberRow[];
+      WHERE a.story_id IN (SELECT value FROM json_each(@ids))
+      ORDER BY i.published_at, i.id`).all({ ids: JSON.stringify(stories.map((s) => s.id)), cap }) as MemberRow[];
     const byStory = new Map<number, MemberRow[]>();
     for (const m of members) {
       const list = byStory.get(m.story_id) ?? [];
       list.push(m);
       byStory.set(m.story_id, list);
     }
+    const reps = new Map<number, MemberRow>();
+    for (const [id, list] of byStory) reps.set(id, representative(list));
+    const bodies = this.articleBodies([...reps.values()].map((r) => r.article_id), cap);
     return stories.flatMap((s) => {
       const list = byStory.get(s.id);
-      return list && list.length ? [toStory(s, list)] : [];
+      const rep = reps.get(s.id);
+      return list && rep ? [toStory(s, list, rep, bodies.get(rep.article_id), cap)] : [];
     });
+  }
+
+  /** Extracted article HTML (its first `cap` characters) of these articles. */
+  private articleBodies(ids: readonly number[], cap: number): Map<number, { html: string; length: number }> {
+    const rows = this.db.prepare(`SELECT id, substr(html, 1, @cap) AS html, length(html) AS len FROM articles
+      WHERE id IN (SELECT value FROM json_each(@ids)) AND html IS NOT NULL`).all({ ids: JSON.stringify(ids), cap }) as
+      { id: number; html: string; len: number }[];
+    return new Map(rows.map((r) => [r.id, { html: r.html, length: r.len }]));
   }
 }
 
 // ---- story assembly ----------------------------------------------------------------------------------
 
+/** Characters of a body read when the caller does not say (the publisher asks for its own cap). */
+const DEFAULT_MAX_BODY_CHARS = 200_000;
+
 function textLength(html: string | null): number {
   return html ? html.replace(/<[^>]*>/g, '').length : 0;
 }
 
-/** The representative item: the most complete body (extracted article or feed content), then the earliest. */
+/** "www.news.example" -> "news.example". */
+function siteHost(url: string | null | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    return new URL(url).hostname.replace(/^www\./, '');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Is `url` on the site of this member's source: the host of the feed URL the user configured, or a
+ * subdomain of it? Only the configured URL counts: a feed's own <link> and its redirects are the feed's
+ * say, and a copycat could claim any site with them.
+ */
+function ownsUrl(m: MemberRow, url: string | null): boolean {
+  const host = siteHost(url);
+  const own = siteHost(m.source_config_url);
+  return host !== undefined && own !== undefined && (host === own || host.endsWith(`.${own}`));
+}
+
+/**
+ * The items that may speak for each article: those from sources whose site the article's URL is on,
+ * else the first that carried it. Another source claiming the same URL adds itself to the source list,
+ * never its title or body (issue 10.9).
+ */
+function articleOwners(items: readonly MemberRow[]): MemberRow[] {
+  const byArticle = new Map<number, MemberRow[]>();
+  for (const it of items) byArticle.set(it.article_id, [...(byArticle.get(it.article_id) ?? []), it]);
+  const firstSeen = (a: MemberRow, b: MemberRow) => a.first_seen_at.localeCompare(b.first_seen_at) || a.id - b.id;
+  return [...byArticle.values()].flatMap((list) => {
+    const owners = list.filter((m) => ownsUrl(m, m.article_url));
+    return owners.length ? owners : [[...list].sort(firstSeen)[0] as MemberRow];
+  });
+}
+
+/** The representative item: among the articles' own items, the most complete body, then the earliest. */
 function representative(items: readonly MemberRow[]): MemberRow {
   let best = items[0] as MemberRow;
   let bestScore = -1;
-  for (const it of items) {
-    const body = Math.max(it.article_text?.length ?? 0, textLength(it.content));
+  for (const it of articleOwners(items)) {
+    const body = Math.max(it.article_text_len ?? 0, textLength(it.content));
     const score = body * 2 + textLength(it.summary);
-    if (score > bestScore) {
+    if (score > bestScore || (score === bestScore && it.published_at < best.published_at)) {
       best = it;
       bestScore = score;
     }
@@ -114,10 +201,18 @@ function representative(items: readonly MemberRow[]): MemberRow {
   return best;
 }
 
-/** The extracted article when it is at least as complete as the feed's own content. */
-function bestBody(rep: MemberRow): string | undefined {
-  if (rep.article_html && (rep.article_text?.length ?? 0) >= textLength(rep.content)) return rep.article_html;
-  return u(rep.content) ?? u(rep.article_html);
+/** The newest report from another article than the representative's, when it is newer than it. */
+function latestDevelopment(items: readonly MemberRow[], rep: MemberRow): StoryDevelopment | undefined {
+  const newer = articleOwners(items)
+    .filter((m) => m.article_id !== rep.article_id && m.published_at > rep.published_at && m.title !== rep.title)
+    .sort((a, b) => b.published_at.localeCompare(a.published_at) || b.id - a.id)[0];
+  if (!newer) return undefined;
+  return { title: newer.title, sourceName: sourceName(newer), link: publishedUrl(newer.link ?? undefined) ?? u(newer.url),
+    published: newer.published_at };
+}
+
+function sourceName(m: MemberRow): string {
+  return m.source_name ?? m.source_title ?? new URL(m.source_url).hostname;
 }
 
 function parseJsonArray<T>(text: string): T[] {
@@ -129,28 +224,35 @@ function parseJsonArray<T>(text: string): T[] {
   }
 }
 
-function toStory(s: StoryRow, items: readonly MemberRow[]): Story {
-  const rep = representative(items);
+function toStory(s: StoryRow, items: readonly MemberRow[], rep: MemberRow, article: { html: string; length: number } | undefined,
+  cap: number): Story {
   const seen = new Set<number>();
   const sources: StorySource[] = [];
   for (const it of items) {
     if (seen.has(it.source_id)) continue;
     seen.add(it.source_id);
     sources.push({
-      sourceName: it.source_name ?? it.source_title ?? new URL(it.source_url).hostname,
+      sourceName: sourceName(it),
       sourceUrl: it.source_site ?? it.source_url,
-      itemUrl: it.url ?? it.link ?? undefined,
+      itemUrl: publishedUrl(it.link ?? undefined) ?? it.url ?? undefined,
       title: it.title,
       published: it.published_at,
     });
   }
+  // The extracted article when it is at least as complete as the feed's own content.
+  const useArticle = article !== undefined && (rep.article_text_len ?? 0) >= textLength(rep.content);
+  const body = useArticle ? article.html : u(rep.content) ?? article?.html;
+  const bodyLength = useArticle ? article.length : rep.content !== null ? rep.content_len ?? 0 : article?.length ?? 0;
   return {
     id: s.id,
     guid: s.guid,
     title: rep.title,
     url: rep.url ?? rep.link ?? undefined,
+    link: publishedUrl(rep.link ?? undefined) ?? u(rep.url),
     summary: u(rep.summary),
-    contentHtml: bestBody(rep),
+    contentHtml: body,
+    contentTruncated: body !== undefined && bodyLength > cap,
+    latest: latestDevelopment(items, rep),
     author: u(rep.author) ?? u(rep.article_byline),
     firstSeen: s.created_at,
     published: s.published_at,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalUrl, resolveUrl, TRACKING_PARAMETERS } from './index.js';
+import { canonicalUrl, publishedUrl, resolveUrl, TRACKING_PARAMETERS } from './index.js';
 
 const BASE = 'https://news.example/section/2024/story.html';
 
@@ -113,5 +113,30 @@ describe('resolveUrl', () => {
     ['undefined', undefined, undefined, undefined],
   ])('%s: %j (base %j) -> %j', (_name, raw, base, expected) => {
     expect(resolveUrl(raw, base)).toBe(expected);
+  });
+});
+
+describe('publishedUrl (what readers get: the link of the source minus its tracking parameters)', () => {
+  it.each<[name: string, raw: string | undefined, base: string | undefined, expected: string | undefined]>([
+    ['tracking removed, the other parameters keep their order', 'https://news.example/a?z=1&utm_source=rss&a=2&fbclid=x', undefined, 'https://news.example/a?z=1&a=2'],
+    ['only tracking: no query left', 'https://news.example/a?utm_source=rss&utm_medium=feed', undefined, 'https://news.example/a'],
+    ['the encoding of kept parameters is untouched', 'https://news.example/s?q=a+b%20c&x=%7E&gclid=1', undefined, 'https://news.example/s?q=a+b%20c&x=%7E'],
+    ['repeated and empty-valued parameters kept as written', 'https://news.example/a?t=2&t=1&flag&utm_term=x', undefined, 'https://news.example/a?t=2&t=1&flag'],
+    ['a tracking name matched whatever its case', 'https://news.example/a?UTM_Source=x&id=3', undefined, 'https://news.example/a?id=3'],
+    ['a name that only starts like a tracker kept', 'https://news.example/a?utmost=1&gclid_note=2', undefined, 'https://news.example/a?utmost=1&gclid_note=2'],
+    ['an ordinary fragment kept', 'https://news.example/a?id=1&utm_source=x#section-2', undefined, 'https://news.example/a?id=1#section-2'],
+    ['a tracking fragment removed', 'https://news.example/a#xtor=RSS-1', undefined, 'https://news.example/a'],
+    ['the trailing slash and the host\'s www. kept', 'https://www.news.example/a/?utm_source=x', undefined, 'https://www.news.example/a/'],
+    ['relative link resolved against base', '../b?utm_medium=rss&page=2', BASE, 'https://news.example/section/b?page=2'],
+    ['not http(s): nothing', 'javascript:alert(1)', BASE, undefined],
+    ['undefined', undefined, undefined, undefined],
+  ])('%s: %j (base %j) -> %j', (_name, raw, base, expected) => {
+    expect(publishedUrl(raw, base)).toBe(expected);
+  });
+
+  it('keeps what canonicalUrl changes, while both agree on the article', () => {
+    const link = 'https://News.example/world/story/?z=1&a=2&utm_source=rss#top';
+    expect(publishedUrl(link)).toBe('https://news.example/world/story/?z=1&a=2#top');
+    expect(canonicalUrl(publishedUrl(link))).toBe(canonicalUrl(link));
   });
 });

@@ -53,3 +53,31 @@ export function resolveUrl(raw: string | undefined, base?: string): string | und
     return undefined;
   }
 }
+
+const isTracking = (name: string): boolean => TRACKING_PARAMETERS.some((re) => re.test(name));
+
+function decodedName(pair: string): string {
+  const name = pair.split('=', 1)[0] as string;
+  try {
+    return decodeURIComponent(name.replace(/\+/g, ' '));
+  } catch {
+    return name;
+  }
+}
+
+/**
+ * The link to publish: the source's own link (resolved against `base`, http(s) only) with only its
+ * tracking parameters removed. Everything else stays as the source wrote it: the order and encoding of
+ * the other parameters, the path, the host, the fragment (unless the fragment itself is a tracking tag,
+ * as in "#xtor=RSS-1"). Canonical forms (canonicalUrl) are for deduplication, not for readers.
+ */
+export function publishedUrl(raw: string | undefined, base?: string): string | undefined {
+  const resolved = resolveUrl(raw, base);
+  if (!resolved) return undefined;
+  const url = new URL(resolved);
+  const kept = url.search.slice(1).split('&').filter((pair) => pair !== '' && !isTracking(decodedName(pair)));
+  url.search = kept.length ? `?${kept.join('&')}` : '';
+  const fragment = url.hash.slice(1);
+  if (fragment && fragment.split('&').every((pair) => pair.includes('=') && isTracking(decodedName(pair)))) url.hash = '';
+  return url.href;
+}

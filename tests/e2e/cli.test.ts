@@ -244,7 +244,7 @@ describe('storyfeed CLI', () => {
   });
 
   it('demo --once ingests the bundled feeds and prints a valid merged feed', async () => {
-    const r = await cli(['demo', '--once', '--db', join(dir, 'demo.db')]);
+    const r = await cli(['demo', '--once', '--port', '0', '--db', join(dir, 'demo.db')]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const feed = await new Parser().parseString(r.stdout);

@@ -200,7 +200,8 @@ describe('the merged feed', () => {
     expect(res.headers.get('content-type')).toContain('application/rss+xml');
     const feed = await new Parser().parseString(await res.text());
     expect(feed.items).toHaveLength(2);
-    const sharedEntry = feed.items.find((i) => i.link === srv.url('/story/shared-report'));
+    // The published link is the representing source's own (its #comments kept, tracking removed: issue 9.9).
+    const sharedEntry = feed.items.find((i) => i.link === srv.url('/story/shared-report#comments'));
     expect(sharedEntry).toBeDefined();
     const content = (sharedEntry as Record<string, unknown>)['content:encoded'] as string;
     expect(content).toContain('The full shared report body.');
