@@ -6,7 +6,7 @@ export type { IngestOutcome, IngestResult } from '../model/index.js';
 import { detectFormat, discoverFeedLinks, parseFeed, ParseError } from '../parser/index.js';
 import { sanitizeHtml, toPlainText, safeUrl } from '../sanitizer/index.js';
 import type { ItemInput } from '../storage/index.js';
-import { clusterHooks } from './cluster.js';
+import { saveAndCluster } from './cluster.js';
 import { extractPendingForSource, type ExtractDeps } from './extract.js';
 import { nextAfterFailure, nextAfterSuccess } from './policy.js';
 
@@ -137,7 +137,7 @@ export async function ingestSource(source: SourceState, cfg: SourceConfig, deps:
       return { ...base, outcome: 'not-modified', durationMs: Date.now() - startedMs };
     }
     const items = feed.items.map((i) => toItemInput(i, started));
-    const saved = deps.store.items.save(source.id, items, nowIso, deps.clusterer ? clusterHooks(deps.clusterer) : {});
+    const saved = saveAndCluster(deps.store, deps.clusterer, source.id, items, nowIso, deps.log);
     deps.store.sources.recordFetchSuccess(source.id, nowIso, {
       ...success, title: feed.title ? toPlainText(feed.title) : undefined, siteLink: safeUrl(feed.link),
     });

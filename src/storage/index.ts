@@ -3,6 +3,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { ClusterStore } from './cluster.js';
 import { ExtractionStore } from './extractions.js';
 import { ItemStore } from './items.js';
 import { WorkerLock } from './lock.js';
@@ -12,10 +13,11 @@ import { StoryStore } from './stories.js';
 import { u } from './rows.js';
 
 export type { ExtractionRecord, PendingPage } from './extractions.js';
-export { itemKey, type ClusterInput, type ItemInput, type SaveHooks, type SaveResult } from './items.js';
+export type { StoredFeatures } from './cluster.js';
+export { itemKey, type ClusterInput, type ItemInput, type Placement, type SavedArticle, type SaveOutcome, type SaveResult } from './items.js';
 export type { LockResult, WorkerIdentity } from './lock.js';
 export type { FetchFailure, FetchSuccess } from './sources.js';
-export type { StorySummary } from './stories.js';
+export type { StoryChange, StoryEvent, StorySummary } from './stories.js';
 
 export class StorageError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -43,6 +45,7 @@ export class Store {
   readonly stories: StoryStore;
   readonly extractions: ExtractionStore;
   readonly lock: WorkerLock;
+  readonly cluster: ClusterStore;
 
   private constructor(db: Database.Database) {
     this.db = db;
@@ -51,6 +54,7 @@ export class Store {
     this.items = new ItemStore(db, this.stories);
     this.extractions = new ExtractionStore(db);
     this.lock = new WorkerLock(db);
+    this.cluster = new ClusterStore(db);
   }
   /** Open (creating if needed) the database file and bring its schema up to date. */
   static open(path: string): Store {
