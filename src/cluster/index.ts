@@ -132,6 +132,17 @@ interface StoryState {
   acc: number;
 }
 
+/** An analysis's terms as interned ids. */
+interface Interned {
+  title: Int32Array;
+  lead: Int32Array;
+  body: Int32Array;
+  bodyCounts: Float64Array;
+  ents: Int32Array;
+  kinds: Uint8Array;
+  nums: Int32Array;
+}
+
 /** The signals between an article and a story, the probability, and the story's key. */
 export interface Scored {
   story: StoryKey;
@@ -191,16 +202,6 @@ function dot2(a: Vec, b: Vec): number {
     else j++;
   }
   return shared >= 2 ? s : 0;
-}
-
-function toVec(m: Map<number, number>): Vec {
-  const ids = Int32Array.from(m.keys()).sort();
-  let n = 0;
-  for (const w of m.values()) n += w * w;
-  const norm = Math.sqrt(n) || 1;
-  const ws = new Float32Array(ids.length);
-  ids.forEach((id, i) => { ws[i] = (m.get(id) as number) / norm; });
-  return { ids, ws };
 }
 
 function has(sorted: Int32Array, id: number): boolean {
@@ -265,6 +266,9 @@ export class Clusterer {
   /** Set by signals(): the article's title shares two words with the story's titles (the no-words-in-common rule). */
   private titleWord = false;
   private readonly analyses = new WeakMap<ClusterDoc, Analysis>();
+  private internedOf = new WeakMap<Analysis, Interned>();
+  /** Scratch for count(): the epoch at which a term was last seen. */
+  private seen = new Int32Array(1024);
 
   constructor(options: Options = {}) {
     this.model = options.model ?? shippedModel(ANALYSIS_VERSION);
@@ -314,18 +318,53 @@ export class Clusterer {
   }
 
   /** Analysis -> vectors under the current statistics (nothing is counted). */
+  /** An analysis's terms as interned ids (computed once per analysis object). */
+  private interned(a: Analysis): Interned {
+    let n = this.internedOf.get(a);
+    if (!n) {
+      const ids = (ts: readonly string[]) => {
+        const out = new Int32Array(ts.length);
+        for (let i = 0; i < ts.length; i++) out[i] = this.termId(ts[i] as string);
+        return out;
+      };
+      const ents = a.entities.map(([key, kind]) => [this.termId(`\u0001${key}`), KIND_INDEX[kind]] as const).sort((x, y) => x[0] - y[0]);
+      n = {
+        title: ids(a.title), lead: ids(a.lead), body: ids(a.body.map((b) => b[0])),
+        bodyCounts: Float64Array.from(a.body, (b) => b[1]),
+        ents: Int32Array.from(ents, (e) => e[0]), kinds: Uint8Array.from(ents, (e) => e[1]), nums: ids(a.numbers).sort(),
+      };
+      this.internedOf.set(a, n);
+    }
+    return n;
+  }
+
+  /** Analysis -> vectors under the current statistics (nothing is counted). */
   private state(doc: ClusterDoc, a: Analysis): DocState {
-    const binary = (ts: readonly string[]) => {
-      const m = new Map<number, number>();
-      for (const t of ts) { const id = this.termId(t); m.set(id, this.idf(id)); }
-      return m.size ? toVec(m) : EMPTY;
+    const n = this.interned(a);
+    const vec = (ids: Int32Array, weight: (i: number) => number): Vec => {
+      if (ids.length === 0) return EMPTY;
+      const order = Array.from(ids.keys()).sort((x, y) => (ids[x] as number) - (ids[y] as number));
+      const out = new Int32Array(order.length);
+      const ws = new Float32Array(order.length);
+      let norm = 0;
+      let k = 0;
+      for (const i of order) {
+        const id = ids[i] as number;
+        if (k > 0 && out[k - 1] === id) continue;
+        const w = weight(i) * this.idf(id);
+        out[k] = id;
+        ws[k] = w;
+        norm += w * w;
+        k++;
+      }
+      norm = Math.sqrt(norm) || 1;
+      for (let i = 0; i < k; i++) ws[i] = (ws[i] as number) / norm;
+      return { ids: out.subarray(0, k), ws: ws.subarray(0, k) };
     };
-    const body = new Map<number, number>();
-    for (const [t, n] of a.body) { const id = this.termId(t); body.set(id, (1 + Math.log(n)) * this.idf(id)); }
-    const ents = a.entities.map(([key, kind]) => [this.termId(`\u0001${key}`), KIND_INDEX[kind]] as const).sort((x, y) => x[0] - y[0]);
-    const title = binary(a.title);
-    const lead = binary(a.lead);
-    const bodyVec = body.size ? toVec(body) : EMPTY;
+    const title = vec(n.title, () => 1);
+    const lead = vec(n.lead, () => 1);
+    const body = vec(n.body, (i) => 1 + Math.log(n.bodyCounts[i] as number));
+    // The query: every term, heaviest first (title and lead boosted); candidates() reads the first few indexed ones.
     const q = new Map<number, number>();
     const put = (v: Vec, boost: number) => {
       for (let i = 0; i < v.ids.length; i++) {
@@ -334,17 +373,14 @@ export class Clusterer {
         if (w > (q.get(id) ?? 0)) q.set(id, w);
       }
     };
-    put(bodyVec, 1);
+    put(body, 1);
     put(lead, 1.5);
     put(title, 2);
     const top = [...q].sort((x, y) => y[1] - x[1]);
-    const query = Int32Array.from(top, (e) => e[0]);
-    const queryW = Float32Array.from(top, (e) => e[1]);
     return {
       id: doc.id, time: doc.published, source: doc.source ? this.sourceId(doc.source) : -1, lang: a.lang,
-      title, lead, body: bodyVec, hasBody: a.bodyTokens > 0, query, queryW,
-      ents: Int32Array.from(ents, (e) => e[0]), kinds: Uint8Array.from(ents, (e) => e[1]),
-      nums: Int32Array.from(a.numbers.map((n) => this.termId(n))).sort(), simhash: a.simhash, p: 0,
+      title, lead, body, hasBody: a.bodyTokens > 0, query: Int32Array.from(top, (e) => e[0]),
+      queryW: Float32Array.from(top, (e) => e[1]), ents: n.ents, kinds: n.kinds, nums: n.nums, simhash: a.simhash, p: 0,
     };
   }
 
@@ -358,12 +394,19 @@ export class Clusterer {
   }
 
   private count(a: Analysis, sign: 1 | -1): void {
-    const seen = new Set<number>();
-    for (const t of [...a.title, ...a.lead, ...a.body.map((b) => b[0]), ...a.entities.map((e) => `\u0001${e[0]}`)]) {
-      const id = this.termId(t);
-      if (seen.has(id)) continue;
-      seen.add(id);
-      this.df[id] = Math.max(0, (this.df[id] as number) + sign);
+    const n = this.interned(a);
+    const mark = ++this.epoch;
+    if (this.seen.length < this.df.length) {
+      const grown = new Int32Array(this.df.length);
+      grown.set(this.seen);
+      this.seen = grown;
+    }
+    for (const ids of [n.title, n.lead, n.body, n.ents]) {
+      for (const id of ids) {
+        if (this.seen[id] === mark) continue;
+        this.seen[id] = mark;
+        this.df[id] = Math.max(0, (this.df[id] as number) + sign);
+      }
     }
     this.docCount += sign;
   }
@@ -712,6 +755,7 @@ export class Clusterer {
   /** Forget everything (before filling again from storage). */
   clear(): void {
     this.terms.clear();
+    this.internedOf = new WeakMap();
     this.df = new Int32Array(1024);
     this.docCount = 0;
     this.sourceIds.clear();
@@ -825,6 +869,9 @@ export class Clusterer {
   /** Forget stories that ended long before the newest item: memory stays bounded by the window. */
   private sweep(): void {
     const horizon = this.latest - (this.windowHours + 24) * HOUR;
+    let stale = false;
+    for (const s of this.stories.values()) if (s.last < horizon) { stale = true; break; }
+    if (!stale) return;
     for (const [key, s] of this.stories) {
       if (s.last >= horizon) continue;
       s.dead = true;

@@ -8,6 +8,8 @@ import shipped from './model.json' with { type: 'json' };
 /** The model file format this code reads. Bump with any change to the meaning of the file's fields. */
 export const MODEL_FORMAT = 'storyfeed-cluster-model';
 export const MODEL_VERSION = 1;
+/** Standardized values are clipped here: a value far outside what training saw does not extrapolate. */
+export const CLIP = 3;
 
 /**
  * The signals, in the model's order: the same names appear in model.json, `storyfeed explain` and the
@@ -64,8 +66,6 @@ const modelSchema = z.object({
 export type ModelFile = z.infer<typeof modelSchema>;
 
 const BOTH_BODIES = FEATURES.indexOf('bothBodies');
-/** Standardized values are clipped here: a value far outside what training saw does not extrapolate. */
-export const CLIP = 3;
 
 /** (value - mean) / scale, clipped to ±CLIP. */
 export function standardize(value: number, mean: number, scale: number): number {
