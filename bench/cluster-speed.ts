@@ -11,7 +11,7 @@
 // every 5th batch and only indexes in the others (its window is always complete): the ratio compares the
 // medians of the batches both timed. Then: per-article cost of ours around 10k vs around N, peak RSS,
 // and a start-up from SQLite with 50,000 articles in the window (stored analyses, no text re-read).
-// Run: npm run bench:cluster [-- items]
+// Run: npm run bench:cluster [-- items] [--no-peer]   (--no-peer: ours alone, for its own peak RSS)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +20,9 @@ import { loadClusterer } from '../src/ingest/cluster.js';
 import { Store, type ItemInput, type Placement } from '../src/storage/index.js';
 import { median, rng } from './lib.js';
 
-const N = Number(process.argv[2] ?? 100_000);
+const args = process.argv.slice(2);
+const N = Number(args.find((a) => /^\d+$/.test(a)) ?? 100_000);
+const WITH_PEER = !args.includes('--no-peer');
 const PER_DAY = 1000;
 const BATCH = 1000;
 const REFINE_EVERY = 20;
@@ -133,12 +135,12 @@ const flush = () => {
   }
   const t1 = performance.now();
   const search = batchNo % PEER_EVERY === 0;
-  for (const doc of batch) peer.add(doc, search);
+  if (WITH_PEER) for (const doc of batch) peer.add(doc, search);
   const t2 = performance.now();
   const us = ((t1 - t0) * 1000) / batch.length;
   oursUs.push(us);
   oursTotal += t1 - t0;
-  if (search) pairs.push({ ours: us, peer: ((t2 - t1) * 1000) / batch.length });
+  if (search && WITH_PEER) pairs.push({ ours: us, peer: ((t2 - t1) * 1000) / batch.length });
   peak = Math.max(peak, process.memoryUsage().rss);
   batch = [];
   batchNo++;
@@ -157,9 +159,9 @@ const ratio = median(steady.map((p) => p.peer / p.ours));
 console.log(`clustering ${N} synthetic articles (${PER_DAY}/day, title + ~60-word body), one core, interleaved with the peer:`);
 console.log(`  ours: per article around 10k ${at10k.toFixed(0)} µs, around ${N / 1000}k ${atN.toFixed(0)} µs: ratio ${(atN / at10k).toFixed(2)}× (goal ≤ 1.5×); ` +
   `${(N / (oursTotal / 1000)).toFixed(0)} articles/s`);
-console.log(`  naive all-pairs TF-IDF peer (2-day window): per article ${median(steady.map((p) => p.peer)).toFixed(0)} µs vs ours ` +
+if (WITH_PEER) console.log(`  naive all-pairs TF-IDF peer (2-day window): per article ${median(steady.map((p) => p.peer)).toFixed(0)} µs vs ours ` +
   `${median(steady.map((p) => p.ours)).toFixed(0)} µs in the same batches: ours ${ratio.toFixed(1)}× faster (median of ${steady.length} batch ratios; goal ≥ 10×)`);
-console.log(`  peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB (both clusterers in this process; goal ≤ 300 MB); stories in memory ${ours.size.stories}; wall ${wall.toFixed(0)} s`);
+console.log(`  peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB (${WITH_PEER ? 'both clusterers in this process' : 'ours alone'}; goal ≤ 300 MB); stories in memory ${ours.size.stories}; wall ${wall.toFixed(0)} s`);
 
 // ---- start-up: the window read back from SQLite ---------------------------------------------------------
 const dir = mkdtempSync(join(tmpdir(), 'storyfeed-bench-'));

@@ -25,11 +25,11 @@ const file = fitLogistic(all, {
     bcubedPrecision: round(q.bcubedPrecision), bcubedRecall: round(q.bcubedRecall), bcubedF1: round(q.bcubedF1),
   }])),
 });
-toModel(file); // refuse to write a model the loader would reject
+const model = toModel(file); // refuse to write a model the loader would reject
 const rounded = { ...file, regimes: Object.fromEntries(Object.entries(file.regimes).map(([k, r]) => [k, {
   mean: r.mean.map((v) => Number(v.toPrecision(6))), scale: r.scale.map((v) => Number(v.toPrecision(6))),
   weights: r.weights.map((v) => Number(v.toPrecision(6))), bias: Number(r.bias.toPrecision(6)) }])) };
 writeFileSync(MODEL, `${JSON.stringify(rounded, null, 2)}\n`);
 console.log(table(results));
-console.log(seedCheck());
+console.log(seedCheck(model));
 console.log(`wrote ${MODEL.pathname} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);

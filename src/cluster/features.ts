@@ -213,17 +213,21 @@ function americanize(w: string): string {
 }
 
 /** word -> term per language (stemming dominates analysis time; news vocabulary repeats). */
-const TERM_CACHE = new Map<string, string | null>();
-const TERM_CACHE_MAX = 300_000;
+const TERM_CACHES = new Map<string, Map<string, string | null>>();
+const TERM_CACHE_MAX = 200_000;
 
 /** Lowercase, possessives and edge punctuation dropped, stemmed in `lang`; undefined for stopwords and noise. */
 export function normalizeTerm(word: string, lang = 'en'): string | undefined {
-  const key = `${lang}\u0000${word}`;
-  const hit = TERM_CACHE.get(key);
+  let cache = TERM_CACHES.get(lang);
+  if (!cache) {
+    cache = new Map();
+    TERM_CACHES.set(lang, cache);
+  }
+  const hit = cache.get(word);
   if (hit !== undefined) return hit ?? undefined;
   const term = computeTerm(word, lang);
-  if (TERM_CACHE.size >= TERM_CACHE_MAX) TERM_CACHE.clear();
-  TERM_CACHE.set(key, term ?? null);
+  if (cache.size >= TERM_CACHE_MAX) cache.clear();
+  cache.set(word, term ?? null);
   return term;
 }
 
@@ -385,17 +389,29 @@ export function hamming(a: readonly [number, number], b: readonly [number, numbe
 
 const distinct = (xs: readonly string[]) => [...new Set(xs)];
 
+/** Stemmed terms of words (stopwords dropped), in order. */
+function termsOf(ws: readonly string[], lang: string): string[] {
+  const out: string[] = [];
+  for (const w of ws) {
+    const t = normalizeTerm(w, lang);
+    if (t) out.push(t);
+  }
+  return out;
+}
+
 /** A document's analysis. `lang` forces the language (otherwise detected from title and lead). */
 export function analyze(title: string, body: string | undefined, lang?: string): Analysis {
   const text = body ?? '';
   const leadText = text ? lead(text) : '';
   const language = lang ?? detectLanguage(`${title}. ${leadText}`);
-  const bodyTerms = text ? terms(head(text, BODY_WORDS), language) : [];
+  // The body's words once: its first BODY_WORDS make the term vector, all of them the SimHash.
+  const ws = text ? words(text, language) : [];
+  const bodyTerms = termsOf(ws.slice(0, BODY_WORDS), language);
   const counts = new Map<string, number>();
   for (const t of bodyTerms) counts.set(t, (counts.get(t) ?? 0) + 1);
   const body2 = [...counts].sort((a, b) => b[1] - a[1]).slice(0, BODY_TERMS);
   const titleTerms = distinct(terms(title, language));
-  const all = text ? terms(text, language) : [];
+  const all = ws.length > BODY_WORDS ? [...bodyTerms, ...termsOf(ws.slice(BODY_WORDS), language)] : bodyTerms;
   const numbers = distinct([...titleTerms, ...bodyTerms].filter((t) => /^\d/.test(t)));
   return {
     v: ANALYSIS_VERSION, lang: language, title: titleTerms, lead: distinct(terms(leadText, language)), body: body2,
