@@ -1,0 +1,97 @@
+// One run of storyfeed's side of bench/cycle.ts, in a process of its own (its peak RSS is its own): the
+// cycles asked for, in order, on one fresh SQLite file, clustering included, exactly as `storyfeed once`
+// runs them (runCycle, the worker's pools). Prints one JSON line of figures per cycle.
+// Run by bench/cycle.ts: tsx bench/cycle-ours.ts BASE FEEDS KINDS(first,304,unchanged|fulltext)
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { parseConfig } from '../src/config/index.js';
+import { silentLogger } from '../src/log/index.js';
+import { runCycle } from '../src/scheduler/index.js';
+import { Store } from '../src/storage/index.js';
+
+const [base = '', feedsArg = '1000', kindsArg = 'first,304,unchanged'] = process.argv.slice(2);
+const FEEDS = Number(feedsArg);
+const kinds = kindsArg.split(',');
+const fullText = kinds.includes('fulltext');
+
+export interface CycleFigures {
+  kind: string;
+  ms: number;
+  items: number;
+  inserted: number;
+  updated: number;
+  failed: number;
+  notModified: number;
+  extracted: number;
+  extractFailed: number;
+  /** Longest event-loop stall during the cycle (perf_hooks.monitorEventLoopDelay), ms. */
+  stallMs: number;
+  /** Peak RSS of the process so far (getrusage maxrss), MiB. */
+  rssMiB: number;
+  /** Slowest answer of the HTTP server probed during the cycle (full text only), ms. */
+  probeMaxMs?: number;
+  probes?: number;
+  stories?: number;
+}
+
+async function mode(conditional: boolean): Promise<void> {
+  await fetch(`${base}/_mode?conditional=${conditional ? 1 : 0}`);
+}
+
+const yaml = `defaults:\n  full_text: ${fullText}\nhttp:\n  allow_private_networks: true\n  concurrency: 16\n  per_host_concurrency: 16\n` +
+  `retention:\n  days: 30\noutput:\n  port: 0\nsources:\n${Array.from({ length: FEEDS }, (_, f) => `  - ${base}/feed/${f}.xml`).join('\n')}\n`;
+const config = parseConfig(yaml, 'bench.yaml');
+const log = silentLogger();
+const dir = mkdtempSync(join(tmpdir(), 'storyfeed-bench-'));
+const store = Store.open(join(dir, 'bench.db'));
+store.sources.sync(config.sources, new Date().toISOString());
+
+/** With full text on: the real HTTP server of `storyfeed run`, asked for the merged feed every 25 ms. */
+async function probing(): Promise<{ stop: () => Promise<{ max: number; n: number }> }> {
+  const { createApp, startServer, closeServer } = await import('../src/server/index.js');
+  const { server, port } = await startServer(createApp({ store, config: () => config }), '127.0.0.1', 0);
+  let running = true;
+  let max = 0;
+  let n = 0;
+  const loop = (async () => {
+    while (running) {
+      const t = performance.now();
+      const res = await fetch(`http://127.0.0.1:${port}/feed.xml`);
+      await res.arrayBuffer();
+      max = Math.max(max, performance.now() - t);
+      n++;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      await closeServer(server);
+      return { max, n };
+    },
+  };
+}
+
+for (const kind of kinds) {
+  await mode(kind !== 'unchanged');
+  const probe = kind === 'fulltext' ? await probing() : undefined;
+  const h = monitorEventLoopDelay({ resolution: 5 });
+  h.enable();
+  const s = await runCycle({ store, config, log, force: true });
+  h.disable();
+  const p = await probe?.stop();
+  const figures: CycleFigures = {
+    kind, ms: s.durationMs, items: s.results.reduce((n, r) => n + r.items, 0), inserted: s.inserted, updated: s.updated,
+    failed: s.failed, notModified: s.notModified, extracted: s.extracted, extractFailed: s.extractFailed,
+    stallMs: h.max / 1e6, rssMiB: process.resourceUsage().maxRSS / 1024,
+    ...(p ? { probeMaxMs: p.max, probes: p.n } : {}), stories: store.stats().stories,
+  };
+  const errors = s.results.filter((r) => r.outcome === 'failed').slice(0, 3).map((r) => r.error);
+  if (errors.length) process.stderr.write(`ours ${kind}: ${s.failed} failed, e.g. ${errors.join(' | ')}\n`);
+  process.stdout.write(`${JSON.stringify(figures)}\n`);
+}
+store.close();
+rmSync(dir, { recursive: true, force: true });
