@@ -1,12 +1,18 @@
 // One run of storyfeed's side of bench/cycle.ts, in a process of its own (its peak RSS is its own): the
-// cycles asked for, in order, on one fresh SQLite file, clustering included, exactly as `storyfeed once`
-// runs them (runCycle, the worker's pools). Prints one JSON line of figures per cycle.
+// cycles asked for, in order, on one fresh SQLite file, clustering included, as the service runs them
+// (runCycle with the parser and extractor threads kept across cycles, as `storyfeed run`'s Worker keeps
+// them; the peer's process is as warm). Prints one JSON line of figures per cycle.
 // Run by bench/cycle.ts: tsx bench/cycle-ours.ts BASE FEEDS KINDS(first,304,unchanged|fulltext)
+// BENCH_PROFILE=KIND:FILE profiles the main thread during that cycle only (a .cpuprofile for bench/cpuprofile.ts).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Session } from 'node:inspector/promises';
+import { writeFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseConfig } from '../src/config/index.js';
+import { ExtractorPool } from '../src/extractor/pool.js';
+import { ParserPool } from '../src/parser/pool.js';
 import { silentLogger } from '../src/log/index.js';
 import { runCycle } from '../src/scheduler/index.js';
 import { Store } from '../src/storage/index.js';
@@ -44,6 +50,8 @@ const yaml = `defaults:\n  full_text: ${fullText}\nhttp:\n  allow_private_networ
   `retention:\n  days: 30\noutput:\n  port: 0\nsources:\n${Array.from({ length: FEEDS }, (_, f) => `  - ${base}/feed/${f}.xml`).join('\n')}\n`;
 const config = parseConfig(yaml, 'bench.yaml');
 const log = silentLogger();
+const parserPool = new ParserPool();
+const pool = new ExtractorPool();
 const dir = mkdtempSync(join(tmpdir(), 'storyfeed-bench-'));
 const store = Store.open(join(dir, 'bench.db'));
 store.sources.sync(config.sources, new Date().toISOString());
@@ -78,10 +86,22 @@ async function probing(): Promise<{ stop: () => Promise<{ max: number; n: number
 for (const kind of kinds) {
   await mode(kind !== 'unchanged');
   const probe = kind === 'fulltext' ? await probing() : undefined;
+  const [profileKind, profileFile] = (process.env.BENCH_PROFILE ?? '').split(':');
+  const session = profileKind === kind ? new Session() : undefined;
+  if (session) {
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.start');
+  }
   const h = monitorEventLoopDelay({ resolution: 5 });
   h.enable();
-  const s = await runCycle({ store, config, log, force: true });
+  const s = await runCycle({ store, config, log, force: true, parserPool, pool });
   h.disable();
+  if (session) {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(profileFile as string, JSON.stringify(profile));
+    session.disconnect();
+  }
   const p = await probe?.stop();
   const figures: CycleFigures = {
     kind, ms: s.durationMs, items: s.results.reduce((n, r) => n + r.items, 0), inserted: s.inserted, updated: s.updated,
@@ -93,5 +113,7 @@ for (const kind of kinds) {
   if (errors.length) process.stderr.write(`ours ${kind}: ${s.failed} failed, e.g. ${errors.join(' | ')}\n`);
   process.stdout.write(`${JSON.stringify(figures)}\n`);
 }
+await parserPool.close();
+await pool.close();
 store.close();
 rmSync(dir, { recursive: true, force: true });

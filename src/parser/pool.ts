@@ -4,11 +4,15 @@
 // or SIGTERM handling. Each document runs in a worker thread (workers/pool.ts, shared with the
 // extractor); past the budget the thread is terminated and replaced, and that source fails alone with a
 // ParseError (recorded failing, retried with backoff).
+//
+// The same threads also `read` a document for the ingest: parse it, fingerprint its items and clean
+// (sanitize) the new ones (ingest/clean.ts), so that a feed's CPU work never runs on the main thread.
 import { availableParallelism } from 'node:os';
 import type { ParsedFeed } from '../model/index.js';
 import { TimedPool, workerScript } from '../workers/pool.js';
 import { ParseError, type ParseOptions } from './index.js';
-import type { ParseRequest } from './worker.js';
+import type { ReadDocument } from '../ingest/clean.js';
+import type { FeedRequest } from './worker.js';
 
 // ---- Tunables -------------------------------------------------------------------------------------
 /** Wall time one document may take to parse (ordinary feeds take 1–20 ms, a 5 MB one ~0.3 s). */
@@ -18,7 +22,7 @@ const MAX_THREADS = 2;
 // ---------------------------------------------------------------------------------------------------
 
 export class ParserPool {
-  private readonly pool: TimedPool<ParseRequest, ParsedFeed>;
+  private readonly pool: TimedPool<FeedRequest, ParsedFeed | ReadDocument>;
 
   constructor(size = Math.max(1, Math.min(MAX_THREADS, availableParallelism())), readonly budgetMs = FEED_PARSE_BUDGET_MS) {
     const error = (message: string) => new ParseError(message);
@@ -31,7 +35,20 @@ export class ParserPool {
 
   /** parseFeed in a worker thread; rejects with a ParseError (also when the budget runs out). */
   parse(text: string, opts: ParseOptions): Promise<ParsedFeed> {
-    return this.pool.run({ text, baseUrl: opts.baseUrl, now: opts.now?.toISOString(), maxItems: opts.maxItems });
+    return this.pool.run({ kind: 'parse', text, baseUrl: opts.baseUrl, now: opts.now?.toISOString(), maxItems: opts.maxItems }) as
+      Promise<ParsedFeed>;
+  }
+
+  /**
+   * ingest/clean.ts readDocument in a worker thread: a response body decoded, then parsed, every item
+   * fingerprinted and those not `known` cleaned (or, with `discover`, an HTML page's feed links found).
+   * The body's memory moves to the thread when it owns it whole (the caller must not use it after). The
+   * budget covers the whole; rejects with a ParseError.
+   */
+  read(body: Uint8Array, charset: string | undefined, opts: ParseOptions, known: readonly string[], discover: boolean): Promise<ReadDocument> {
+    const whole = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength && body.buffer instanceof ArrayBuffer;
+    return this.pool.run({ kind: 'read', body, charset, baseUrl: opts.baseUrl, now: opts.now?.toISOString(), maxItems: opts.maxItems,
+      known, discover }, whole ? [body.buffer as ArrayBuffer] : []) as Promise<ReadDocument>;
   }
 
   /** Stop every thread; queued documents fail. */

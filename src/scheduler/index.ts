@@ -6,13 +6,14 @@ import type { Logger } from 'pino';
 import { HostLimiter, type FetchOptions } from '../fetcher/index.js';
 import type { Clusterer } from '../cluster/index.js';
 import { ExtractorPool } from '../extractor/pool.js';
+import { PageQueue } from '../ingest/extract.js';
 import type { Metrics } from '../metrics/index.js';
 import { loadClusterer } from '../ingest/cluster.js';
 import { ParserPool } from '../parser/pool.js';
 import { ingestSource } from '../ingest/index.js';
 import type { Config, CycleSummary, IngestResult, SourceConfig, SourceState } from '../model/index.js';
 export type { CycleSummary } from '../model/index.js';
-import type { Store } from '../storage/index.js';
+import type { SourceFetchState, Store } from '../storage/index.js';
 
 
 export interface CycleDeps {
@@ -25,8 +26,12 @@ export interface CycleDeps {
   now?: () => Date;
   fetch?: FetchOptions['fetch'];
   onProgress?: (done: number, total: number, result: IngestResult) => void;
-  /** The story clusterer (the worker keeps one across cycles); loaded from the window when absent. */
-  clusterer?: Clusterer;
+  /**
+   * The story clusterer (the worker keeps one across cycles), or a function that loads it when first
+   * needed; when absent, it is loaded from the window when the first new item needs it (a cycle with
+   * nothing new never reads the window).
+   */
+  clusterer?: Clusterer | (() => Clusterer);
   /** Extraction threads (the worker keeps them across cycles); a pool for this cycle when absent. */
   pool?: ExtractorPool;
   /** Feed-parsing threads (the worker keeps them across cycles); a pool for this cycle when absent. */
@@ -34,7 +39,7 @@ export interface CycleDeps {
 }
 
 /** Sources to fetch now: enabled, not gone, next attempt reached (or everything enabled with `force`). */
-export function dueSources(sources: readonly SourceState[], now: Date, force = false): SourceState[] {
+export function dueSources<S extends Pick<SourceState, 'status' | 'nextAttemptAt'>>(sources: readonly S[], now: Date, force = false): S[] {
   return sources.filter((s) => {
     if (s.status === 'disabled' || s.status === 'gone') return false;
     if (force || !s.nextAttemptAt) return true;
@@ -57,30 +62,36 @@ export async function runCycle(deps: CycleDeps): Promise<CycleSummary> {
   const t0 = Date.now();
   const { store, config, log } = deps;
   const intervals = new Map<string, SourceConfig>(config.sources.map((s) => [s.url, s]));
-  const due = dueSources(store.sources.list(), started, deps.force).filter((s) => intervals.has(s.configUrl));
+  const due = dueSources(store.sources.fetchStates(), started, deps.force).filter((s) => intervals.has(s.configUrl));
   const limit = pLimit(config.http.concurrency);
   const limiter = new HostLimiter(config.http.perHostConcurrency);
-  const clusterer = deps.clusterer ?? loadClusterer(store, started);
+  let loaded: Clusterer | undefined;
+  const clusterer = deps.clusterer ?? (() => (loaded ??= loadClusterer(store, started)));
   const pool = deps.pool ?? new ExtractorPool();
   const parserPool = deps.parserPool ?? new ParserPool();
+  const common = { store, config, log, limiter, signal: deps.signal, now: deps.now, fetch: deps.fetch, clusterer, pool };
+  // Pages (full text) are fetched and extracted while feeds are still ingested, as many at once as feeds.
+  const pages = new PageQueue(common, config.http.concurrency);
   let done = 0;
   log.info({ due: due.length }, 'cycle started');
-  const results = await Promise.all(due.map((source) => limit(async () => {
+  const fetched = await Promise.all(due.map((source: SourceFetchState) => limit(async () => {
     const cfg = intervals.get(source.configUrl) as SourceConfig;
     const result = deps.signal?.aborted
       ? { source: source.configUrl, outcome: 'aborted' as const, inserted: 0, updated: 0, items: 0, extracted: 0,
         extractFailed: 0, durationMs: 0 }
-      : await ingestSource(source, cfg, {
-        store, config, log, limiter, signal: deps.signal, now: deps.now, fetch: deps.fetch, clusterer, pool, parserPool,
-      });
+      : await ingestSource(source, cfg, { ...common, parserPool, pages: (id, url) => pages.add(id, url) });
     done++;
     const level = result.outcome === 'failed' ? 'warn' : 'info';
     log[level]({ source: result.source, host: hostOf(source.url), outcome: result.outcome, inserted: result.inserted,
-      updated: result.updated, extracted: result.extracted, extractFailed: result.extractFailed, ms: result.durationMs,
-      error: result.error }, 'source fetched');
+      updated: result.updated, ms: result.durationMs, error: result.error }, 'source fetched');
     deps.onProgress?.(done, due.length, result);
     return result;
   })));
+  await pages.drain();
+  const results = fetched.map((r) => {
+    const p = pages.bySource.get(r.source);
+    return p ? { ...r, extracted: r.extracted + p.ok, extractFailed: r.extractFailed + p.failed } : r;
+  });
   if (!deps.pool) await pool.close();
   if (!deps.parserPool) await parserPool.close();
   let pruned = { items: 0, stories: 0 };
@@ -167,10 +178,10 @@ export class Worker {
     if (this.stopping) return Promise.resolve(undefined);
     this.current = (async () => {
       try {
-        this.clusterer ??= loadClusterer(this.store, new Date());
         const summary = await runCycle({ store: this.store, config: this.config, log: this.log,
-          signal: this.abort.signal, force, fetch: this.fetch, clusterer: this.clusterer, pool: this.pool,
-          parserPool: this.parserPool });
+          signal: this.abort.signal, force, fetch: this.fetch, pool: this.pool, parserPool: this.parserPool,
+          // Loaded when the first new item needs it, then kept across cycles.
+          clusterer: () => (this.clusterer ??= loadClusterer(this.store, new Date())) });
         this.cycles++;
         const { results: _omit, ...brief } = summary;
         this.lastCycle = { ...brief, finishedAt: new Date().toISOString() };

@@ -20,7 +20,7 @@ export type { DatabaseHealth, WriteFailure } from './health.js';
 export type { StoredFeatures } from './cluster.js';
 export { itemKey, type ClusterInput, type ItemInput, type Placement, type SavedArticle, type SaveOutcome, type SaveResult } from './items.js';
 export type { LockResult, WorkerIdentity } from './lock.js';
-export type { FetchFailure, FetchSuccess } from './sources.js';
+export type { FetchFailure, FetchSuccess, SourceFetchState } from './sources.js';
 export type { StoryChange, StoryEvent, StorySummary } from './stories.js';
 
 // ---- Tunables -------------------------------------------------------------------------------------

@@ -4,10 +4,13 @@
 // alone. A thread's start-up (loading its modules) never counts against a budget: a thread says when it
 // is ready. Idle threads never keep the process alive; a starting or busy one does.
 //
-// The thread side is `serveTasks` below: the worker script calls it with its handler.
+// The thread side is `serveTasks` below: the worker script calls it with its handler. What a dependency
+// prints in a thread (console.*) is handed to the main thread's console, which the commands route to
+// their log: never to stdout, and never lost.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parentPort, Worker } from 'node:worker_threads';
+import { format } from 'node:util';
+import { parentPort, Worker, type Transferable } from 'node:worker_threads';
 
 /** What a pool says when it fails a task, in the words of its stage ("parser thread crashed: …"). */
 export interface PoolMessages {
@@ -33,12 +36,17 @@ export interface PoolOptions {
 
 /** Pool -> thread: one task. */
 interface TaskMessage<Req> { id: number; request: Req }
-/** Thread -> pool: ready, or the outcome of a task. */
-type ThreadMessage<Res> = { ready: true } | { id: number; value: Res } | { id: number; error: string };
+/** The console methods a thread's dependencies may call. */
+type ConsoleLevel = 'log' | 'info' | 'debug' | 'warn' | 'error';
+const CONSOLE_LEVELS: readonly ConsoleLevel[] = ['log', 'info', 'debug', 'warn', 'error'];
+/** Thread -> pool: ready, the outcome of a task, or something printed. */
+type ThreadMessage<Res> = { ready: true } | { id: number; value: Res } | { id: number; error: string } |
+  { console: ConsoleLevel; text: string };
 
 interface Task<Req, Res> {
   id: number;
   request: Req;
+  transfer: readonly Transferable[];
   resolve: (r: Res) => void;
   reject: (e: Error) => void;
 }
@@ -75,12 +83,15 @@ export class TimedPool<Req, Res> {
     return this.opts.budgetMs;
   }
 
-  /** Run one task in a thread; rejects with the stage's error (also when the budget runs out). */
-  run(request: Req): Promise<Res> {
+  /**
+   * Run one task in a thread; rejects with the stage's error (also when the budget runs out). What
+   * `transfer` lists (ArrayBuffers the caller gives up) moves to the thread instead of being copied.
+   */
+  run(request: Req, transfer: readonly Transferable[] = []): Promise<Res> {
     const m = this.opts.messages;
     if (this.closed) return Promise.reject(m.error(m.closed));
     return new Promise((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, request, resolve, reject });
+      this.queue.push({ id: this.nextId++, request, transfer, resolve, reject });
       this.pump();
     });
   }
@@ -96,6 +107,10 @@ export class TimedPool<Req, Res> {
     }
     const slot: Slot<Req, Res> = { worker, ready: false };
     worker.on('message', (msg: ThreadMessage<Res>) => {
+      if ('console' in msg) {
+        console[msg.console](msg.text);
+        return;
+      }
       if ('ready' in msg) {
         slot.ready = true;
         worker.unref();
@@ -151,7 +166,7 @@ export class TimedPool<Req, Res> {
         void idle.worker.terminate();
         this.fail(idle, this.opts.messages.overBudget(this.opts.budgetMs));
       }, this.opts.budgetMs);
-      idle.worker.postMessage({ id: task.id, request: task.request } satisfies TaskMessage<Req>);
+      idle.worker.postMessage({ id: task.id, request: task.request } satisfies TaskMessage<Req>, [...task.transfer]);
     }
   }
 
@@ -175,6 +190,9 @@ export class TimedPool<Req, Res> {
 export function serveTasks<Req, Res>(handler: (request: Req) => Res | Promise<Res>, describe: (err: unknown) => string): void {
   const port = parentPort;
   if (!port) return;
+  for (const level of CONSOLE_LEVELS) {
+    console[level] = (...args: unknown[]) => port.postMessage({ console: level, text: format(...args) } satisfies ThreadMessage<Res>);
+  }
   port.postMessage({ ready: true } satisfies ThreadMessage<Res>);
   port.on('message', (msg: TaskMessage<Req>) => {
     let pending: Res | Promise<Res>;
