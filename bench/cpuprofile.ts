@@ -1,6 +1,7 @@
 // Summarise a V8 CPU profile (node --cpu-prof, e.g. `npm run bench:cycle -- --profile DIR`): the
 // functions with the most self time, and the most inclusive time (a function and what it calls), as
-// shares of the profile. Run: npx tsx bench/cpuprofile.ts FILE.cpuprofile [top]
+// shares of the profile; then the longest stretches without idle time (what stalls the event loop) and
+// the functions inside each. Run: npx tsx bench/cpuprofile.ts FILE.cpuprofile [top]
 import { readFileSync } from 'node:fs';
 
 interface Node {
@@ -50,3 +51,39 @@ const show = (title: string, m: Map<string, number>) => {
 };
 show('self time', selfBy);
 show('inclusive time', inclBy);
+
+// The longest busy stretches: consecutive samples none of which is idle (or garbage collection counted
+// as busy), with the functions that took most of each.
+const stretches: { start: number; ms: number; ids: number[] }[] = [];
+let cur: { start: number; ms: number; ids: number[] } | undefined;
+let t = 0;
+p.samples.forEach((id, i) => {
+  const dt = p.timeDeltas[i] ?? 0;
+  t += dt;
+  const idle = (byId.get(id) as Node).callFrame.functionName === '(idle)';
+  if (idle) {
+    if (cur) stretches.push(cur);
+    cur = undefined;
+    return;
+  }
+  cur ??= { start: t, ms: 0, ids: [] };
+  cur.ms += dt / 1000;
+  cur.ids.push(id);
+});
+if (cur) stretches.push(cur);
+console.log('\nlongest busy stretches (no idle sample)');
+for (const st of stretches.sort((a, b) => b.ms - a.ms).slice(0, 5)) {
+  const by = new Map<string, number>();
+  for (const id of st.ids) {
+    const seen = new Set<string>();
+    for (let c: number | undefined = id; c !== undefined; c = parent.get(c)) {
+      const k = name(byId.get(c) as Node);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      by.set(k, (by.get(k) ?? 0) + 1);
+    }
+  }
+  const top5 = [...by].filter(([k]) => k !== '(root)').sort((a, b) => b[1] - a[1]).slice(0, 8)
+    .map(([k, n]) => `${((100 * n) / st.ids.length).toFixed(0)} % ${k}`);
+  console.log(`${st.ms.toFixed(0).padStart(6)} ms at ${(st.start / 1e6).toFixed(2)} s: ${top5.join('; ')}`);
+}

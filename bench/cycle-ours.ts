@@ -1,9 +1,9 @@
 // One run of storyfeed's side of bench/cycle.ts, in a process of its own (its peak RSS is its own): the
 // cycles asked for, in order, on one fresh SQLite file, clustering included, as the service runs them
-// (runCycle with the parser and extractor threads kept across cycles, as `storyfeed run`'s Worker keeps
+// (runCycle with the parser, extractor and clusterer threads kept across cycles, as `storyfeed run`'s Worker keeps
 // them; the peer's process is as warm). Prints one JSON line of figures per cycle.
 // Run by bench/cycle.ts: tsx bench/cycle-ours.ts BASE FEEDS KINDS(first,304,unchanged|fulltext)
-// BENCH_PROFILE=KIND:FILE profiles the main thread during that cycle only (a .cpuprofile for bench/cpuprofile.ts).
+// BENCH_DB=PATH writes the database there and keeps it. BENCH_PROFILE=KIND:FILE profiles the main thread during that cycle only (a .cpuprofile for bench/cpuprofile.ts).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import { writeFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseConfig } from '../src/config/index.js';
 import { ExtractorPool } from '../src/extractor/pool.js';
+import { ClusterThread } from '../src/ingest/cluster-thread.js';
 import { ParserPool } from '../src/parser/pool.js';
 import { silentLogger } from '../src/log/index.js';
 import { runCycle } from '../src/scheduler/index.js';
@@ -53,8 +54,11 @@ const log = silentLogger();
 const parserPool = new ParserPool();
 const pool = new ExtractorPool();
 const dir = mkdtempSync(join(tmpdir(), 'storyfeed-bench-'));
-const store = Store.open(join(dir, 'bench.db'));
+// BENCH_DB=PATH keeps the database there (for start-up measurements), else it goes with the run.
+const store = Store.open(process.env.BENCH_DB ?? join(dir, 'bench.db'));
 store.sources.sync(config.sources, new Date().toISOString());
+// The clusterer's thread, kept across cycles as the service's Worker keeps it.
+const clusterThread = new ClusterThread(store, log);
 
 /** With full text on: the real HTTP server of `storyfeed run`, asked for the merged feed every 25 ms. */
 async function probing(): Promise<{ stop: () => Promise<{ max: number; n: number }> }> {
@@ -95,7 +99,7 @@ for (const kind of kinds) {
   }
   const h = monitorEventLoopDelay({ resolution: 5 });
   h.enable();
-  const s = await runCycle({ store, config, log, force: true, parserPool, pool });
+  const s = await runCycle({ store, config, log, force: true, parserPool, pool, clusterThread });
   h.disable();
   if (session) {
     const { profile } = await session.post('Profiler.stop');
@@ -115,5 +119,6 @@ for (const kind of kinds) {
 }
 await parserPool.close();
 await pool.close();
+await clusterThread.close();
 store.close();
 rmSync(dir, { recursive: true, force: true });

@@ -12,6 +12,7 @@ import type { Clusterer } from '../cluster/index.js';
 import type { Config } from '../model/index.js';
 import type { PendingPage, Store } from '../storage/index.js';
 import { reassessArticle } from './cluster.js';
+import type { ClusterThread } from './cluster-thread.js';
 
 // ---- Tunables -------------------------------------------------------------------------------------
 /** Pages fetched at the same time for one source (the per-host limit applies on top). */
@@ -35,6 +36,8 @@ export interface ExtractDeps {
    * that loads it when first needed: a cycle with nothing new never reads the window.
    */
   clusterer?: Clusterer | (() => Clusterer);
+  /** The clusterer in a thread of its own (cluster-thread.ts): when given, it does the clusterer's work instead. */
+  clusterThread?: ClusterThread;
   /** Worker threads with a time budget per page; without it pages are extracted on this thread. */
   pool?: ExtractorPool;
 }
@@ -64,8 +67,11 @@ async function extractOne(page: PendingPage, deps: ExtractDeps): Promise<'ok' | 
     const now = nowIso();
     // An unchanged page (extract --refresh) changes nothing: no update, no reassessment.
     const changed = deps.store.extractions.save(page.articleId, res.url, article, now);
-    const c = changed ? clustererOf(deps) : undefined;
-    if (c) reassessArticle(deps.store, c, page.articleId, now, deps.log);
+    if (changed && deps.clusterThread) await deps.clusterThread.reassess(page.articleId, now);
+    else if (changed) {
+      const c = clustererOf(deps);
+      if (c) reassessArticle(deps.store, c, page.articleId, now, deps.log);
+    }
     return 'ok';
   } catch (err) {
     if (err instanceof FetchError && err.kind === 'aborted') return 'aborted';

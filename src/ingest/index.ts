@@ -99,11 +99,14 @@ function reload(deps: IngestDeps, c: Clusterer, now: string): void {
  * Write what one fetch found in one transaction: its items (new articles placed by the clusterer, which
  * is asked only when there are new items, and loaded then), and the source's fetch state (ETag, next
  * attempt), so that a crash never stores the items without the state that says they were read, or the
- * reverse. If the transaction fails after the clusterer took the decisions in, the clusterer is reloaded
- * from storage: memory never disagrees with the database.
+ * reverse. With a cluster thread, the clusterer's work runs there and only the writes run here; else
+ * on this thread, and if the transaction fails after the clusterer took the decisions in, it is
+ * reloaded from storage: memory never disagrees with the database.
  */
-function store(deps: IngestDeps, sourceId: number, items: readonly ItemInput[], now: string, state: FetchSuccess): SaveOutcome {
-  const c = items.some((i) => !i.unchanged) ? clustererOf(deps) : undefined;
+async function store(deps: IngestDeps, sourceId: number, items: readonly ItemInput[], now: string, state: FetchSuccess): Promise<SaveOutcome> {
+  const fresh = items.some((i) => !i.unchanged);
+  if (fresh && deps.clusterThread) return deps.clusterThread.save(sourceId, items, now, state);
+  const c = fresh ? clustererOf(deps) : undefined;
   try {
     return deps.store.db.transaction(() => {
       const saved = c ? saveAndCluster(deps.store, c, sourceId, items, now, deps.log) : deps.store.items.save(sourceId, items, now);
@@ -153,7 +156,7 @@ export async function ingestSource(source: SourceFetchState, cfg: SourceConfig, 
     const items = feed.entries.flatMap((e): ItemInput[] => (e.input
       ? (keep.has(e.input) ? [e.input] : [])
       : [{ guid: e.guid, url: e.url, title: '', published: '', enclosures: [], categories: [], hash: e.hash, unchanged: true }]));
-    const saved = store(deps, source.id, items, nowIso, {
+    const saved = await store(deps, source.id, items, nowIso, {
       ...success, title: feed.title ? lineText(feed.title) : undefined, siteLink: safeUrl(feed.link),
     });
     let pages: ExtractSummary = { ok: 0, failed: 0, aborted: 0 };

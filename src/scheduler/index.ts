@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { HostLimiter, type FetchOptions } from '../fetcher/index.js';
 import type { Clusterer } from '../cluster/index.js';
 import { ExtractorPool } from '../extractor/pool.js';
+import { ClusterThread } from '../ingest/cluster-thread.js';
 import { PageQueue } from '../ingest/extract.js';
 import type { Metrics } from '../metrics/index.js';
 import { loadClusterer } from '../ingest/cluster.js';
@@ -32,6 +33,11 @@ export interface CycleDeps {
    * nothing new never reads the window).
    */
   clusterer?: Clusterer | (() => Clusterer);
+  /**
+   * The clusterer in a thread of its own (the worker keeps one across cycles). Without it and without
+   * `clusterer`, the cycle starts one (a database file), or clusters on this thread (in memory).
+   */
+  clusterThread?: ClusterThread;
   /** Extraction threads (the worker keeps them across cycles); a pool for this cycle when absent. */
   pool?: ExtractorPool;
   /** Feed-parsing threads (the worker keeps them across cycles); a pool for this cycle when absent. */
@@ -67,9 +73,10 @@ export async function runCycle(deps: CycleDeps): Promise<CycleSummary> {
   const limiter = new HostLimiter(config.http.perHostConcurrency);
   let loaded: Clusterer | undefined;
   const clusterer = deps.clusterer ?? (() => (loaded ??= loadClusterer(store, started)));
+  const clusterThread = deps.clusterThread ?? (!deps.clusterer && ClusterThread.supports(store) ? new ClusterThread(store, log) : undefined);
   const pool = deps.pool ?? new ExtractorPool();
   const parserPool = deps.parserPool ?? new ParserPool();
-  const common = { store, config, log, limiter, signal: deps.signal, now: deps.now, fetch: deps.fetch, clusterer, pool };
+  const common = { store, config, log, limiter, signal: deps.signal, now: deps.now, fetch: deps.fetch, clusterer, clusterThread, pool };
   // Pages (full text) are fetched and extracted while feeds are still ingested, as many at once as feeds.
   const pages = new PageQueue(common, config.http.concurrency);
   let done = 0;
@@ -94,6 +101,7 @@ export async function runCycle(deps: CycleDeps): Promise<CycleSummary> {
   });
   if (!deps.pool) await pool.close();
   if (!deps.parserPool) await parserPool.close();
+  if (!deps.clusterThread) await clusterThread?.close();
   let pruned = { items: 0, stories: 0 };
   if (config.retention.days > 0) {
     try {
@@ -143,6 +151,8 @@ export class Worker {
   private lastCycle?: WorkerState['lastCycle'];
   private lastError?: string;
   private stopping = false;
+  /** The clusterer in its thread (a database file), else on this thread; kept across cycles. */
+  private readonly clusterThread?: ClusterThread;
   private clusterer?: Clusterer;
   private readonly pool = new ExtractorPool();
   private readonly parserPool = new ParserPool();
@@ -150,6 +160,7 @@ export class Worker {
   constructor(private readonly store: Store, config: Config, private readonly log: Logger,
     private readonly fetch?: FetchOptions['fetch'], private readonly metrics?: Metrics) {
     this.config = config;
+    this.clusterThread = ClusterThread.supports(store) ? new ClusterThread(store, log) : undefined;
   }
 
   start(): void {
@@ -180,8 +191,9 @@ export class Worker {
       try {
         const summary = await runCycle({ store: this.store, config: this.config, log: this.log,
           signal: this.abort.signal, force, fetch: this.fetch, pool: this.pool, parserPool: this.parserPool,
-          // Loaded when the first new item needs it, then kept across cycles.
-          clusterer: () => (this.clusterer ??= loadClusterer(this.store, new Date())) });
+          // Its clusterer is loaded when the first new item needs it, then kept across cycles.
+          clusterThread: this.clusterThread,
+          clusterer: this.clusterThread ? undefined : () => (this.clusterer ??= loadClusterer(this.store, new Date())) });
         this.cycles++;
         const { results: _omit, ...brief } = summary;
         this.lastCycle = { ...brief, finishedAt: new Date().toISOString() };
@@ -209,6 +221,7 @@ export class Worker {
     await this.current;
     await this.pool.close();
     await this.parserPool.close();
+    await this.clusterThread?.close();
   }
 
   state(): WorkerState {

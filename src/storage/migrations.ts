@@ -124,9 +124,11 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX story_events_story ON story_events(story_id, id);
   `,
   // 5: each item's fingerprint (a hash of what its feed said, ingest/clean.ts), so that an item fetched
-  //    again unchanged is recognised by it alone and only marked seen (issue 12)
+  //    again unchanged is recognised by it alone and only marked seen; merge leftovers indexed, so that
+  //    retention after every cycle never reads every story (issue 12)
   `
   ALTER TABLE items ADD COLUMN content_hash TEXT;
   CREATE INDEX items_source_hash ON items(source_id, content_hash);
+  CREATE INDEX stories_merged ON stories(merged_into) WHERE merged_into IS NOT NULL;
   `,
 ];
