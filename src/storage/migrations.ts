@@ -100,4 +100,10 @@ export const MIGRATIONS: readonly string[] = [
     value TEXT NOT NULL
   );
   `,
+  // 4: what extraction found on a page: its verdict, and the text of a page that is not used as the body
+  `
+  ALTER TABLE articles ADD COLUMN verdict TEXT
+    CHECK (verdict IS NULL OR verdict IN ('article','short','paywalled','not-article'));  -- NULL: not judged (fetch failed, not tried)
+  ALTER TABLE articles ADD COLUMN found_text TEXT;   -- text of a non-article page (feed content stays the body)
+  `,
 ];
