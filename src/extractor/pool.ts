@@ -43,13 +43,18 @@ interface Slot {
   timer?: NodeJS.Timeout;
 }
 
+/** The number of threads a pool starts by default: one per core, at most MAX_THREADS. */
+export function poolThreads(): number {
+  return Math.max(1, Math.min(MAX_THREADS, availableParallelism()));
+}
+
 export class ExtractorPool {
   private readonly slots: Slot[] = [];
   private readonly queue: Task[] = [];
   private nextId = 0;
   private closed = false;
 
-  constructor(private readonly size = Math.max(1, Math.min(MAX_THREADS, availableParallelism())),
+  constructor(private readonly size = poolThreads(),
     private readonly budgetMs = PAGE_TIME_BUDGET_MS) {}
 
   /** What extractPage gives for the page; rejects (ExtractError) when the page cannot be read or runs out of time. */
