@@ -40,27 +40,31 @@ describe('extract --input', () => {
       { id: 'missing', url: 'https://x.example/', file: 'missing.html' },
       { id: 'broken', url: 'https://x.example/', file: 'broken.html.gz' },
       { id: 'again', url: 'https://defence.example/again', file: join(dir, 'demo.html.gz') },
+      { id: 'nohttp', url: 'saved-copy:demo', file: 'demo.html.gz' },
     ];
     writeFileSync(join(dir, 'list.jsonl'), `${lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n')}\n`);
     const r = await cli(['extract', '--input', 'list.jsonl']);
     expect(r.code, r.stderr).toBe(0);
     const out = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(out.map((o) => o.id)).toEqual(['demo', null, 'nourl', 7, 'missing', 'broken', 'again']);
+    expect(out.map((o) => o.id)).toEqual(['demo', null, 'nourl', 7, 'missing', 'broken', 'again', 'nohttp']);
     for (const o of out) {
       for (const key of ['id', 'text', 'title', 'byline', 'published', 'lang', 'verdict']) expect(Object.keys(o)).toContain(key);
     }
-    const [demo, notJson, noUrl, latin, missing, broken, again] = out as Record<string, string | null>[];
+    const [demo, notJson, noUrl, latin, missing, broken, again, noHttp] = out as Record<string, string | null>[];
     expect(demo).toMatchObject({ verdict: 'article', byline: 'Defence Notes Staff' });
     expect(demo?.text).toContain('Field Marshal Syed Asim Munir');
     expect(demo?.error).toBeUndefined();
     expect(notJson?.error).toMatch(/^line 2: not JSON/);
-    expect(noUrl?.error).toMatch(/^line 3: "url" must be an http\(s\) URL/);
+    expect(noUrl?.error).toMatch(/^line 3: "url" must be a non-empty string/);
     expect(latin).toMatchObject({ verdict: 'short', lang: 'de', title: 'Brücke' });
     expect(latin?.text).toContain('Die Brücke über die Weser wird ab Montag');
     expect(latin?.reason).toMatch(/too short/);
     expect(missing?.error).toMatch(/cannot read missing\.html: ENOENT/);
     expect(broken?.error).toMatch(/cannot gunzip broken\.html\.gz/);
     expect(again?.text).toBe(demo?.text);
+    // An address that is not http(s) still gives the text (relative links cannot be resolved).
+    expect(noHttp?.error).toBeUndefined();
+    expect(noHttp?.text).toContain('Field Marshal Syed Asim Munir');
   });
 
   it('refuses a missing list and mixed forms clearly', async () => {

@@ -23,6 +23,8 @@ export interface BatchLine {
   byline: string | null;
   published: string | null;
   lang: string | null;
+  /** Beyond the contract's fields (an extension): the site's name. */
+  siteName: string | null;
   verdict: Verdict | null;
   reason?: string;
   error?: string;
@@ -54,13 +56,14 @@ export function parseBatchLine(raw: string): BatchInput | { id: string | number 
   if (!isRecord(value)) return { id: null, error: 'not a JSON object' };
   const id = typeof value.id === 'string' || typeof value.id === 'number' ? value.id : null;
   if (id === null) return { id: null, error: '"id" must be a string or a number' };
-  if (typeof value.url !== 'string' || !/^https?:\/\/[^/\s]+/i.test(value.url)) return { id, error: '"url" must be an http(s) URL' };
+  // The page's address resolves its relative links; one that is not an http(s) URL leaves them unresolved (dropped).
+  if (typeof value.url !== 'string' || !value.url.trim()) return { id, error: '"url" must be a non-empty string (the page address)' };
   if (typeof value.file !== 'string' || !value.file) return { id, error: '"file" must be a non-empty string' };
   return { id, url: value.url, file: value.file };
 }
 
 function failed(id: string | number | null, error: string): BatchLine {
-  return { id, text: null, title: null, byline: null, published: null, lang: null, verdict: null, error };
+  return { id, text: null, title: null, byline: null, published: null, lang: null, siteName: null, verdict: null, error };
 }
 
 async function runOne(input: BatchInput | { id: string | number | null; error: string }, n: number, deps: BatchDeps): Promise<BatchLine> {
@@ -68,7 +71,7 @@ async function runOne(input: BatchInput | { id: string | number | null; error: s
   try {
     const page = await deps.extract(await deps.read(input.file), input.url);
     const line: BatchLine = { id: input.id, text: page.text, title: page.title ?? null, byline: page.byline ?? null,
-      published: page.published ?? null, lang: page.lang ?? null, verdict: page.verdict };
+      published: page.published ?? null, lang: page.lang ?? null, siteName: page.siteName ?? null, verdict: page.verdict };
     if (page.reason) line.reason = page.reason;
     return line;
   } catch (err) {

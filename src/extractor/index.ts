@@ -77,6 +77,8 @@ export interface PageExtraction extends Article {
 
 export interface ExtractOptions {
   dom?: DomImpl;
+  /** FALLBACK_SHORTER_THAN for this call: only the evaluation's cross-validation sets it. */
+  fallbackShorterThan?: number;
 }
 
 function countWords(text: string): number {
@@ -201,7 +203,7 @@ interface Chosen {
 }
 
 /** The documented rule: Readability's content unless it is missing, far shorter than the main text, or mostly links. */
-function chooseContent(content: Element | null, good: readonly Block[]): Chosen {
+function chooseContent(content: Element | null, good: readonly Block[], shorterThan: number): Chosen {
   const goodChars = good.reduce((n, b) => n + b.chars, 0);
   const fallback: Chosen = goodChars > 0 ? { html: blocksHtml(good), source: 'blocks' } : { html: '', source: 'none' };
   if (!content) return fallback;
@@ -209,7 +211,7 @@ function chooseContent(content: Element | null, good: readonly Block[]): Chosen 
   if (chars === 0) return fallback;
   let links = 0;
   for (const a of content.querySelectorAll('a')) links += visibleChars(a.textContent ?? '');
-  const tooShort = chars < FALLBACK_SHORTER_THAN * goodChars;
+  const tooShort = chars < shorterThan * goodChars;
   const linky = links / chars > FALLBACK_LINK_DENSITY && goodChars > chars * (1 - FALLBACK_LINK_DENSITY);
   if ((tooShort || linky) && goodChars > 0) return fallback;
   return { html: content.innerHTML, source: 'readability' };
@@ -229,7 +231,7 @@ function extract(html: string, url: string, opts: ExtractOptions): PageExtractio
   const good = body ? classify(segment(body)).filter((b) => b.cls === 'good') : [];
   const rd = runReadability(document);
   if (rd.content) cleanContent(rd.content);
-  const chosen = chooseContent(rd.content, good);
+  const chosen = chooseContent(rd.content, good, opts.fallbackShorterThan ?? FALLBACK_SHORTER_THAN);
   const safe = sanitizeHtml(chosen.html, url);
   const text = htmlToText(safe);
   const published = isoDate(rd.publishedTime) ?? isoDate(meta.published);
