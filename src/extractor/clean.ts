@@ -20,37 +20,42 @@ const BOILERPLATE_NAMES = [
   'categories', 'post-categories', 'entry-meta', 'post-meta', 'article-meta', 'meta-info', 'postmeta', 'byline',
   'dateline', 'timestamp', 'date', 'published', 'posted-on', 'footer', 'post-footer', 'entry-footer',
   'article-footer', 'nav', 'navigation', 'pagination', 'pager', 'toolbar', 'skip-link', 'screen-reader-text',
-  'sr-only', 'visually-hidden', 'modal', 'popup', 'teaser-list',
+  'sr-only', 'visually-hidden', 'modal', 'popup', 'teaser-list', 'rating', 'ratings', 'post-ratings', 'author-info',
+  'author-description', 'author-details', 'about-the-author', 'author-card', 'relatedlinks', 'related-links',
+  'affiliate', 'affiliate-text', 'disclaimer', 'loading', 'feedback', 'print-link', 'permalink',
 ];
 /** Names of captions and credits: removed unless they hold the picture itself (then only their text goes). */
 const CAPTION_NAMES = ['caption', 'wp-caption-text', 'credit', 'credits', 'image-credit', 'photo-credit', 'copyright',
-  'bildunterschrift', 'bildnachweis', 'bildquelle', 'image-caption', 'photo-caption', 'media-caption'];
+  'bildunterschrift', 'bildnachweis', 'bildquelle', 'image-caption', 'photo-caption', 'media-caption', 'legend',
+  'image-source', 'img-credit', 'figure-caption'];
 /** Names of blocks that are never the article, however much text they hold (a long comment thread). */
 const NEVER_PROTECTED = /(^|[\s_-])(comments?|respond|reply|disqus|related|recommended)($|[\s_-])/;
 /** A named block is kept anyway when it holds this share of the content's text (the article is in it). */
 const PROTECT_SHARE = 0.3;
+/** Named blocks that together hold more than this share of the text are not removed by name. */
+const MAX_NAMED_SHARE = 0.8;
 /** Elements that are never article text. */
 const NEVER_CONTENT = 'button, input, select, textarea, nav, dialog, [role="dialog"], [aria-hidden="true"], [hidden], figcaption';
 /** Call-to-action blocks: short, mostly link text, starting with one of these verbs. */
 const CTA = /^(download|subscribe|sign ?up|share|follow us|follow|click here|read more|continue reading|leave a (comment|reply)|post comment|print|email this|related( articles| posts| stories)?|advertisement|teilen|drucken|jetzt (lesen|abonnieren|teilen)|weiterlesen|mehr lesen|zum artikel|kommentieren|abonnieren)\b/i;
 const CTA_MAX_CHARS = 60;
 /** Headings (or short labels) that announce boilerplate; the heading and the list or block after it go. */
-const BOILERPLATE_HEADING = /^(leave a (comment|reply)|\d* ?comments?|related( articles| posts| stories| content| coverage| topics)?|share this( article| story| post)?|you (may|might) (also )?(like|enjoy|be interested)|more (from|on|stories|news)\b|recommended( for you| reading)?|read (more|next)|most (read|popular|viewed)|popular (posts|stories)|further reading|see also|also read|subscribe to |sign up |newsletter|top video|trending|mehr zum thema|mehr (aus|zum|von|artikel|news|nachrichten)\b|weitere (artikel|beiträge|nachrichten|themen|informationen zum thema)|das könnte sie auch interessieren|auch interessant|ähnliche (artikel|beiträge)|verwandte (artikel|beiträge|themen)|meistgelesen|am meisten gelesen|lesen sie auch|lesetipps?|empfehlungen|kommentare?( \(\d+\))?|\d+ kommentare?|diesen artikel teilen|artikel teilen|teilen( sie)?( diesen| den)?( artikel| beitrag)?:?|newsletter abonnieren|lea también|le puede interesar|te puede interesar|lire aussi|à lire aussi|sur le même sujet|leggi anche|czytaj (też|także|również))\b/i;
+const BOILERPLATE_HEADING = /^(leave a (comment|reply)|\d* ?comments?|related( articles| posts| stories| content| coverage| topics)?|share this( article| story| post)?|you (may|might) (also )?(like|enjoy|be interested)|more (from|on|stories|news)\b|recommended( for you| reading)?|read (more|next)|most (read|popular|viewed)|popular (posts|stories)|further reading|see also|also read|subscribe to |sign up |newsletter|top video|trending|mehr zum thema|mehr (aus|zum|von|artikel|news|nachrichten)\b|weitere (artikel|beiträge|nachrichten|themen|informationen zum thema)|das könnte sie auch interessieren|auch interessant|ähnliche (artikel|beiträge)|verwandte (artikel|beiträge|themen)|meistgelesen|am meisten gelesen|lesen sie auch|lesetipps?|empfehlungen|kommentare?( \(\d+\))?|\d+ kommentare?|diesen artikel teilen|artikel teilen|teilen( sie)?( diesen| den)?( artikel| beitrag)?:?|newsletter abonnieren|schon gelesen|neueste (artikel|beiträge|nachrichten)|empfohlene (artikel|beiträge)|entdecke(n sie)? (weitere|jetzt|mehr)|weiterführende links?|das (thema )?könnte (dich|sie) auch interessieren|related coverage|lea también|le puede interesar|te puede interesar|lire aussi|à lire aussi|sur le même sujet|leggi anche|czytaj (też|także|również))\b/i;
 const HEADING_MAX_CHARS = 80;
 /** A cross-link: a short label ending in ":" or "|" then one link that carries most of the block ("Read also: …", "Lire aussi : …"). */
 const CROSS_LINK_MAX_CHARS = 180;
 const CROSS_LINK_SHARE = 0.6;
 /** Photo credits and captions by their wording ("Foto: dpa", "Photo: Reuters", "(Bild: …)", "© …"). */
-const CREDIT_LINE = /^[([]?(foto|fotos|photo|photos|photograph|picture|image|images|bild|bilder|bildquelle|quelle|source|credit|credits|copyright|crédit|crédits|fuente|imagen|zdjęcie|fot\.)\s*(\([^)]*\))?\s*[:©/]|^©|^\(c\)|^(photo|foto|bild|image)s? (by|von|de|credit)\b|(getty images|shutterstock|istock(photo)?|imago|picture alliance|dpa|afp|reuters|ap photo|epa|keystone|unsplash)[)\]]?\s*$/i;
+const CREDIT_LINE = /^[([]?(foto|fotos|photo|photos|photograph|picture|image|images|bild|bilder|bildquelle|quelle|source|credit|credits|copyright|crédit|crédits|crédits photos?|fuente|imagen|zdjęcie|fot\.|titelbild|beitragsbild|headerbild|aufmacherbild|symbolbild|vorschaubild|bildrechte|fotocredit|bildnachweis|foto ?credits?)\s*(\([^)]*\))?\s*[:©/]|^(photograph(ed)?|pictured|photo|foto|bild|image)s? (by|von|de|credit)\b|^©|^\(c\)|^(photo|foto|bild|image)s? (by|von|de|credit)\b|(getty images|shutterstock|istock(photo)?|imago|picture alliance|dpa|afp|reuters|ap photo|epa|keystone|unsplash)[)\]]?\s*$/i;
 const CREDIT_MAX_CHARS = 160;
 /** A block that is nothing but a date or time (with "Published", "Updated", "Stand:" …). */
 const DATELINE = /^((published|updated|posted|last updated|veröffentlicht|aktualisiert|erstellt|stand|datum|publié|mis à jour|publicado|actualizado)( on| am| le| el)?:?\s*)?(\p{L}+,?\s+)?(\d{1,2}\.?\s*(\p{L}+|\d{1,2}\.)\s*\d{2,4}|\p{L}+\.? \d{1,2},? \d{4}|\d{4}-\d{2}-\d{2}|\d{1,2}\/\d{1,2}\/\d{2,4})([,|\s-]*(um\s+)?\d{1,2}[:.]\d{2}(\s*(uhr|am|pm|h))?)?(\s*(uhr|am|pm|cet|cest|mez|mesz|utc|gmt|et|bst))?\.?$/iu;
 const DATELINE_MAX_CHARS = 80;
 /** Newsletter, tip and follow lines, and "Advertisement" labels. */
-const PROMO_LINE = /^(sign up|subscribe|get (our|the) .{0,40}newsletter|join our newsletter|never miss|don't miss|follow us|follow .{1,40} on (twitter|facebook|instagram)|like us on facebook|got a (news )?tip|have a (news )?tip|send us a tip|tips\?|contact us at|jetzt (newsletter|kostenlos)|newsletter( abonnieren)?|abonnieren sie|melden sie sich|folgen sie uns|hinweise an|advertisement|anzeige|werbung|publicidad|publicité|reklama|sponsored|gesponsert)\b/i;
+const PROMO_LINE = /^(sign up|subscribe|(do you want|want) to (be informed|know more|stay)|follow (the )?\S+( \S+)? on (twitter|facebook|instagram)|(war|ist|fanden sie) (der|dieser|den) (artikel|beitrag|text) (hilfreich|nützlich)|(möchten|wollen) sie (den|diesen) (artikel|beitrag) teilen|hier können sie (den|diesen) (artikel|beitrag) bewerten|(den|diesen) (artikel|beitrag) (bewerten|teilen|drucken)|lade weitere|(dieses|diesen|das) .{0,30}als pdf herunterladen|zurück( zur übersicht)?$|kommentare insgesamt|¿?ya sabías que|¡?mira lo que|únete|síguenos|suscríbete|puede escribirnos|sígue(nos)? en|abonnez-vous|suivez-nous|get (our|the) .{0,40}newsletter|join our newsletter|never miss|don't miss|follow us|follow .{1,40} on (twitter|facebook|instagram)|like us on facebook|got a (news )?tip|have a (news )?tip|send us a tip|tips\?|contact us at|jetzt (newsletter|kostenlos)|newsletter( abonnieren)?|abonnieren sie|melden sie sich|folgen sie uns|hinweise an|advertisement|anzeige|werbung|publicidad|publicité|reklama|sponsored|gesponsert)\b/i;
 const PROMO_MAX_CHARS = 200;
 /** Copyright and legal lines at the foot of an article. */
-const COPYRIGHT_LINE = /^(©|\(c\)|copyright\b)|all rights reserved|alle rechte vorbehalten|tous droits réservés|todos los derechos reservados/i;
+const COPYRIGHT_LINE = /^(©|\(c\)|copyright\b)|\bCC[- ]BY(-[A-Z]{2})*\b.{0,40}(lizenz|licen[cs]e)|(lizenz|licen[cs]e).{0,20}\bCC[- ]BY\b|gibt die meinung (des|der) autor|does not necessarily reflect|all rights reserved|alle rechte vorbehalten|tous droits réservés|todos los derechos reservados/i;
 const COPYRIGHT_MAX_CHARS = 300;
 /** Price-like tokens: $92,051.76, €4.16, +3.28%, -0.4%. */
 const PRICE_TOKEN = /^[-+−]?[$€£¥₹]\s?\d[\d,.]*$|^[-+−]?\d[\d,.]*\s?%$|^[$€£¥₹]$/;
@@ -155,12 +160,20 @@ export function cleanContent(root: Element, trace?: CleanTrace): void {
   for (const el of [...root.querySelectorAll(NEVER_CONTENT)]) if (inTree(el)) drop('never-content', el);
   const isProtected = (el: Element, names: string) => !NEVER_PROTECTED.test(names) &&
     (paragraphChars(el) / total >= PROTECT_SHARE || !!el.querySelector('h1'));
-  for (const el of [...root.querySelectorAll('[class], [id], [role], [aria-label]')]) {
-    if (!inTree(el)) continue;
+  // Named blocks: collected first (outermost only), removed together unless they would take nearly all
+  // the text — then the names mislead (a live blog whose posts are "comments") and only wording rules apply.
+  const named: [CleanRule, Element][] = [];
+  let namedChars = 0;
+  for (const el of root.querySelectorAll('[class], [id], [role], [aria-label]')) {
+    const last = named[named.length - 1]?.[1];
+    if (!inTree(el) || (last && last.contains(el))) continue;
     const names = namesOf(el);
-    if (NAME_RE.test(names) && !isProtected(el, names)) drop('name', el);
-    else if (CAPTION_RE.test(names) && !el.querySelector(MEDIA) && !isProtected(el, names)) drop('caption-name', el);
+    const rule: CleanRule | undefined = NAME_RE.test(names) ? 'name' : CAPTION_RE.test(names) && !el.querySelector(MEDIA) ? 'caption-name' : undefined;
+    if (!rule || isProtected(el, names)) continue;
+    named.push([rule, el]);
+    namedChars += visibleChars(el.textContent ?? '');
   }
+  if (namedChars <= MAX_NAMED_SHARE * visibleChars(root.textContent ?? '')) for (const [rule, el] of named) drop(rule, el);
   for (const el of [...root.querySelectorAll('ul, ol, table, section, div, p')]) {
     if (!inTree(el)) continue;
     if (isTicker(el)) drop('ticker', el);

@@ -47,6 +47,12 @@ const CHAR_THRESHOLD = 300;
 const FALLBACK_SHORTER_THAN = 0.5;
 /** ... or more than this share of its text is link text. */
 const FALLBACK_LINK_DENSITY = 0.5;
+/**
+ * The standfirst: a paragraph of prose between the headline (<h1>) and the content Readability chose, at
+ * least this long, within this many blocks after the headline, is the article's lead and is put back.
+ */
+const LEDE_MIN_CHARS = 60;
+const LEDE_MAX_BLOCKS = 6;
 // ---------------------------------------------------------------------------------------------------
 
 export type Verdict = 'article' | 'short' | 'paywalled' | 'not-article';
@@ -189,6 +195,35 @@ function runReadability(document: Document): ReadabilityResult {
   };
 }
 
+/**
+ * Readability often leaves the standfirst out: it sits beside the headline, not in the body's container.
+ * Walking back from the first block of the chosen content to the headline, prose blocks (not links, not
+ * boilerplate regions) are that lead; they are put back in front. Nothing happens unless the headline is
+ * found, so a teaser in a rail before the article is never taken.
+ */
+function restoreLede(content: Element, blocks: readonly Block[]): void {
+  const first = blocks.findIndex((b) => content.contains(b.firstText));
+  if (first <= 0) return;
+  const lede: Block[] = [];
+  for (let j = first - 1, seen = 0; j >= 0 && seen < LEDE_MAX_BLOCKS; j--, seen++) {
+    const b = blocks[j] as Block;
+    if (b.heading) {
+      if (b.el.tagName === 'H1' && lede.length) {
+        const doc = content.ownerDocument;
+        for (const l of lede) {
+          const p = doc.createElement('p');
+          p.textContent = l.text;
+          content.insertBefore(p, content.firstChild);
+        }
+      }
+      return;
+    }
+    if (b.boilerplate) return;
+    const prose = b.chars >= LEDE_MIN_CHARS && b.linkChars / b.chars < 0.3 && /[.!?…:;]["'”“»«)]?$/.test(b.text);
+    if (prose) lede.push(b);
+  }
+}
+
 /** The classifier's main text as HTML: one paragraph (or heading) per good block. */
 function blocksHtml(blocks: readonly Block[]): string {
   return blocks.map((b) => {
@@ -228,9 +263,13 @@ function extract(html: string, url: string, opts: ExtractOptions): PageExtractio
   }
   const meta = readMetadata(document, url);
   const body = document.body ?? document.documentElement;
-  const good = body ? classify(segment(body)).filter((b) => b.cls === 'good') : [];
+  const blocks = body ? classify(segment(body)) : [];
+  const good = blocks.filter((b) => b.cls === 'good');
   const rd = runReadability(document);
-  if (rd.content) cleanContent(rd.content);
+  if (rd.content) {
+    cleanContent(rd.content);
+    restoreLede(rd.content, blocks);
+  }
   const chosen = chooseContent(rd.content, good, opts.fallbackShorterThan ?? FALLBACK_SHORTER_THAN);
   const safe = sanitizeHtml(chosen.html, url);
   const text = htmlToText(safe);
