@@ -174,9 +174,11 @@ export function cleanContent(root: Element, trace?: CleanTrace): void {
     namedChars += visibleChars(el.textContent ?? '');
   }
   if (namedChars <= MAX_NAMED_SHARE * visibleChars(root.textContent ?? '')) for (const [rule, el] of named) drop(rule, el);
+  // Tickers only where the content has enough price-like tokens at all (one pass instead of one per block).
+  const mayHaveTicker = tokensOf(root).filter((t) => PRICE_TOKEN.test(t)).length >= TICKER_MIN_PRICES;
   for (const el of [...root.querySelectorAll('ul, ol, table, section, div, p')]) {
     if (!inTree(el)) continue;
-    if (isTicker(el)) drop('ticker', el);
+    if (mayHaveTicker && isTicker(el)) drop('ticker', el);
     else if (isTagList(el)) drop('tag-list', el);
     else if (isLinkList(el)) drop('link-list', el);
   }

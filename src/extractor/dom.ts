@@ -1,6 +1,7 @@
 // The page as a DOM, and the small helpers every extraction step shares. linkedom by default; jsdom on
 // request (the fixture tests run both and require the same result).
 import { createRequire } from 'node:module';
+import { decodeHTMLAttribute } from 'entities';
 import { parseHTML } from 'linkedom';
 import { resolveUrl } from '../urlcleaner/index.js';
 
@@ -96,17 +97,13 @@ export function buildDocument(html: string, url: string, impl: DomImpl): Documen
   }
   let { document } = parseHTML(html);
   if (bodyIsMisplaced(document as unknown as Document)) document = parseHTML(regroup(html)).document;
-  const baseHref = document.querySelector('base[href]')?.getAttribute('href') ?? undefined;
+  // <base href> from the markup: a selector over the whole tree costs more than this look at the text.
+  const baseTag = /<base\b[^>]*\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/i.exec(html);
+  const baseHref = baseTag ? decodeHTMLAttribute(baseTag[1] ?? baseTag[2] ?? baseTag[3] ?? '') : undefined;
   const base = resolveUrl(baseHref, url) ?? url;
   Object.defineProperty(document, 'documentURI', { value: url, configurable: true });
   Object.defineProperty(document, 'baseURI', { value: base, configurable: true });
   return document as unknown as Document;
-}
-
-/** A fragment of (trusted, already sanitized) HTML as the children of a fresh <body>. */
-export function fragmentBody(html: string): HTMLElement {
-  const { document } = parseHTML(`<!doctype html><html><body>${html}</body></html>`);
-  return document.body as unknown as HTMLElement;
 }
 
 /** Depth of the deepest element, measured without recursion; stops counting past `limit`. */
@@ -117,7 +114,7 @@ export function maxDepth(root: Element, limit: number): number {
     const [el, depth] = stack.pop() as [Element, number];
     if (depth > deepest) deepest = depth;
     if (deepest > limit) return deepest;
-    for (const c of el.children) stack.push([c, depth + 1]);
+    for (let c = el.firstElementChild; c; c = c.nextElementSibling) stack.push([c, depth + 1]);
   }
   return deepest;
 }

@@ -9,11 +9,12 @@
 // 5. Sanitized HTML, plain text, and a verdict (article, short, paywalled, not-article with a reason).
 //    Callers decide what to do with a non-article; the text is always there.
 import { Readability } from '@mozilla/readability';
+import { Parser } from 'htmlparser2';
 import { sanitizeHtml, toPlainText } from '../sanitizer/index.js';
 import { type Block, classify, segment } from './blocks.js';
 import { cleanContent } from './clean.js';
-import { buildDocument, type DomImpl, fragmentBody, maxDepth, stripNonContent, visibleChars } from './dom.js';
-import { isoDate, readMetadata } from './metadata.js';
+import { buildDocument, type DomImpl, maxDepth, stripNonContent, visibleChars } from './dom.js';
+import { isoDate, markupByline, markupDate, readMetadata } from './metadata.js';
 
 export type { DomImpl } from './dom.js';
 export { stripNonContent } from './dom.js';
@@ -92,13 +93,14 @@ function countWords(text: string): number {
 }
 
 /** Elements that end a paragraph of text. */
-const TEXT_BLOCK_TAGS = new Set(['P', 'DIV', 'SECTION', 'ARTICLE', 'MAIN', 'HEADER', 'FOOTER', 'ASIDE', 'H1', 'H2', 'H3', 'H4',
-  'H5', 'H6', 'LI', 'UL', 'OL', 'DL', 'DT', 'DD', 'BLOCKQUOTE', 'PRE', 'FIGURE', 'FIGCAPTION', 'TABLE', 'TR', 'TD', 'TH',
-  'CAPTION', 'HR', 'DETAILS', 'SUMMARY']);
+const TEXT_BLOCK_TAGS = new Set(['p', 'div', 'section', 'article', 'main', 'header', 'footer', 'aside', 'h1', 'h2', 'h3', 'h4',
+  'h5', 'h6', 'li', 'ul', 'ol', 'dl', 'dt', 'dd', 'blockquote', 'pre', 'figure', 'figcaption', 'table', 'tr', 'td', 'th',
+  'caption', 'hr', 'details', 'summary']);
 
 /**
  * Plain text of sanitized article HTML: one paragraph per block, blank line between. Text beside nested
- * blocks is kept (it is flushed at each block boundary); <br> separates words.
+ * blocks is kept (it is flushed at each block boundary); <br> separates words. A tokenizer pass, no DOM:
+ * the sanitizer's output is well formed.
  */
 export function htmlToText(html: string): string {
   const paragraphs: string[] = [];
@@ -108,21 +110,20 @@ export function htmlToText(html: string): string {
     if (t) paragraphs.push(t);
     current = '';
   };
-  const walk = (node: Node) => {
-    for (const child of node.childNodes) {
-      if (child.nodeType === 3) current += child.textContent ?? '';
-      else if (child.nodeType === 1) {
-        const tag = (child as Element).tagName;
-        if (tag === 'BR') current += ' ';
-        else if (TEXT_BLOCK_TAGS.has(tag)) {
-          flush();
-          walk(child);
-          flush();
-        } else walk(child);
-      }
-    }
-  };
-  walk(fragmentBody(html));
+  const parser = new Parser({
+    onopentag: (name) => {
+      if (name === 'br') current += ' ';
+      else if (TEXT_BLOCK_TAGS.has(name)) flush();
+    },
+    onclosetag: (name) => {
+      if (TEXT_BLOCK_TAGS.has(name)) flush();
+    },
+    ontext: (text) => {
+      current += text;
+    },
+  }, { decodeEntities: true, lowerCaseTags: true });
+  parser.write(html);
+  parser.end();
   flush();
   return paragraphs.join('\n\n');
 }
@@ -266,6 +267,10 @@ function extract(html: string, url: string, opts: ExtractOptions): PageExtractio
   const blocks = body ? classify(segment(body)) : [];
   const good = blocks.filter((b) => b.cls === 'good');
   const rd = runReadability(document);
+  // Dates and bylines in the markup, when the head has none: read before cleaning removes datelines.
+  const roots: ParentNode[] = rd.content ? [rd.content, document] : [document];
+  const markedDate = rd.publishedTime || meta.published ? undefined : markupDate(roots);
+  const markedByline = rd.byline || meta.byline ? undefined : markupByline(roots);
   if (rd.content) {
     cleanContent(rd.content);
     restoreLede(rd.content, blocks);
@@ -273,11 +278,12 @@ function extract(html: string, url: string, opts: ExtractOptions): PageExtractio
   const chosen = chooseContent(rd.content, good, opts.fallbackShorterThan ?? FALLBACK_SHORTER_THAN);
   const safe = sanitizeHtml(chosen.html, url);
   const text = htmlToText(safe);
-  const published = isoDate(rd.publishedTime) ?? isoDate(meta.published);
+  const published = isoDate(rd.publishedTime) ?? isoDate(meta.published) ?? isoDate(markedDate) ??
+    isoDate(meta.urlDate) ?? isoDate(meta.modified);
   const verdict = judge(text, html, chosen.source);
   return {
     title: clean(rd.title),
-    byline: bylineOrUndefined(clean(rd.byline) ?? clean(meta.byline)),
+    byline: bylineOrUndefined(clean(rd.byline) ?? clean(meta.byline) ?? clean(markedByline)),
     published,
     siteName: clean(rd.siteName) ?? clean(meta.siteName),
     lang: clean(rd.lang) ?? clean(meta.lang),

@@ -13,7 +13,7 @@ const DATE_META = ['article:published_time', 'og:published_time', 'og:article:pu
 const AUTHOR_META = ['author', 'article:author', 'dc.creator', 'dcterms.creator', 'parsely-author', 'sailthru.author',
   'byl', 'citation_author', 'twitter:creator'];
 /** Elements whose text is the byline (an author link, a byline block). */
-const BYLINE_SELECTOR = '[rel="author"], [itemprop="author"] [itemprop="name"], [itemprop="author"], .byline-author, .author-name, .byline__name, .c-byline__author, .author a, .byline a, .byline, .author, .entry-author, .post-author, .autor, .article-author';
+const BYLINE_SELECTOR = '[rel="author"], [itemprop="author"], .byline, .author, .author-name, .byline-author, .entry-author, .post-author, .article-author, .autor';
 /** A byline longer than this is a paragraph, not a name. */
 const MAX_BYLINE_CHARS = 100;
 /** Dates before this year are mistakes (a copyright year, a historical date in the text). */
@@ -23,7 +23,11 @@ const URL_DATE = /(?:^|[/_-])((?:19|20)\d{2})[/_-]?(0[1-9]|1[0-2])[/_-]?(0[1-9]|
 // ---------------------------------------------------------------------------------------------------
 
 export interface PageMetadata {
+  /** From JSON-LD and meta tags. */
   published?: string;
+  /** The date in the page address, and the last-modified date: weaker, used only after the markup's dates. */
+  urlDate?: string;
+  modified?: string;
   byline?: string;
   lang?: string;
   siteName?: string;
@@ -112,15 +116,14 @@ function jsonLdField(objects: readonly Record<string, unknown>[], field: string)
   return undefined;
 }
 
-function publishedDate(document: Document, url: string, ld: readonly Record<string, unknown>[]): string | undefined {
+function headDate(document: Document, ld: readonly Record<string, unknown>[]): string | undefined {
   const fromLd = jsonLdField(ld, 'datePublished') ?? jsonLdField(ld, 'dateCreated');
   if (typeof fromLd === 'string' && isoDate(fromLd)) return fromLd;
   const meta = metaContent(document, DATE_META.slice(0, -3));
-  if (meta && isoDate(meta)) return meta;
-  for (const el of document.querySelectorAll('[itemprop="datePublished"], time[datetime], time[pubdate]')) {
-    const v = el.getAttribute('content') ?? el.getAttribute('datetime') ?? el.textContent;
-    if (v && isoDate(v)) return v.trim();
-  }
+  return meta && isoDate(meta) ? meta : undefined;
+}
+
+function urlDate(url: string): string | undefined {
   let path = '';
   try {
     path = new URL(url).pathname;
@@ -128,24 +131,41 @@ function publishedDate(document: Document, url: string, ld: readonly Record<stri
     // not a URL: no date in it
   }
   const m = URL_DATE.exec(path);
-  if (m) return `${m[1]}-${m[2]}-${m[3]}`;
-  const modified = metaContent(document, DATE_META.slice(-3)) ?? jsonLdField(ld, 'dateModified');
-  return typeof modified === 'string' && isoDate(modified) ? modified : undefined;
+  return m ? `${m[1]}-${m[2]}-${m[3]}` : undefined;
+}
+
+/**
+ * Dates and bylines in the markup (<time datetime>, itemprop, rel=author, byline classes): searched only when
+ * the head has none, in the given roots (the chosen content first, then what is left of the page).
+ */
+export function markupDate(roots: readonly ParentNode[]): string | undefined {
+  for (const root of roots) {
+    for (const el of root.querySelectorAll('[itemprop="datePublished"], time[datetime], time[pubdate]')) {
+      const v = el.getAttribute('content') ?? el.getAttribute('datetime') ?? el.textContent;
+      if (v && isoDate(v)) return v.trim();
+    }
+  }
+  return undefined;
+}
+
+export function markupByline(roots: readonly ParentNode[]): string | undefined {
+  for (const root of roots) {
+    for (const el of root.querySelectorAll(BYLINE_SELECTOR)) {
+      const t = squash(el.textContent ?? '');
+      if (t && t.length <= MAX_BYLINE_CHARS) return t;
+    }
+  }
+  return undefined;
 }
 
 function bylineOf(document: Document, ld: readonly Record<string, unknown>[]): string | undefined {
   const fromLd = personName(jsonLdField(ld, 'author'));
   if (fromLd && !/^https?:/i.test(fromLd)) return squash(fromLd);
   const meta = metaContent(document, AUTHOR_META);
-  if (meta && !/^https?:|^@/i.test(meta.trim())) return squash(meta);
-  for (const el of document.querySelectorAll(BYLINE_SELECTOR)) {
-    const t = squash(el.textContent ?? '');
-    if (t && t.length <= MAX_BYLINE_CHARS) return t;
-  }
-  return undefined;
+  return meta && !/^https?:|^@/i.test(meta.trim()) ? squash(meta) : undefined;
 }
 
-/** Metadata read from the page as published. */
+/** Metadata of the page's head (meta tags, JSON-LD, <html lang>) and address. */
 export function readMetadata(document: Document, url: string): PageMetadata {
   const ld = jsonLdObjects(document);
   const lang = document.documentElement?.getAttribute('lang') ??
@@ -153,7 +173,12 @@ export function readMetadata(document: Document, url: string): PageMetadata {
   const publisher = jsonLdField(ld, 'publisher');
   const siteName = metaContent(document, ['og:site_name', 'application-name']) ?? personName(publisher);
   return {
-    published: publishedDate(document, url, ld),
+    published: headDate(document, ld),
+    urlDate: urlDate(url),
+    modified: (() => {
+      const m = metaContent(document, DATE_META.slice(-3)) ?? jsonLdField(ld, 'dateModified');
+      return typeof m === 'string' && isoDate(m) ? m : undefined;
+    })(),
     byline: bylineOf(document, ld),
     lang: lang ? squash(lang) || undefined : undefined,
     siteName: siteName ? squash(siteName) || undefined : undefined,
