@@ -30,8 +30,10 @@ const CAPTION_NAMES = ['caption', 'wp-caption-text', 'credit', 'credits', 'image
   'image-source', 'img-credit', 'figure-caption'];
 /** Names of blocks that are never the article, however much text they hold (a long comment thread). */
 const NEVER_PROTECTED = /(^|[\s_-])(comments?|respond|reply|disqus|related|recommended)($|[\s_-])/;
-/** A named block is kept anyway when it holds this share of the content's text (the article is in it). */
+/** A named block is kept anyway when it holds this share of the content's text (the article is in it) ... */
 const PROTECT_SHARE = 0.3;
+/** ... and at least this many characters (in a short teaser, a byline line is a third of the text). */
+const PROTECT_MIN_CHARS = 200;
 /** Named blocks that together hold more than this share of the text are not removed by name. */
 const MAX_NAMED_SHARE = 0.8;
 /** Elements that are never article text. */
@@ -133,6 +135,26 @@ export type CleanRule = 'form' | 'never-content' | 'name' | 'caption-name' | 'ti
   'heading' | 'heading-list' | 'cta' | 'cross-link' | 'credit' | 'dateline' | 'promo' | 'copyright';
 export type CleanTrace = (rule: CleanRule, el: Element) => void;
 
+/**
+ * Readability rebuilds some blocks (a <div> of text becomes a new <p>) without their class and id. The
+ * block classifier saw the page first: a short block whose own element was named like boilerplate (a
+ * byline, a caption, a share label) is removed by that name. Only short blocks: a long one is prose.
+ */
+export function dropByOriginalNames(root: Element, blocks: readonly { text: string; chars: number; el: Element; firstText: Node }[], trace?: CleanTrace): void {
+  for (const b of blocks) {
+    if (b.chars >= PROTECT_MIN_CHARS || !root.contains(b.firstText)) continue;
+    const names = namesOf(b.el);
+    const rule: CleanRule | undefined = NAME_RE.test(names) ? 'name' : CAPTION_RE.test(names) ? 'caption-name' : undefined;
+    if (!rule) continue;
+    // The element that now holds exactly this block's text.
+    let target = b.firstText.parentElement;
+    while (target && target.parentElement && target.parentElement !== root && textOf(target.parentElement) === b.text) target = target.parentElement;
+    if (!target || target === root || textOf(target) !== b.text || target.querySelector(MEDIA)) continue;
+    trace?.(rule, target);
+    target.remove();
+  }
+}
+
 /** Which wording rule a short block matches, if any. */
 export function lineRule(text: string): CleanRule | undefined {
   const n = text.length;
@@ -158,8 +180,12 @@ export function cleanContent(root: Element, trace?: CleanTrace): void {
     else drop('form', form);
   }
   for (const el of [...root.querySelectorAll(NEVER_CONTENT)]) if (inTree(el)) drop('never-content', el);
-  const isProtected = (el: Element, names: string) => !NEVER_PROTECTED.test(names) &&
-    (paragraphChars(el) / total >= PROTECT_SHARE || !!el.querySelector('h1'));
+  const isProtected = (el: Element, names: string) => {
+    if (NEVER_PROTECTED.test(names)) return false;
+    if (el.querySelector('h1')) return true;
+    const chars = paragraphChars(el);
+    return chars >= PROTECT_MIN_CHARS && chars / total >= PROTECT_SHARE;
+  };
   // Named blocks: collected first (outermost only), removed together unless they would take nearly all
   // the text — then the names mislead (a live blog whose posts are "comments") and only wording rules apply.
   const named: [CleanRule, Element][] = [];

@@ -12,7 +12,7 @@ import { Readability } from '@mozilla/readability';
 import { Parser } from 'htmlparser2';
 import { sanitizeHtml, toPlainText } from '../sanitizer/index.js';
 import { type Block, classify, segment } from './blocks.js';
-import { cleanContent } from './clean.js';
+import { cleanContent, dropByOriginalNames } from './clean.js';
 import { buildDocument, type DomImpl, maxDepth, stripNonContent, visibleChars } from './dom.js';
 import { isoDate, markupByline, markupDate, readMetadata } from './metadata.js';
 
@@ -273,6 +273,7 @@ function extract(html: string, url: string, opts: ExtractOptions): PageExtractio
   const markedByline = rd.byline || meta.byline ? undefined : markupByline(roots);
   if (rd.content) {
     cleanContent(rd.content);
+    dropByOriginalNames(rd.content, blocks);
     restoreLede(rd.content, blocks);
   }
   const chosen = chooseContent(rd.content, good, opts.fallbackShorterThan ?? FALLBACK_SHORTER_THAN);
