@@ -13,7 +13,7 @@ const DATE_META = ['article:published_time', 'og:published_time', 'og:article:pu
 const AUTHOR_META = ['author', 'article:author', 'dc.creator', 'dcterms.creator', 'parsely-author', 'sailthru.author',
   'byl', 'citation_author', 'twitter:creator'];
 /** Elements whose text is the byline (an author link, a byline block). */
-const BYLINE_SELECTOR = '[rel="author"], [itemprop="author"], .byline, .author, .author-name, .byline-author, .entry-author, .post-author, .article-author, .autor';
+const BYLINE_SELECTOR = '[rel="author"], [itemprop="author"] [itemprop="name"], [itemprop="author"], .byline-author, .author-name, .byline__name, .c-byline__author, .author a, .byline a, .byline, .author, .entry-author, .post-author, .autor, .article-author';
 /** A byline longer than this is a paragraph, not a name. */
 const MAX_BYLINE_CHARS = 100;
 /** Dates before this year are mistakes (a copyright year, a historical date in the text). */
@@ -136,7 +136,7 @@ function urlDate(url: string): string | undefined {
 
 /**
  * Dates and bylines in the markup (<time datetime>, itemprop, rel=author, byline classes): searched only when
- * the head has none, in the given roots (the chosen content first, then what is left of the page).
+ * the head has none, in the given roots (the page before Readability changes it).
  */
 export function markupDate(roots: readonly ParentNode[]): string | undefined {
   for (const root of roots) {
