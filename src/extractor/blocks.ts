@@ -26,6 +26,13 @@ const BOILERPLATE_TAGS = new Set(['NAV', 'FOOTER', 'ASIDE', 'MENU']);
 /** Subtrees skipped entirely. */
 const SKIP_TAGS = new Set(['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE', 'SVG', 'MATH', 'OBJECT', 'EMBED', 'SELECT', 'OPTION',
   'TEXTAREA', 'BUTTON', 'INPUT', 'HEAD', 'IFRAME', 'CANVAS', 'svg', 'math']);
+/**
+ * A region named like boilerplate that holds this share of the page's text is a layout wrapper
+ * ("c-fixed-sidebar-layout", "sidebar-wrapper", "above-footer"), not boilerplate ...
+ */
+const REGION_PROTECT_SHARE = 0.3;
+/** ... unless its name says comments or related stories (long threads are still not the article). */
+const NEVER_PROTECTED_REGION = /(^|[\s_-])(comments?|commentlist|respond|disqus|related|recommended|recirculation)($|[\s_-])/;
 /** Copyright lines are page chrome. */
 const COPYRIGHT = /©|&copy;|\(c\) ?\d{4}|all rights reserved|alle rechte vorbehalten/i;
 // ---------------------------------------------------------------------------------------------------
@@ -55,6 +62,14 @@ interface Run {
   firstText?: Node;
 }
 
+/** A boilerplate region on the path to a block (its nearest enclosing one first). */
+interface Region {
+  parent: Region | null;
+  /** A tag (nav, footer, aside) or a never-protected name: boilerplate whatever it holds. */
+  always: boolean;
+  chars: number;
+}
+
 function isHidden(el: Element): boolean {
   if (el.hasAttribute('hidden') || el.getAttribute('aria-hidden') === 'true') return true;
   const style = el.getAttribute('style');
@@ -64,17 +79,20 @@ function isHidden(el: Element): boolean {
 /** Cut the page into blocks: one per run of text between block boundaries, in document order. */
 export function segment(root: Element): Block[] {
   const blocks: Block[] = [];
+  const regionOf: (Region | null)[] = [];
   let run: Run = { text: '', linkChars: 0 };
-  const flush = (el: Element, heading: boolean, listItem: boolean, boilerplate: boolean) => {
+  const flush = (el: Element, heading: boolean, listItem: boolean, region: Region | null) => {
     const text = squash(run.text);
     if (text && run.firstText) {
       const chars = visibleChars(text);
       blocks.push({ text, chars, linkChars: Math.min(chars, run.linkChars), words: countWords(text), el,
-        firstText: run.firstText, heading, listItem, boilerplate, cls: 'bad' });
+        firstText: run.firstText, heading, listItem, boilerplate: region !== null, cls: 'bad' });
+      regionOf.push(region);
+      for (let r = region; r; r = r.parent) r.chars += chars;
     }
     run = { text: '', linkChars: 0 };
   };
-  const walk = (node: Element, block: Element, heading: boolean, listItem: boolean, boilerplate: boolean, inLink: boolean) => {
+  const walk = (node: Element, block: Element, heading: boolean, listItem: boolean, region: Region | null, inLink: boolean) => {
     for (let child = node.firstChild; child; child = child.nextSibling) {
       if (child.nodeType === 3) {
         const data = child.nodeValue ?? '';
@@ -92,17 +110,28 @@ export function segment(root: Element): Block[] {
         continue;
       }
       if (BLOCK_TAGS.has(tag)) {
-        flush(block, heading, listItem, boilerplate);
-        const bad = boilerplate || BOILERPLATE_TAGS.has(tag) || BOILERPLATE_REGION.test(namesOf(el));
-        walk(el, el, heading || HEADING_TAGS.has(tag), listItem || tag === 'LI', bad, inLink);
-        flush(el, heading || HEADING_TAGS.has(tag), listItem || tag === 'LI', bad);
+        flush(block, heading, listItem, region);
+        let inner = region;
+        const byTag = BOILERPLATE_TAGS.has(tag);
+        const names = byTag ? '' : namesOf(el);
+        if (byTag || BOILERPLATE_REGION.test(names)) inner = { parent: region, always: byTag || NEVER_PROTECTED_REGION.test(names), chars: 0 };
+        walk(el, el, heading || HEADING_TAGS.has(tag), listItem || tag === 'LI', inner, inLink);
+        flush(el, heading || HEADING_TAGS.has(tag), listItem || tag === 'LI', inner);
       } else {
-        walk(el, block, heading, listItem, boilerplate, inLink || tag === 'A');
+        walk(el, block, heading, listItem, region, inLink || tag === 'A');
       }
     }
   };
-  walk(root, root, false, false, false, false);
-  flush(root, false, false, false);
+  walk(root, root, false, false, null, false);
+  flush(root, false, false, null);
+  // A named region holding much of the page's text is a layout wrapper: it does not make its blocks boilerplate.
+  const total = blocks.reduce((n, b) => n + b.chars, 0);
+  const counts = (r: Region) => r.always || r.chars < REGION_PROTECT_SHARE * total;
+  blocks.forEach((b, i) => {
+    let bad = false;
+    for (let r = regionOf[i] ?? null; r && !bad; r = r.parent) bad = counts(r);
+    b.boilerplate = bad;
+  });
   return blocks;
 }
 

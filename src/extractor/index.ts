@@ -13,7 +13,7 @@ import { Parser } from 'htmlparser2';
 import { sanitizeHtml, toPlainText } from '../sanitizer/index.js';
 import { type Block, classify, segment } from './blocks.js';
 import { cleanContent, dropByOriginalNames } from './clean.js';
-import { buildDocument, type DomImpl, maxDepth, stripNonContent, visibleChars } from './dom.js';
+import { buildDocument, type DomImpl, maxDepth, namesOf, stripNonContent, visibleChars } from './dom.js';
 import { isoDate, markupByline, markupDate, readMetadata } from './metadata.js';
 
 export type { DomImpl } from './dom.js';
@@ -56,6 +56,13 @@ const FALLBACK_LINK_DENSITY = 0.5;
  */
 const LEDE_MIN_CHARS = 60;
 const LEDE_MAX_BLOCKS = 6;
+/**
+ * Overlays that can take Readability's pick on a page of short paragraphs (a cookie-law widget, a newsletter
+ * box). When this share of the chosen text sits in blocks so named, Readability runs once more on the page
+ * without them.
+ */
+const OVERLAY_NAMES = /(^|[\s_-])(cookies?|cookie-law|consent|gdpr|newsletter|subscribe|subscription|paywall|modal|popup)($|[\s_-])/;
+const OVERLAY_SHARE = 0.8;
 // ---------------------------------------------------------------------------------------------------
 
 export type Verdict = 'article' | 'short' | 'paywalled' | 'not-article';
@@ -227,6 +234,23 @@ function restoreLede(content: Element, blocks: readonly Block[]): void {
   }
 }
 
+/** The outermost elements named like an overlay. */
+function overlays(root: ParentNode): Element[] {
+  const found: Element[] = [];
+  for (const el of root.querySelectorAll('[class], [id]')) {
+    const last = found[found.length - 1];
+    if (last && last.contains(el)) continue;
+    if (OVERLAY_NAMES.test(namesOf(el))) found.push(el);
+  }
+  return found;
+}
+
+function isMostlyOverlay(content: Element): boolean {
+  const total = visibleChars(content.textContent ?? '');
+  const inOverlays = overlays(content).reduce((n, el) => n + visibleChars(el.textContent ?? ''), 0);
+  return total > 0 && inOverlays >= OVERLAY_SHARE * total;
+}
+
 /** The classifier's main text as HTML: one paragraph (or heading) per good block. */
 function blocksHtml(blocks: readonly Block[]): string {
   return blocks.map((b) => {
@@ -271,7 +295,14 @@ function extract(html: string, url: string, opts: ExtractOptions): PageExtractio
   // Dates and bylines in the markup, only when the head has none; read before Readability removes nodes.
   const markedDate = meta.published ? undefined : markupDate([document]);
   const markedByline = meta.byline ? undefined : markupByline([document]);
-  const rd = runReadability(document);
+  let rd = runReadability(document);
+  if (rd.content && isMostlyOverlay(rd.content)) {
+    // Readability took an overlay: once more, on the page as published without the overlays.
+    const again = buildDocument(stripped, url, opts.dom ?? 'linkedom');
+    for (const el of overlays(again)) el.remove();
+    const second = runReadability(again);
+    if (second.content && visibleChars(second.content.textContent ?? '') > visibleChars(rd.content.textContent ?? '')) rd = second;
+  }
   if (rd.content) {
     cleanContent(rd.content);
     dropByOriginalNames(rd.content, blocks);
