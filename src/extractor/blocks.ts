@@ -113,7 +113,7 @@ export function segment(root: Element): Block[] {
         flush(block, heading, listItem, region);
         let inner = region;
         const byTag = BOILERPLATE_TAGS.has(tag);
-        const names = byTag ? '' : namesOf(el);
+        const names = byTag || !el.hasAttributes() ? '' : namesOf(el);
         if (byTag || BOILERPLATE_REGION.test(names)) inner = { parent: region, always: byTag || NEVER_PROTECTED_REGION.test(names), chars: 0 };
         walk(el, el, heading || HEADING_TAGS.has(tag), listItem || tag === 'LI', inner, inLink);
         flush(el, heading || HEADING_TAGS.has(tag), listItem || tag === 'LI', inner);

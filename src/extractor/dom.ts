@@ -56,6 +56,8 @@ export function stripNonContent(html: string): string {
       LAYOUT_TAGS.has(a.toLowerCase()) || LAYOUT_TAGS.has(b.toLowerCase()) ? tag : all);
 }
 
+/** Less visible text than this outside <body> never means the tree is misplaced (a stray word or two). */
+const MISPLACED_MIN_CHARS = 200;
 /** Elements whose text is never page text, wherever they sit. */
 const NON_TEXT = new Set(['SCRIPT', 'STYLE', 'TITLE', 'NOSCRIPT', 'TEMPLATE']);
 
@@ -77,7 +79,8 @@ function bodyIsMisplaced(document: Document): boolean {
     }
   };
   walk(document);
-  return outside > visibleChars(body.textContent ?? '');
+  // Stray bytes outside <body> are common and harmless; only then is <body>'s text worth counting.
+  return outside >= MISPLACED_MIN_CHARS && outside > visibleChars(body.textContent ?? '');
 }
 
 /** The page again with one <html>, an empty <head> and everything else in <body>, as a browser would read it. */
