@@ -123,4 +123,10 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX story_events_story ON story_events(story_id, id);
   `,
+  // 5: what extraction found on a page: its verdict, and the text of a page that is not used as the body
+  `
+  ALTER TABLE articles ADD COLUMN verdict TEXT
+    CHECK (verdict IS NULL OR verdict IN ('article','short','paywalled','not-article'));  -- NULL: not judged (fetch failed, not tried)
+  ALTER TABLE articles ADD COLUMN found_text TEXT;   -- text of a non-article page (feed content stays the body)
+  `,
 ];
