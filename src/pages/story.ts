@@ -112,15 +112,15 @@ function reasonHtml(r: ArticleReason, i: number): Html {
   return html`<section class="reason" aria-labelledby="${id}">
 <h3 id="${id}">${i + 1}. ${r.article.title} <span class="muted">(${r.article.source})</span></h3>
 <p class="verdict">${r.verdict}</p>
-${r.signals.length ? html`<table class="signals">
+${r.signals.length ? html`<div class="scroll"><table class="signals">
 <caption>Signals${r.against ? html` against “${r.against.title}”` : ''}</caption>
-<thead><tr><th scope="col">Signal</th><th scope="col" class="num">Value</th><th scope="col" class="num">Contribution</th><th scope="col"><span class="vh">As a bar</span></th></tr></thead>
+<thead><tr><th scope="col">Signal</th><th scope="col" class="num">Value</th><th scope="col" class="num">Contribution</th><th scope="col" class="barcol"><span class="vh">As a bar</span></th></tr></thead>
 <tbody>
 ${r.signals.map((s) => html`<tr><th scope="row">${s.label}</th><td class="num">${s.value}</td><td class="num">${
-  s.factor ? `× ${s.value}` : s.contribution === undefined ? '—' : signed(s.contribution)}</td><td>${s.contribution === undefined ? '' : bar(s.contribution, max)}</td></tr>\n`)}</tbody>
+  s.factor ? `×\u00a0${s.value}` : s.contribution === undefined ? '—' : signed(s.contribution)}</td><td class="barcol">${s.contribution === undefined ? '' : bar(s.contribution, max)}</td></tr>\n`)}</tbody>
 ${r.total ? html`<tfoot><tr><th scope="row">${r.total.label}: ${r.total.formula}</th><td class="num">${r.total.value.toFixed(3)}</td><td class="num">${
-  r.total.value >= r.total.threshold ? '≥' : '<'} ${r.total.threshold}</td><td></td></tr></tfoot>` : ''}
-</table>` : ''}
+  r.total.value >= r.total.threshold ? '≥' : '<'}\u00a0${r.total.threshold}</td><td class="barcol"></td></tr></tfoot>` : ''}
+</table></div>` : ''}
 ${r.shared.filter((s) => s.values.length).map((s) => html`<p class="shared"><strong>${s.label}:</strong> ${s.values.join(', ')}</p>`)}
 ${r.command ? html`<p class="shared muted">The same comparison on the command line: <code>${r.command}</code></p>` : ''}
 </section>

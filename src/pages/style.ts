@@ -91,10 +91,10 @@ button { cursor: pointer; background: var(--panel); }
 .reason { border: 1px solid var(--line); border-radius: .4rem; padding: .3rem .9rem .6rem; margin: 0 0 1rem; }
 .reason h3 { margin-top: .5rem; }
 .verdict { margin: .3rem 0; }
-.signals { border-collapse: collapse; width: 100%; font-size: .93rem; margin: .5rem 0; }
+.signals { border-collapse: collapse; width: 100%; font-size: .93rem; margin: .5rem 0; overflow-wrap: break-word; }
 .signals caption { text-align: left; font-weight: 600; padding: .2rem 0; }
 .signals th, .signals td { text-align: left; padding: .25rem .4rem; border-bottom: 1px solid var(--line); vertical-align: top; }
-.signals td.num, .signals th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.signals td.num, .signals th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .signals tfoot td, .signals tfoot th { font-weight: 700; border-bottom: 0; }
 .bar { display: block; }
 .bar .pos { fill: var(--bar-ok); }
@@ -130,8 +130,12 @@ button { cursor: pointer; background: var(--panel); }
 .chart .base { stroke: var(--line); }
 .legend { list-style: none; padding: 0; margin: 0; display: flex; flex-wrap: wrap; gap: .2rem 1rem; font-size: .85rem; color: var(--muted); }
 .legend svg { vertical-align: -.1rem; margin-right: .25rem; }
+.scroll { overflow-x: auto; max-width: 100%; }
 @media (max-width: 30rem) {
   h1 { font-size: 1.35rem; }
+  .signals .barcol { display: none; }
+  .signals th, .signals td { padding: .25rem .2rem; }
+  .reason { padding: .3rem .6rem .6rem; }
   .facts { grid-template-columns: minmax(0, 1fr); }
   .facts dd { margin-bottom: .3rem; }
 }
