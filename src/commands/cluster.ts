@@ -16,7 +16,7 @@ const clusterLine = z.object({
 
 /** JSON Lines -> documents; a bad line is named with its number. Undated items count as the newest. */
 export function parseClusterInput(text: string, file: string): ClusterDoc[] {
-  const rows: { id: string; title: string; text?: string; url?: string; published?: number }[] = [];
+  const rows: { id: string; title: string; text?: string; url?: string; published?: number; source?: string }[] = [];
   const seen = new Set<string>();
   text.split('\n').forEach((line, i) => {
     if (!line.trim()) return;
@@ -37,7 +37,7 @@ export function parseClusterInput(text: string, file: string): ClusterDoc[] {
   });
   const latest = rows.reduce((m, r) => Math.max(m, r.published ?? -Infinity), -Infinity);
   const undated = Number.isFinite(latest) ? latest : Date.now();
-  return rows.map((r) => ({ id: r.id, title: r.title, text: r.text, url: r.url, published: r.published ?? undated }));
+  return rows.map((r) => ({ id: r.id, title: r.title, text: r.text, url: r.url, published: r.published ?? undated, source: r.source }));
 }
 
 export function clusterCommand(): Command {

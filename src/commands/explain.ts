@@ -1,13 +1,16 @@
-// `storyfeed explain ITEM1 ITEM2`: why two stored items are or are not one story.
+// `storyfeed explain ITEM1 ITEM2`: why two stored items are or are not one story: every signal's value and
+// its contribution under the model, which add up (with the bias) to the log-odds shown.
 import { Command } from 'commander';
 import type { Store } from '../storage/index.js';
 import { openStore, out, UsageError, withCommon, type CommonOptions } from './shared.js';
 
 type ExplainItem = NonNullable<ReturnType<Store['items']['itemForCluster']>>;
 
+const signed = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(3)}`;
+
 export function explainCommand(): Command {
   return withCommon(new Command('explain'))
-    .description('say why two stored items are or are not in one story: the scores that decided')
+    .description('say why two stored items are or are not in one story: each signal, its weight in the model, the verdict')
     .argument('<item1>', 'item id (see `storyfeed stories`)')
     .argument('<item2>', 'item id')
     .option('--json', 'print as JSON')
@@ -23,23 +26,28 @@ export function explainCommand(): Command {
         }) as [ExplainItem, ExplainItem];
         const clusterer = loadClusterer(store, new Date());
         const [a, b] = items;
-        const scores = clusterer.compare(toClusterDoc(a.articleId, a), toClusterDoc(b.articleId, b));
-        const t = clusterer.thresholds;
         const same = a.storyId === b.storyId;
+        const cmp = clusterer.compare(toClusterDoc(a.articleId, a), toClusterDoc(b.articleId, b));
+        const joins = cmp.probability >= cmp.threshold;
         const verdict = a.articleId === b.articleId ? 'the same article (same canonical URL): always one story'
-          : scores.nearDuplicate ? `near-identical copies (${scores.hammingBits} of 64 SimHash bits differ, at most ${t.nearDuplicateBits})`
-            : scores.score >= t.join ? `score ${scores.score.toFixed(3)} ≥ join threshold ${t.join}: one story`
-              : `score ${scores.score.toFixed(3)} < join threshold ${t.join}: not one story on their own` +
-                (same ? ' (they share a story through other items)' : '');
-        if (opts.json) return out(JSON.stringify({ items, sameStory: same, scores, thresholds: t, verdict }, null, 2));
+          : cmp.override ? `${cmp.override}`
+            : `probability ${cmp.probability.toFixed(3)} ${joins ? '≥' : '<'} join threshold ${cmp.threshold}: ` +
+              (joins ? 'one story' : 'not one story on their own' + (same ? ' (they share a story through other items)' : ''));
+        if (opts.json) {
+          return out(JSON.stringify({ items, sameStory: same, ...cmp, verdict }, null, 2));
+        }
+        const width = Math.max(...cmp.features.map((f) => f.feature.length));
         out([
           ...items.map((it) => `item ${it.itemId}  story ${it.storyId}  ${it.source}: ${it.title}  (${it.published})`),
-          `same story now: ${same ? 'yes' : 'no'}`,
-          `text similarity (TF-IDF cosine): ${scores.text.toFixed(3)}   shared terms: ${scores.sharedTerms.slice(0, 12).join(', ') || '—'}`,
-          `named entities (rarity-weighted overlap): ${scores.entities.toFixed(3)}   shared: ${scores.sharedEntities.join(', ') || '—'}`,
-          `time proximity factor: ${scores.time.toFixed(3)}`,
-          `body fingerprints: ${scores.hammingBits === undefined ? 'n/a (a body is too short)' : `${scores.hammingBits} of 64 bits differ`}`,
-          `combined: (${t.textWeight} × text + ${(1 - t.textWeight).toFixed(2)} × entities) × time = ${scores.score.toFixed(3)}`,
+          `same story now: ${same ? 'yes' : 'no'}    languages: ${cmp.languages.join(' / ')}    model regime: ${cmp.regime}`,
+          `shared names: ${cmp.sharedEntities.map((e) => `${e.text} (${e.kind})`).join(', ') || '—'}`,
+          `shared figures: ${cmp.sharedNumbers.join(', ') || '—'}`,
+          '',
+          `${'signal'.padEnd(width)}     value   contribution (log-odds)`,
+          ...cmp.features.map((f) => `${f.feature.padEnd(width)}  ${f.value.toFixed(3).padStart(8)}   ${signed(f.contribution)}`),
+          `${'bias'.padEnd(width)}  ${''.padStart(8)}   ${signed(cmp.bias)}`,
+          `${'sum'.padEnd(width)}  ${''.padStart(8)}   ${signed(cmp.logit)}  → probability ${(1 / (1 + Math.exp(-cmp.logit))).toFixed(3)}`,
+          ...(cmp.override ? [`override: ${cmp.override} (probability 0 whatever the sum)`] : []),
           `verdict: ${verdict}`,
         ].join('\n'));
       } finally {

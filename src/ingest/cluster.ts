@@ -1,53 +1,154 @@
-// Wires the pure clusterer (cluster/) to storage: new articles are placed in stories inside items.save()'s
-// transaction; an article whose full text arrives later is reassessed (stories may merge, older id kept);
-// at start the clusterer is rebuilt from the articles of the recent window only.
+// Wires the pure clusterer (cluster/) to storage, the orchestrator in charge: before a source's items are
+// written, the clusterer decides where each new article goes; storage then writes the items, the
+// articles' analyses and those decisions in one transaction. After the write the clusterer refines the
+// stories that changed (articles move, stories merge) and storage records that in a second transaction
+// with each story's history. A full text that arrives later is re-analysed and refined the same way.
+// At start the clusterer reads the stored analyses of the window: nothing is re-analysed.
 import type { Logger } from 'pino';
-import { Clusterer, type ClusterDoc, type Thresholds } from '../cluster/index.js';
+import { ANALYSIS_VERSION, analyze, Clusterer, type Analysis, type Change, type ClusterDoc, type Options } from '../cluster/index.js';
 import { toPlainText } from '../sanitizer/index.js';
-import type { ClusterInput, ItemInput, SaveHooks, Store } from '../storage/index.js';
+import type { ClusterInput, ItemInput, Placement, SaveOutcome, StoryChange, Store } from '../storage/index.js';
 
 /** A stored article (or a new item) as the clusterer reads it: the longest text we have. */
-export function toClusterDoc(id: number, a: Pick<ClusterInput, 'title' | 'articleText' | 'feedHtml' | 'url' | 'published'>): ClusterDoc {
+export function toClusterDoc(id: number, a: Pick<ClusterInput, 'title' | 'articleText' | 'feedHtml' | 'url' | 'published'> & { sourceId?: number }): ClusterDoc {
   const text = a.articleText ?? (a.feedHtml ? toPlainText(a.feedHtml) : undefined);
-  return { id, title: a.title, text: text || undefined, url: a.url, published: Date.parse(a.published) };
+  return { id, title: a.title, text: text || undefined, url: a.url, published: Date.parse(a.published),
+    source: a.sourceId === undefined ? undefined : String(a.sourceId) };
 }
 
-function itemDoc(item: ItemInput): ClusterDoc {
-  return toClusterDoc(0, { title: item.title, feedHtml: item.content ?? item.summary, url: item.url, published: item.published });
+function isAnalysis(v: unknown): v is Analysis {
+  const a = v as Partial<Analysis> | null;
+  return !!a && a.v === ANALYSIS_VERSION && typeof a.lang === 'string' && Array.isArray(a.title) && Array.isArray(a.lead) &&
+    Array.isArray(a.body) && Array.isArray(a.entities) && Array.isArray(a.numbers) && typeof a.bodyTokens === 'number';
+}
+
+/**
+ * Fill a clusterer with the articles of the window before `now`: stored analyses are read as they are;
+ * articles without one (stored before this version, or by an older storyfeed) are analysed once and the
+ * analysis stored, so the next start reads it.
+ */
+export function fillClusterer(store: Store, c: Clusterer, now: Date): void {
+  const since = new Date(now.getTime() - c.windowHours * 3_600_000).toISOString();
+  const missing = store.items.clusterInputsToAnalyse(since, ANALYSIS_VERSION);
+  if (missing.length) {
+    store.db.transaction(() => {
+      for (const a of missing) {
+        const doc = toClusterDoc(a.articleId, a);
+        store.cluster.save(a.articleId, ANALYSIS_VERSION, a.published, a.sourceId, JSON.stringify(analyze(doc.title, doc.text)));
+      }
+    })();
+  }
+  for (const r of store.cluster.window(since, ANALYSIS_VERSION)) {
+    let analysis: unknown;
+    try {
+      analysis = JSON.parse(r.analysis);
+    } catch {
+      analysis = undefined;
+    }
+    if (!isAnalysis(analysis)) continue; // not ours to trust: the article still has its story, it is just not a candidate
+    c.add({ id: r.articleId, title: '', published: Date.parse(r.published), source: r.sourceId === null ? undefined : String(r.sourceId),
+      analysis }, r.storyId, 1);
+  }
 }
 
 /** A clusterer holding the stories of the window before `now` (the cost of a start is the window's, not the database's). */
-export function loadClusterer(store: Store, now: Date, thresholds: Partial<Thresholds> = {}): Clusterer {
-  const c = new Clusterer(thresholds);
-  const since = new Date(now.getTime() - c.thresholds.windowHours * 3_600_000).toISOString();
-  for (const a of store.items.clusterInputs(since)) c.add(toClusterDoc(a.articleId, a), a.storyId);
+export function loadClusterer(store: Store, now: Date, options: Options = {}): Clusterer {
+  const c = new Clusterer(options);
+  fillClusterer(store, c, now);
   return c;
 }
 
-/** Hooks for Store.items.save: decide each new article's story, then record it in the clusterer. */
-export function clusterHooks(c: Clusterer): SaveHooks {
-  return {
-    decide: (item) => {
-      const d = c.decide(itemDoc(item));
-      return d.story === undefined ? undefined : { story: Number(d.story), merge: d.merge.map(Number) };
-    },
-    added: (item, articleId, storyId, merged) => {
-      for (const drop of merged) c.merge(storyId, drop);
-      c.add({ ...itemDoc(item), id: articleId }, storyId);
-    },
-  };
+let provisional = 0;
+const PENDING_DOC = 'pending-article:';
+const PENDING_STORY = 'pending-story:';
+
+/**
+ * Store a source's items, placing its new articles in stories: the clusterer decides (in memory, under
+ * provisional ids), storage writes items, analyses and decisions in one transaction, then the clusterer
+ * takes the stored ids. Without a clusterer every new article is a story of its own.
+ */
+export function saveAndCluster(store: Store, c: Clusterer | undefined, sourceId: number, items: readonly ItemInput[], now: string,
+  log?: Logger): SaveOutcome {
+  if (!c) return store.items.save(sourceId, items, now);
+  const placements = new Map<number, Placement>();
+  const pending = new Map<number, string>();
+  for (const index of store.items.newArticles(sourceId, items)) {
+    const item = items[index] as ItemInput;
+    const doc: ClusterDoc = { ...toClusterDoc(0, { title: item.title, feedHtml: item.content ?? item.summary, url: item.url,
+      published: item.published, sourceId }), id: `${PENDING_DOC}${++provisional}` };
+    const analysis = c.analysisOf(doc);
+    const decision = c.decide(doc);
+    const story = decision.story ?? `${PENDING_STORY}${provisional}`;
+    // Added now, so that the next new article of this batch can join it.
+    c.add({ ...doc, analysis }, story, decision.probability);
+    pending.set(index, String(doc.id));
+    placements.set(index, {
+      story: typeof story === 'number' ? { id: story } : { create: String(story) },
+      probability: decision.story === undefined ? undefined : decision.probability,
+      features: { version: ANALYSIS_VERSION, analysis: JSON.stringify(analysis) },
+    });
+  }
+  let saved: SaveOutcome;
+  try {
+    saved = store.items.save(sourceId, items, now, placements);
+  } catch (err) {
+    for (const id of pending.values()) c.remove(id);
+    throw err;
+  }
+  for (const [name, id] of saved.createdStories) c.rekey(name, id);
+  const written = new Set<number>();
+  for (const a of saved.articles) {
+    const id = pending.get(a.index);
+    if (id === undefined) continue;
+    written.add(a.index);
+    c.rename(id, a.articleId);
+    // Storage had the last word (a story pruned meanwhile gets a new one): follow it.
+    if (c.storyOf(a.articleId) !== a.storyId) c.move(a.articleId, a.storyId);
+  }
+  for (const [index, id] of pending) if (!written.has(index)) c.remove(id);
+  refineStories(store, c, now, log);
+  return saved;
 }
 
-/** After an article's full text is stored: does it now belong with another story? Merge if so. */
+/** Storage's form of the clusterer's changes (stories and articles not stored yet cannot appear: refine runs after the write). */
+function toStoryChanges(changes: readonly Change[]): StoryChange[] {
+  return changes.flatMap((ch): StoryChange[] => {
+    if (ch.kind === 'merge') {
+      return typeof ch.keep === 'number' && typeof ch.drop === 'number'
+        ? [{ kind: 'merge', keep: ch.keep, drop: ch.drop, probability: ch.probability }] : [];
+    }
+    return typeof ch.doc === 'number' && typeof ch.to === 'number'
+      ? [{ kind: 'move', article: ch.doc, to: ch.to, probability: ch.probability }] : [];
+  });
+}
+
+/**
+ * Re-examine the stories that changed and write what moved or merged (with each story's history). If
+ * storage refuses, the clusterer is rebuilt from storage, so memory never disagrees with the database.
+ */
+export function refineStories(store: Store, c: Clusterer, now: string, log?: Logger): void {
+  const changes = c.refine();
+  if (changes.length === 0) return;
+  try {
+    const { skipped } = store.stories.apply(toStoryChanges(changes), now);
+    if (skipped > 0) throw new Error(`${skipped} of ${changes.length} changes no longer apply`);
+    log?.info({ moves: changes.filter((ch) => ch.kind === 'move').length, merges: changes.filter((ch) => ch.kind === 'merge').length },
+      'stories refined');
+  } catch (err) {
+    log?.warn({ error: err instanceof Error ? err.message : String(err) }, 'stories refined in memory but not stored; reloading the clusterer');
+    c.clear();
+    fillClusterer(store, c, new Date(now));
+  }
+}
+
+/** After an article's full text is stored: analyse it again and let refinement move it if it now belongs elsewhere. */
 export function reassessArticle(store: Store, c: Clusterer, articleId: number, now: string, log: Logger): void {
   const input = store.items.clusterInputFor(articleId);
   if (!input) return;
-  const d = c.reassess(toClusterDoc(articleId, input), input.storyId);
-  if (d.story === undefined) return;
-  const keep = Number(d.story);
-  for (const drop of d.merge.map(Number)) {
-    if (!store.stories.merge(keep, drop, now)) continue; // one of them was pruned meanwhile
-    c.merge(keep, drop);
-    log.info({ keep, drop, article: articleId, score: d.scores?.score }, 'stories merged after full text');
-  }
+  const doc = toClusterDoc(articleId, input);
+  const analysis = analyze(doc.title, doc.text);
+  store.cluster.save(articleId, ANALYSIS_VERSION, input.published, input.sourceId, JSON.stringify(analysis));
+  if (!c.has(articleId)) return;
+  c.update({ ...doc, analysis });
+  refineStories(store, c, now, log);
 }

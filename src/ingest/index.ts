@@ -8,7 +8,7 @@ import type { ParserPool } from '../parser/pool.js';
 import { filterItems } from '../filter/index.js';
 import { lineText, sanitizeHtml, safeUrl, toPlainText } from '../sanitizer/index.js';
 import type { ItemInput } from '../storage/index.js';
-import { clusterHooks } from './cluster.js';
+import { saveAndCluster } from './cluster.js';
 import { extractPendingForSource, type ExtractDeps } from './extract.js';
 import { nextAfterFailure, nextAfterSuccess } from './policy.js';
 
@@ -152,7 +152,7 @@ export async function ingestSource(source: SourceState, cfg: SourceConfig, deps:
     [deps.config.rules, cfg.rules]);
     for (const d of dropped) deps.log.debug({ source: cfg.url, title: d.item.title, why: d.why }, 'item dropped by a rule');
     const blocked = dropped.length;
-    const saved = deps.store.items.save(source.id, items, nowIso, deps.clusterer ? clusterHooks(deps.clusterer) : {});
+    const saved = saveAndCluster(deps.store, deps.clusterer, source.id, items, nowIso, deps.log);
     deps.store.sources.recordFetchSuccess(source.id, nowIso, {
       ...success, title: feed.title ? lineText(feed.title) : undefined, siteLink: safeUrl(feed.link),
     });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Clusterer } from '../cluster/index.js';
 import { parseConfig } from '../config/index.js';
-import { clusterHooks } from '../ingest/cluster.js';
+import { saveAndCluster } from '../ingest/cluster.js';
 import type { Config } from '../model/index.js';
 import { createApp } from '../server/index.js';
 import { FETCH_HISTORY_PER_SOURCE, Store, type ItemInput } from '../storage/index.js';
@@ -71,11 +71,11 @@ const get = async (path: string, headers: Record<string, string> = {}) => {
 
 describe('the stories page (GET /)', () => {
   it('lists each story with every source (headline, link, time), an excerpt, and the feeds to subscribe to', async () => {
-    const hooks = clusterHooks(new Clusterer());
-    store.items.save(idOf(A), [item({ guid: 'a1', url: 'https://a.example/nw', link: 'https://a.example/nw?utm_source=rss',
-      title: 'Northwind cuts forecast', summary: '<p>The chipmaker cut its forecast.</p>', content: `<p>${WIRE}</p>`, published: at(3) })], NOW, hooks);
-    store.items.save(idOf(B), [item({ guid: 'b1', url: 'https://b.example/chips', link: 'https://b.example/chips',
-      title: 'Chipmaker to shed 1,200 jobs', content: `<p>${WIRE}</p>`, published: at(2) })], NOW, hooks);
+    const c = new Clusterer();
+    saveAndCluster(store, c, idOf(A), [item({ guid: 'a1', url: 'https://a.example/nw', link: 'https://a.example/nw?utm_source=rss',
+      title: 'Northwind cuts forecast', summary: '<p>The chipmaker cut its forecast.</p>', content: `<p>${WIRE}</p>`, published: at(3) })], NOW);
+    saveAndCluster(store, c, idOf(B), [item({ guid: 'b1', url: 'https://b.example/chips', link: 'https://b.example/chips',
+      title: 'Chipmaker to shed 1,200 jobs', content: `<p>${WIRE}</p>`, published: at(2) })], NOW);
     const { res, text } = await get('/');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
@@ -173,13 +173,13 @@ describe('the stories page (GET /)', () => {
 
 describe('a story page (GET /stories/<id>)', () => {
   const twoOutlets = () => {
-    const hooks = clusterHooks(new Clusterer());
-    store.items.save(idOf(A), [item({ guid: 'a1', url: 'https://a.example/nw', link: 'https://a.example/nw',
-      title: 'Northwind cuts forecast, shares slide', content: `<h1>Inner heading</h1><p>${WIRE}</p>`, published: at(5) })], NOW, hooks);
-    store.items.save(idOf(B), [item({ guid: 'b1', url: 'https://b.example/chips', link: 'https://b.example/chips',
+    const c = new Clusterer();
+    saveAndCluster(store, c, idOf(A), [item({ guid: 'a1', url: 'https://a.example/nw', link: 'https://a.example/nw',
+      title: 'Northwind cuts forecast, shares slide', content: `<h1>Inner heading</h1><p>${WIRE}</p>`, published: at(5) })], NOW);
+    saveAndCluster(store, c, idOf(B), [item({ guid: 'b1', url: 'https://b.example/chips', link: 'https://b.example/chips',
       title: 'Northwind Semiconductor to cut 1,200 jobs', content: `<h1>Inner heading</h1><p>${REWRITE}</p>`,
       published: at(3) }),
-    item({ guid: 'b2', url: 'https://a.example/nw', link: 'https://a.example/nw?utm_medium=b', title: 'Via B: Northwind forecast', published: at(2) })], NOW, hooks);
+    item({ guid: 'b2', url: 'https://a.example/nw', link: 'https://a.example/nw?utm_medium=b', title: 'Via B: Northwind forecast', published: at(2) })], NOW);
     return store.stories.list(10);
   };
 
@@ -196,9 +196,12 @@ describe('a story page (GET /stories/<id>)', () => {
     // The body's own h1 sits under the page's sections.
     expect(text).toContain('<h3>Inner heading</h3>');
     expect(text).toContain('Why these are one story');
-    expect(text).toMatch(/Text similarity[^<]*<\/th><td class="num">0\.\d{3}<\/td><td class="num">\+0\.\d{3}/);
+    expect(text).toMatch(/Body against the closest member’s<\/th><td class="num">0\.\d{3}<\/td><td class="num">[+−]\d+\.\d{3}/);
+    expect(text).toMatch(/Bias \(the model’s constant\)<\/th><td class="num"><\/td><td class="num">[+−]\d+\.\d{3}/);
+    expect(text).toMatch(/Probability: log-odds [+−]\d+\.\d{3} → probability [01]\.\d{3}<\/th><td class="num">[01]\.\d{3}<\/td><td class="num">≥\u00a00\.\d+/);
     expect(text).toMatch(/storyfeed explain \d+ \d+/);
-    expect(text).toContain('Story first seen, with');
+    expect(text).toMatch(/Story created with “Northwind cuts forecast, shares slide” \(Outlet &lt;A&gt; &amp; Sons\)\./);
+    expect(text).toMatch(/“Northwind Semiconductor to cut 1,200 jobs” \(Outlet B\) joined \(probability [01]\.\d\d\)\./);
     const csp = res.headers.get('content-security-policy') ?? '';
     expect(csp).toContain("img-src 'self' https: http:");
     expect(csp).toContain('frame-src https://www.youtube.com');
@@ -215,12 +218,18 @@ describe('a story page (GET /stories/<id>)', () => {
     expect(reasons.articles).toHaveLength(2);
     for (const r of reasons.articles) {
       expect(r.kind).toBe('joined');
-      expect(r.against?.articleId).not.toBe(r.article.articleId);
+      expect(r.against).toBeUndefined(); // judged against the rest of its story, not one article
+      // The contributions (listed, the rest summed, the bias) add up to the log-odds of the probability shown.
       const sum = r.signals.reduce((n, s) => n + (s.contribution ?? 0), 0);
-      expect(sum).toBeCloseTo(r.total?.value ?? Number.NaN, 9);
+      expect(sum).toBeCloseTo(r.total?.sum ?? Number.NaN, 9);
+      expect(r.total?.value).toBeCloseTo(1 / (1 + Math.exp(-sum)), 9);
       expect(r.total?.value).toBeGreaterThanOrEqual(r.total?.threshold ?? Infinity);
-      expect(r.shared.find((s) => s.label.startsWith('Shared terms'))?.values).toContain('northwind');
+      expect(r.signals).toHaveLength(10);
+      expect(r.shared.find((s) => s.label === 'Shared names')?.values.join(' ')).toMatch(/Northwind/);
+      expect(r.command).toMatch(/^storyfeed explain \d+ \d+$/);
     }
+    expect(reasons.history.map((h) => h.kind)).toEqual(['created', 'joined']);
+    expect(reasons.historyNote).toBeUndefined();
   });
 
   it('sanitizes the body on output whatever storage holds, and bounds it', async () => {
@@ -244,8 +253,8 @@ describe('a story page (GET /stories/<id>)', () => {
     expect(res.status).toBe(301);
     expect(res.headers.get('location')).toBe(`/stories/${kept?.id}`);
     const { text } = await get(`/stories/${kept?.id}`);
-    expect(text).toContain(`Story ${dropped?.id} (first seen`);
-    expect(text).toContain(`its entry id ${dropped?.guid} is no longer published`);
+    expect(text).toContain(`Story ${dropped?.id} merged into this one; its entry id is no longer published. <a href="/stories/${dropped?.id}">`);
+    expect(text).toContain(`In story ${dropped?.id}, since merged into this one: Story created with “Dropped story” (Outlet B).`);
     expect(text).toContain('Timeline: 2 items from 2 sources');
   });
 

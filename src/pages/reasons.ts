@@ -2,38 +2,74 @@
 // of the clusterer goes through one view model (StoryReasons) built by one function (storyReasons), so a
 // new clustering API changes that function and nothing else.
 //
-// Built on the clusterer of this storyfeed: `Clusterer.compare()` (what `storyfeed explain ITEM1 ITEM2`
-// prints: TF-IDF text similarity, shared names, time proximity, SimHash fingerprints, their combined
-// score against the join threshold) between each article and its closest fellow members, under the
-// statistics of the current window; and, for the history, what the stories table keeps (when each
-// article was first seen, which stories were merged into this one). No story events are stored yet.
-import type { Clusterer, ClusterDoc } from '../cluster/index.js';
-import type { Store, StoryHead } from '../storage/index.js';
+// Built on the clusterer of issue 11: separate signals (titles, leads, bodies, names by kind, figures,
+// time gaps, size, outlet, near-duplicates) combined by a learned logistic regression. Each article is
+// judged against the rest of its story as the clusterer judges a member (`Clusterer.explainStory`, the
+// article itself left out): every signal's value and its contribution to the log-odds, the bias, the
+// probability and the threshold of its regime. A story older than the clusterer's window falls back to
+// what `storyfeed explain ITEM1 ITEM2` prints (`Clusterer.compare`) against the closest fellow member.
+// The history is the story's stored events (created, joined, moved in/out, merged), with those of the
+// stories merged into it; articles stored before events were recorded appear by when they were first seen.
+import type { Clusterer, ClusterDoc, Comparison, Contribution } from '../cluster/index.js';
+import type { Store, StoryEvent, StoryHead } from '../storage/index.js';
 
 // ---- Tunables -------------------------------------------------------------------------------------
 /** Articles explained on one story page (the first by publication time); the rest are counted. */
 export const REASON_ARTICLES = 40;
-/** Fellow members each article is compared with: the nearest in publication time (the best one is shown). */
-const COMPARED_PER_ARTICLE = 6;
-/** Shared terms / names listed per article. */
+/** Signals listed per article, the largest contributions first; the others are summed in one row. */
+const SIGNALS_LISTED = 8;
+/** Fellow members compared with, for the shared names and the fallback (the nearest in publication time). */
+const COMPARED_PER_ARTICLE = 4;
+/** Shared names / figures listed per article. */
 const SHARED_LISTED = 12;
 /**
- * The statistics (a clusterer loaded from the window, as `storyfeed explain` loads it) are kept this long
- * once the database has changed since they were loaded: loading costs about 0.3 ms per article of the window.
+ * The clusterer (loaded from the stored analyses of the window, as `storyfeed explain` loads it) is kept
+ * this long once the database has changed since it was loaded.
  */
 const STATS_MAX_AGE_MS = 10 * 60_000;
-/** History entries shown. */
+/** History entries shown; stories merged into this one whose events are included. */
 const HISTORY_ENTRIES = 200;
-/** Stories merged into this one that the history names. */
 const MERGED_LISTED = 50;
 // ---------------------------------------------------------------------------------------------------
+
+/** What each of the model's signals measures, in words (the names are those of src/cluster/model.ts). */
+const SIGNAL_WORDS: Readonly<Record<Contribution['feature'], string>> = {
+  titleTitle: 'Titles alike (closest member)',
+  titleLead: 'Title against opening sentences',
+  leadLead: 'Opening sentences alike',
+  bodyCentroid: 'Body against the story’s bodies',
+  bodyMax: 'Body against the closest member’s',
+  bothBodies: 'Both have body text',
+  titleOnly: 'Titles alike, no bodies to compare',
+  titleStory: 'Title against the story’s titles',
+  personShare: 'Its people the story names (share)',
+  personAny: 'Names any of the same people',
+  orgShare: 'Its organisations the story names (share)',
+  orgAny: 'Names any of the same organisations',
+  placeShare: 'Its places the story names (share)',
+  placeAny: 'Names any of the same places',
+  nameShare: 'Its other names the story has (share)',
+  nameAny: 'Shares any other name',
+  numberShare: 'Its figures the story has (share)',
+  numberAny: 'Shares any figure',
+  gapNewest: 'Time from the newest member',
+  gapOldest: 'Time from the oldest member',
+  gapMean: 'Time from the members on average',
+  storySize: 'Size of the story',
+  sameOutlet: 'Members from the same outlet (share)',
+  nearDuplicate: 'Near-identical body (SimHash)',
+  entityBest: 'Names and figures shared with the closest member',
+  entityNew: 'Its names the story does not have yet (share)',
+};
+const YES_NO = new Set<Contribution['feature']>(['bothBodies', 'personAny', 'orgAny', 'placeAny', 'nameAny', 'numberAny', 'nearDuplicate']);
+const GAPS = new Set<Contribution['feature']>(['gapNewest', 'gapOldest', 'gapMean']);
 
 /** One signal of a comparison, as the page shows it. */
 export interface ReasonSignal {
   label: string;
-  /** Its value as shown ("0.412", "3 of 64 bits differ"). */
+  /** Its value as shown ("0.412", "yes", "0.083 (2 h)"). */
   value: string;
-  /** Its share of the total, in the total's unit, when the model adds the signals up. */
+  /** Its share of the total, in the total's unit (the log-odds), when the model adds the signals up. */
   contribution?: number;
   /** A multiplier of the sum rather than a term of it. */
   factor?: boolean;
@@ -52,15 +88,16 @@ export interface ReasonArticle {
 /** Why one article is in the story. */
 export interface ArticleReason {
   article: ReasonArticle;
-  /** only: the story's single article; copy: a near-identical body; joined: its score reaches the threshold; weak: it does not on its own. */
+  /** only: the story's single article; copy: a near-identical body; joined: at or above the threshold; weak: under it. */
   kind: 'only' | 'copy' | 'joined' | 'weak';
   verdict: string;
-  /** What it was compared with: its closest fellow member. */
+  /** What it was compared with when not the rest of the story: its closest fellow member. */
   against?: ReasonArticle;
   signals: ReasonSignal[];
-  total?: { label: string; value: number; threshold: number; formula: string };
+  /** The verdict's figure (a probability) against its threshold; `sum` is what the contributions add up to. */
+  total?: { label: string; value: number; threshold: number; sum: number; formula: string };
   shared: { label: string; values: string[] }[];
-  /** The command that prints the same comparison. */
+  /** The command that prints the comparison with the closest fellow member. */
   command?: string;
 }
 
@@ -88,52 +125,68 @@ export interface StoryReasons {
   historyNote?: string;
 }
 
-/** The clusterer whose statistics the comparisons use, loaded from the window and kept a while. */
+/** The clusterer the page asks, loaded from the window's stored analyses and kept a while. */
 export class ReasonStats {
-  private cached?: { clusterer: Clusterer; at: number; token: string };
+  private cached?: { clusterer: Clusterer; at: number; token: string; loaded: boolean };
 
   constructor(private readonly store: Store, private readonly maxAgeMs = STATS_MAX_AGE_MS) {}
 
-  async get(now = Date.now()): Promise<Clusterer> {
+  async get(now = Date.now()): Promise<{ clusterer: Clusterer; loaded: boolean }> {
     const token = this.store.stories.changeToken();
     const c = this.cached;
-    if (c && (c.token === token || now - c.at < this.maxAgeMs)) return c.clusterer;
-    const { loadClusterer } = await import('../ingest/cluster.js');
-    const clusterer = loadClusterer(this.store, new Date(now));
-    this.cached = { clusterer, at: now, token };
-    return clusterer;
+    if (c && (c.token === token || now - c.at < this.maxAgeMs)) return c;
+    const [{ loadClusterer }, { Clusterer }] = await Promise.all([import('../ingest/cluster.js'), import('../cluster/index.js')]);
+    let clusterer: Clusterer;
+    let loaded = true;
+    try {
+      clusterer = loadClusterer(this.store, new Date(now));
+    } catch {
+      // A read-only database whose window lacks stored analyses (a worker analyses and stores them):
+      // the comparisons still run, on the articles' own texts, without the window's statistics.
+      clusterer = new Clusterer();
+      loaded = false;
+    }
+    this.cached = { clusterer, at: now, token, loaded };
+    return this.cached;
   }
 }
 
 const f3 = (x: number) => x.toFixed(3);
-const quote = (a: ReasonArticle) => `“${a.title}” (${a.source})`;
+const signed = (x: number) => `${x < 0 ? '−' : '+'}${Math.abs(x).toFixed(3)}`;
+const quote = (a: { title: string; source: string }) => `“${a.title}” (${a.source})`;
 
-type Comparison = ReturnType<Clusterer['compare']>;
+function signalValue(c: Contribution): string {
+  if (YES_NO.has(c.feature)) return c.value > 0 ? 'yes' : 'no';
+  if (GAPS.has(c.feature)) {
+    const hours = (Math.exp(c.value) - 1) * 24;
+    return `${f3(c.value)} (${hours < 48 ? `${hours.toFixed(hours < 10 ? 1 : 0)} h` : `${(hours / 24).toFixed(1)} days`})`;
+  }
+  if (c.feature === 'storySize') {
+    const n = Math.round(Math.exp(c.value) - 1);
+    return `${f3(c.value)} (${n} ${n === 1 ? 'member' : 'members'})`;
+  }
+  return f3(c.value);
+}
 
-/** One comparison under the current clusterer as the page's signals. */
-function explainComparison(c: Comparison, clusterer: Clusterer): Pick<ArticleReason, 'signals' | 'total' | 'shared'> {
-  const w = clusterer.thresholds.textWeight;
-  // The clusterer weighs names only when the article has some: without, the text counts alone.
-  const alone = !c.nearDuplicate && Math.abs(c.score - c.text * c.time) < 1e-12 && Math.abs(c.score - (w * c.text + (1 - w) * c.entities) * c.time) > 1e-12;
-  const [tw, ew] = alone ? [1, 0] : [w, 1 - w];
+interface Explained {
+  probability: number;
+  bias: number;
+  logit: number;
+  features: Contribution[];
+}
+
+/** The model's explanation as the page's signals: the largest contributions, the rest summed, the bias. */
+function modelSignals(e: Explained, threshold: number, override?: string): Pick<ArticleReason, 'signals' | 'total'> {
+  const sorted = [...e.features].sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution) || a.feature.localeCompare(b.feature));
+  const listed = sorted.slice(0, SIGNALS_LISTED);
+  const rest = sorted.slice(SIGNALS_LISTED);
   const signals: ReasonSignal[] = [
-    { label: 'Text similarity (cosine of rarity-weighted terms)', value: f3(c.text), contribution: c.nearDuplicate ? undefined : tw * c.text * c.time },
-    { label: alone ? 'Shared names (the article names none)' : 'Shared names (rarity-weighted share of its names)', value: f3(c.entities),
-      contribution: c.nearDuplicate ? undefined : ew * c.entities * c.time },
-    { label: 'Time proximity (1 within a day, then fading)', value: f3(c.time), factor: true },
-    { label: 'Body fingerprints (SimHash)', value: c.hammingBits === undefined ? 'n/a (a body is too short)' : `${c.hammingBits} of 64 bits differ` },
+    ...listed.map((c) => ({ label: SIGNAL_WORDS[c.feature], value: signalValue(c), contribution: c.contribution })),
+    { label: `${rest.length} other signals`, value: '', contribution: rest.reduce((n, c) => n + c.contribution, 0) },
+    { label: 'Bias (the model’s constant)', value: '', contribution: e.bias },
   ];
-  const formula = c.nearDuplicate
-    ? `near-identical bodies (at most ${clusterer.thresholds.nearDuplicateBits} of 64 bits differ) score 1`
-    : alone ? 'text × time' : `(${tw} × text + ${ew.toFixed(2)} × names) × time`;
-  return {
-    signals,
-    total: { label: 'Score', value: c.score, threshold: clusterer.thresholds.join, formula },
-    shared: [
-      { label: 'Shared terms (stemmed, heaviest first)', values: c.sharedTerms.slice(0, SHARED_LISTED) },
-      { label: 'Shared names', values: c.sharedEntities.slice(0, SHARED_LISTED) },
-    ],
-  };
+  const formula = `log-odds ${signed(e.logit)} → probability ${f3(1 / (1 + Math.exp(-e.logit)))}${override ? `, set to 0: ${override}` : ''}`;
+  return { signals, total: { label: 'Probability', value: e.probability, threshold, sum: e.logit, formula } };
 }
 
 /** The articles nearest to `a` in publication time. */
@@ -144,19 +197,51 @@ function nearest(a: ReasonArticle, all: readonly ReasonArticle[], n: number): Re
     .slice(0, n);
 }
 
-function historyOf(store: Store, head: StoryHead, articles: readonly ReasonArticle[]): Pick<StoryReasons, 'history' | 'historyNote'> {
-  const bySeen = [...articles].sort((a, b) => a.firstSeen.localeCompare(b.firstSeen) || a.articleId - b.articleId);
-  const [first, ...rest] = bySeen;
-  const entries: HistoryEntry[] = [
-    { at: head.createdAt, kind: 'created', text: first ? `Story first seen, with ${quote(first)}.` : 'Story first seen.' },
-    ...rest.map((a): HistoryEntry => ({ at: a.firstSeen, kind: 'first_seen', text: `${quote(a)} first seen.` })),
+function sharedOf(c: Comparison): ArticleReason['shared'] {
+  return [
+    { label: 'Shared names', values: c.sharedEntities.slice(0, SHARED_LISTED).map((e) => `${e.text} (${e.kind})`) },
+    { label: 'Shared figures', values: c.sharedNumbers.slice(0, SHARED_LISTED) },
   ];
-  const merged = store.pages.mergedInto(head.id, MERGED_LISTED).map((m): HistoryEntry => ({ kind: 'merged_in', story: m.id,
-    text: `Story ${m.id} (first seen ${m.createdAt.slice(0, 16).replace('T', ' ')} UTC) was merged into this one; its entry id ${m.guid} is no longer published.` }));
+}
+
+function historyOf(store: Store, head: StoryHead, articles: readonly ReasonArticle[]): Pick<StoryReasons, 'history' | 'historyNote'> {
+  const merged = store.pages.mergedInto(head.id, MERGED_LISTED);
+  const events: StoryEvent[] = [head.id, ...merged.map((m) => m.id)].flatMap((id) => store.stories.history(id))
+    // A merge is told once, by the story that took the other in.
+    .filter((e) => !(e.event === 'merged_into' && e.otherStoryId === head.id));
+  const known = new Map(articles.map((a) => [a.articleId, { title: a.title, source: a.source }]));
+  const missing = [...new Set(events.flatMap((e) => (e.articleId !== null && !known.has(e.articleId) ? [e.articleId] : [])))];
+  for (const [id, label] of store.pages.articleLabels(missing)) known.set(id, label);
+  const label = (id: number | null) => {
+    const l = id === null ? undefined : known.get(id);
+    return l ? quote(l) : `article ${id ?? '?'}`;
+  };
+  const p = (e: StoryEvent) => (e.probability === null ? '' : ` (probability ${e.probability.toFixed(2)})`);
+  const where = (e: StoryEvent) => (e.storyId === head.id ? '' : `In story ${e.storyId}, since merged into this one: `);
+  const entries: (HistoryEntry & { order: number })[] = events.map((e) => {
+    const other = e.otherStoryId ?? undefined;
+    const text = {
+      created: () => `Story created with ${label(e.articleId)}${p(e)}.`,
+      joined: () => `${label(e.articleId)} joined${p(e)}.`,
+      moved_in: () => `${label(e.articleId)} moved in from story ${other}${p(e)}.`,
+      moved_out: () => `${label(e.articleId)} moved out to story ${other}${p(e)}.`,
+      merged_in: () => `Story ${other} merged into ${e.storyId === head.id ? 'this one' : 'it'}${p(e)}; its entry id is no longer published.`,
+      merged_into: () => `It merged into story ${other}${p(e)}.`,
+    }[e.event]();
+    return { at: e.at, kind: e.event, text: `${where(e)}${text}`, story: e.event.startsWith('merged') || e.event.startsWith('moved') ? other : undefined,
+      order: e.id };
+  });
+  // Articles (and a story) stored before story events were recorded: when they were first seen.
+  const covered = new Set(events.flatMap((e) => (e.articleId === null ? [] : [e.articleId])));
+  const legacy = articles.filter((a) => !covered.has(a.articleId));
+  const hasCreated = events.some((e) => e.event === 'created' && e.storyId === head.id);
+  if (!hasCreated) entries.push({ at: head.createdAt, kind: 'created', text: 'Story first seen (before story events were recorded).', order: 0 });
+  for (const a of legacy) entries.push({ at: a.firstSeen, kind: 'first_seen', text: `${quote(a)} first seen.`, order: 0 });
+  entries.sort((a, b) => (a.at ?? '').localeCompare(b.at ?? '') || a.order - b.order);
   return {
-    history: [...entries.sort((a, b) => (a.at ?? '').localeCompare(b.at ?? '')), ...merged].slice(0, HISTORY_ENTRIES),
-    historyNote: 'This storyfeed keeps no story events yet: the history is rebuilt from when each article was first seen ' +
-      'and which stories were merged into this one (when a merge happened is not recorded).',
+    history: entries.slice(0, HISTORY_ENTRIES).map(({ order: _order, ...e }) => e),
+    historyNote: legacy.length || !hasCreated
+      ? 'Some of this story is older than its recorded history: those articles appear by when storyfeed first saw them.' : undefined,
   };
 }
 
@@ -165,8 +250,9 @@ function historyOf(store: Store, head: StoryHead, articles: readonly ReasonArtic
  * publication time). This is the one function to change for another clustering API.
  */
 export async function storyReasons(store: Store, stats: ReasonStats, head: StoryHead, articles: readonly ReasonArticle[]): Promise<StoryReasons> {
-  const clusterer = await stats.get();
+  const { clusterer, loaded } = await stats.get();
   const { toClusterDoc } = await import('../ingest/cluster.js');
+  const thresholds = clusterer.model.file.thresholds;
   const docs = new Map<number, ClusterDoc | undefined>();
   const doc = (a: ReasonArticle) => {
     if (!docs.has(a.articleId)) {
@@ -175,36 +261,59 @@ export async function storyReasons(store: Store, stats: ReasonStats, head: Story
     }
     return docs.get(a.articleId);
   };
+  // Members the clusterer holds in this story (the window's): each is judged against the others.
+  const members = new Set(articles.filter((a) => clusterer.storyOf(a.articleId) === head.id).map((a) => a.articleId));
   const explained = articles.slice(0, REASON_ARTICLES).map((a): ArticleReason => {
     const own = doc(a);
     if (articles.length === 1 || !own) {
       return { article: a, kind: 'only', verdict: 'The story’s only article so far: it started the story.', signals: [], shared: [] };
     }
+    // The closest fellow member by the model: for the shared names, the command, and old stories.
     let best: { other: ReasonArticle; c: Comparison } | undefined;
     for (const other of nearest(a, articles, COMPARED_PER_ARTICLE)) {
       const od = doc(other);
       if (!od) continue;
       const c = clusterer.compare(own, od);
-      if (!best || c.score > best.c.score) best = { other, c };
+      if (!best || c.probability > best.c.probability) best = { other, c };
+    }
+    const command = best ? `storyfeed explain ${a.itemId} ${best.other.itemId}` : undefined;
+    const shared = best ? sharedOf(best.c) : [];
+    const story = members.has(a.articleId) && members.size > 1 ? clusterer.explainStory(own, head.id) : undefined;
+    if (story) {
+      const threshold = clusterer.model.threshold(story.features.map((f) => f.value));
+      const override = story.probability === 0 && story.logit > -30 ? 'the languages differ, or it shares no words with the story' : undefined;
+      const copy = (story.features.find((f) => f.feature === 'nearDuplicate')?.value ?? 0) > 0;
+      const kind = story.probability >= threshold ? (copy ? 'copy' : 'joined') : 'weak';
+      const verdict = kind === 'weak'
+        ? `Against the rest of the story (itself left out): probability ${f3(story.probability)}, under the threshold ${threshold}. ` +
+          'It joined when the story looked different (see its history), and stays until another story is a clearly better home.'
+        : `${copy ? 'A near-identical copy of a member. ' : ''}Against the rest of the story (itself left out): probability ` +
+          `${f3(story.probability)}, at or above the join threshold ${threshold}.`;
+      return { article: a, kind, verdict, signals: modelSignals(story, threshold, override).signals,
+        total: modelSignals(story, threshold, override).total, shared, command };
     }
     if (!best) return { article: a, kind: 'only', verdict: 'No other article of the story could be compared with it.', signals: [], shared: [] };
     const { other, c } = best;
-    const join = clusterer.thresholds.join;
-    const kind = c.nearDuplicate ? 'copy' : c.score >= join ? 'joined' : 'weak';
-    const verdict = kind === 'copy'
-      ? `A near-identical copy of ${quote(other)}: ${c.hammingBits} of 64 fingerprint bits differ (at most ${clusterer.thresholds.nearDuplicateBits}).`
-      : kind === 'joined'
-        ? `Closest to ${quote(other)}: score ${f3(c.score)}, at or above the join threshold ${join}.`
-        : `Its closest article here, ${quote(other)}, scores ${f3(c.score)}, under the join threshold ${join} on its own: ` +
-          'it belongs through the story as a whole (its other members when it arrived, or a merge).';
-    return { article: a, kind, verdict, against: other, ...explainComparison(c, clusterer), command: `storyfeed explain ${a.itemId} ${other.itemId}` };
+    const copy = (c.features.find((f) => f.feature === 'nearDuplicate')?.value ?? 0) > 0;
+    const kind = c.probability >= c.threshold ? (copy ? 'copy' : 'joined') : 'weak';
+    const verdict = `Compared with its closest fellow member ${quote(other)} (the story is not in the clusterer's ` +
+      `${clusterer.windowHours / 24}-day window): probability ${f3(c.probability)}, ` +
+      (kind === 'weak' ? `under the threshold ${c.threshold} on its own: it belongs through the story as a whole.`
+        : `at or above the join threshold ${c.threshold}.`) + (c.override ? ` Overridden: ${c.override}.` : '');
+    return { article: a, kind, verdict, against: other, ...modelSignals(c, c.threshold, c.override), shared, command };
   });
+  const version = clusterer.model.file.version;
   return {
-    method: 'storyfeed compares articles by their rarity-weighted words (TF-IDF), the names they share and how close in time they ' +
-      `were published; near-identical bodies (SimHash fingerprints) always go together. An article joins a story when its score ` +
-      `against it reaches ${clusterer.thresholds.join}; two stories that both score ${clusterer.thresholds.merge} or more against one article merge (the older id stays).`,
-    basis: 'Scores recomputed now under the statistics of the last 7 days, as storyfeed explain computes them; each article is ' +
-      'shown against its closest fellow member. The decisions were taken with the statistics and members of their time.',
+    method: 'storyfeed measures separate signals between an article and a story: how alike their titles, opening sentences and ' +
+      'bodies are (rarity-weighted words), the people, organisations, places and figures they share, the time between them, the ' +
+      'story’s size and outlets, near-identical bodies. A logistic regression learned from labelled stories turns them into a ' +
+      `probability; an article joins the story it most probably belongs to when that reaches ${thresholds.body} (with bodies) or ` +
+      `${thresholds.title} (titles only). Later, refinement moves an article when another story is clearly better, and merges ` +
+      'stories whose members match each other (the older id stays).',
+    basis: `Figures recomputed now under the model shipped with this storyfeed (version ${version})` +
+      (loaded ? `, from the stored analyses of the last ${clusterer.windowHours / 24} days` : ', without the window’s statistics (they could not be loaded)') +
+      '. Contributions are in log-odds: with the bias they add up to the probability’s log-odds. The decisions themselves were taken ' +
+      'with the story as it was then: the history gives their probabilities.',
     articles: explained,
     omitted: Math.max(0, articles.length - explained.length),
     ...historyOf(store, head, articles),

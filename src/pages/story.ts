@@ -113,7 +113,7 @@ function reasonHtml(r: ArticleReason, i: number): Html {
 <h3 id="${id}">${i + 1}. ${r.article.title} <span class="muted">(${r.article.source})</span></h3>
 <p class="verdict">${r.verdict}</p>
 ${r.signals.length ? html`<div class="scroll"><table class="signals">
-<caption>Signals${r.against ? html` against “${r.against.title}”` : ''}</caption>
+<caption>Signals${r.against ? html` against “${r.against.title}”` : ' against the rest of the story'}</caption>
 <thead><tr><th scope="col">Signal</th><th scope="col" class="num">Value</th><th scope="col" class="num">Contribution</th><th scope="col" class="barcol"><span class="vh">As a bar</span></th></tr></thead>
 <tbody>
 ${r.signals.map((s) => html`<tr><th scope="row">${s.label}</th><td class="num">${s.value}</td><td class="num">${

@@ -35,9 +35,9 @@ describe('Store', () => {
 
   it('updates an item seen again (same guid) instead of duplicating it', () => {
     const a = ids()['https://a.example/feed'] as number;
-    expect(store.items.save(a, [item({ guid: 'g1', url: 'https://a.example/1', title: 'First' })], NOW)).toEqual({ inserted: 1, updated: 0, unchanged: 0 });
-    expect(store.items.save(a, [item({ guid: 'g1', url: 'https://a.example/1', title: 'First' })], NOW)).toEqual({ inserted: 0, updated: 0, unchanged: 1 });
-    expect(store.items.save(a, [item({ guid: 'g1', url: 'https://a.example/1', title: 'First (updated)' })], NOW)).toEqual({ inserted: 0, updated: 1, unchanged: 0 });
+    expect(store.items.save(a, [item({ guid: 'g1', url: 'https://a.example/1', title: 'First' })], NOW)).toMatchObject({ inserted: 1, updated: 0, unchanged: 0 });
+    expect(store.items.save(a, [item({ guid: 'g1', url: 'https://a.example/1', title: 'First' })], NOW)).toMatchObject({ inserted: 0, updated: 0, unchanged: 1 });
+    expect(store.items.save(a, [item({ guid: 'g1', url: 'https://a.example/1', title: 'First (updated)' })], NOW)).toMatchObject({ inserted: 0, updated: 1, unchanged: 0 });
     expect(store.stats().items).toBe(1);
     expect(store.stories.list(10).map((s) => s.title)).toEqual(['First (updated)']);
   });
@@ -75,18 +75,18 @@ describe('Store', () => {
     store.items.save(a, [item({ guid: 'a1', url: 'https://n.example/1', title: 'First report' })], NOW);
     const first = store.stories.list(10)[0]?.id as number;
     const saved = store.items.save(b, [item({ guid: 'b1', url: 'https://m.example/1', title: 'Second report' })], NOW,
-      { decide: () => ({ story: first, merge: [] }) });
+      new Map([[0, { story: { id: first } }]]));
     expect(saved.inserted).toBe(1);
     expect(store.stories.list(10)).toHaveLength(1);
     expect(store.stories.list(10)[0]?.sources).toHaveLength(2);
     // A story id the database no longer has: a new story instead of a foreign-key failure.
-    const added: number[] = [];
-    store.items.save(b, [item({ guid: 'b2', url: 'https://m.example/2', title: 'Third report' })], NOW,
-      { decide: () => ({ story: 999_999, merge: [first] }), added: (_i, _a, storyId, merged) => { added.push(storyId, merged.length); } });
+    const third = store.items.save(b, [item({ guid: 'b2', url: 'https://m.example/2', title: 'Third report' })], NOW,
+      new Map([[0, { story: { id: 999_999 } }]]));
     expect(store.stories.list(10)).toHaveLength(2);
-    expect(added[0]).not.toBe(999_999);
-    expect(added[1]).toBe(0); // no merge into a story that does not exist
+    expect(third.articles[0]?.storyId).not.toBe(999_999);
+    expect(third.articles[0]?.createdStory).toBe(true);
     expect(store.stories.merge(first, 999_999, NOW)).toBe(false);
+    expect(store.stories.history(first).map((e) => e.event)).toEqual(['created', 'joined']);
   });
 
   it('keeps data across reopening the file', () => {

@@ -3,6 +3,7 @@
 import Database from 'better-sqlite3';
 import { accessSync, constants as fsConstants, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { ClusterStore } from './cluster.js';
 import { ExtractionStore } from './extractions.js';
 import { errorText, StorageError } from './errors.js';
 import { HealthMonitor, observeWrites, rescuedCopies, type DatabaseHealth } from './health.js';
@@ -17,11 +18,12 @@ import { u } from './rows.js';
 export type { ExtractionRecord, PendingPage } from './extractions.js';
 export { StorageError } from './errors.js';
 export type { DatabaseHealth, WriteFailure } from './health.js';
-export { itemKey, type ClusterInput, type ItemInput, type SaveHooks, type SaveResult } from './items.js';
+export type { StoredFeatures } from './cluster.js';
+export { itemKey, type ClusterInput, type ItemInput, type Placement, type SavedArticle, type SaveOutcome, type SaveResult } from './items.js';
 export type { LockResult, WorkerIdentity } from './lock.js';
 export type { MergedStory, SourceActivity, StoryHead, StoryItem } from './pages.js';
 export { FETCH_HISTORY_PER_SOURCE, type FetchFailure, type FetchOutcome, type FetchRecord, type FetchSuccess } from './sources.js';
-export type { StorySummary } from './stories.js';
+export type { StoryChange, StoryEvent, StorySummary } from './stories.js';
 
 // ---- Tunables -------------------------------------------------------------------------------------
 /**
@@ -85,6 +87,7 @@ export class Store {
   /** This open created the database file (it did not exist). */
   created = false;
   private readonly monitor: HealthMonitor;
+  readonly cluster: ClusterStore;
 
   private constructor(db: Database.Database, path: string, opts: OpenOptions) {
     this.db = db;
@@ -99,6 +102,7 @@ export class Store {
     this.items = new ItemStore(db, this.stories);
     this.extractions = new ExtractionStore(db);
     this.lock = new WorkerLock(db);
+    this.cluster = new ClusterStore(db);
     this.pages = new PageQueries(db);
   }
 

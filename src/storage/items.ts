@@ -1,6 +1,6 @@
 // Items and articles: what each source published, and the article (canonical URL) they are copies of.
 import type Database from 'better-sqlite3';
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Enclosure } from '../model/index.js';
 import { u, type ItemRow } from './rows.js';
 import type { StoryStore } from './stories.js';
@@ -21,20 +21,37 @@ export interface ItemInput {
 }
 
 /**
- * How new articles find their story (the clusterer, wired by the ingest orchestrator). Called inside
- * the save transaction, so an article and its story assignment are written together.
+ * Where a new article goes, decided by the clusterer (through the ingest orchestrator) before the write,
+ * and written with the article in the same transaction.
  */
-export interface SaveHooks {
-  /** The existing story a new article joins (and stories to merge into it), or undefined for a new story. */
-  decide?: (item: ItemInput) => { story?: number; merge: readonly number[] } | undefined;
-  /** After the article is stored under `storyId`, with the stories merged into it. */
-  added?: (item: ItemInput, articleId: number, storyId: number, merged: readonly number[]) => void;
+export interface Placement {
+  /** An existing story's id, or a name for a story this save creates (articles naming the same one share it). */
+  story: { id: number } | { create: string };
+  /** The model's probability behind the decision (kept in the story's history). */
+  probability?: number;
+  /** The clusterer's analysis of the article, stored so that a restart never recomputes it. */
+  features?: { version: number; analysis: string };
+}
+
+/** A new article written by save(): which input item, its id and story, and whether the story is new. */
+export interface SavedArticle {
+  index: number;
+  articleId: number;
+  storyId: number;
+  createdStory: boolean;
 }
 
 export interface SaveResult {
   inserted: number;
   updated: number;
   unchanged: number;
+}
+
+export interface SaveOutcome extends SaveResult {
+  /** The new articles, in input order. */
+  articles: SavedArticle[];
+  /** Story names of the placements -> the stories created for them. */
+  createdStories: Map<string, number>;
 }
 
 /** An article as the clusterer reads it. */
@@ -48,6 +65,8 @@ export interface ClusterInput {
   /** The feed's content or summary (sanitized HTML). */
   feedHtml?: string;
   published: string;
+  /** The source of its first item. */
+  sourceId: number;
 }
 
 /** Identity of an item inside its source: guid, else canonical URL, else a hash of its content. */
@@ -61,19 +80,65 @@ export function itemKey(item: Pick<ItemInput, 'guid' | 'url' | 'title' | 'summar
 export class ItemStore {
   constructor(private readonly db: Database.Database, private readonly stories: StoryStore) {}
 
+  /** The item already stored for this source that `item` is (same guid, else canonical URL, else content key). */
+  private existing(sourceId: number, item: ItemInput, batchGuids: ReadonlySet<string>): ItemRow | undefined {
+    const q = this.queries();
+    // By guid; else by canonical URL (a feed that changed its guid scheme) unless that row's guid is
+    // another item of this same feed (two entries sharing one link: both kept, one article).
+    const byLink = item.url ? q.byUrl.all(sourceId, item.url) as ItemRow[] : [];
+    const sameLink = byLink.find((r) => !r.guid || !batchGuids.has(r.guid) || r.guid === item.guid);
+    return ((item.guid && q.byGuid.get(sourceId, item.guid)) || sameLink || q.byKey.get(sourceId, itemKey(item))) as ItemRow | undefined;
+  }
+
+  private cached?: ReturnType<ItemStore['prepare']>;
+  private queries() {
+    this.cached ??= this.prepare();
+    return this.cached;
+  }
+
+  private prepare() {
+    const db = this.db;
+    return {
+      byGuid: db.prepare('SELECT * FROM items WHERE source_id = ? AND guid = ?'),
+      byUrl: db.prepare('SELECT * FROM items WHERE source_id = ? AND url = ?'),
+      byKey: db.prepare('SELECT * FROM items WHERE source_id = ? AND item_key = ?'),
+      articleByUrl: db.prepare('SELECT id, story_id FROM articles WHERE url = ?'),
+    };
+  }
+
+  /**
+   * Which of these items would become new articles if saved now (no stored item of this source, no
+   * stored article with the same canonical URL, not a repeat of an earlier one in the batch): the ones
+   * the clusterer must place. Indexes into `items`, in order. Reads only.
+   */
+  newArticles(sourceId: number, items: readonly ItemInput[]): number[] {
+    const batchGuids = new Set(items.flatMap((i) => (i.guid ? [i.guid] : [])));
+    const seenUrls = new Set<string>();
+    const seenKeys = new Set<string>();
+    const out: number[] = [];
+    items.forEach((item, index) => {
+      const key = itemKey(item);
+      const repeat = seenKeys.has(key) || (item.url !== undefined && seenUrls.has(item.url));
+      seenKeys.add(key);
+      if (item.url) seenUrls.add(item.url);
+      if (repeat || this.existing(sourceId, item, batchGuids)) return;
+      if (item.url && this.queries().articleByUrl.get(item.url)) return;
+      out.push(index);
+    });
+    return out;
+  }
+
   /**
    * Store a source's items in one transaction. An item already stored for this source (same guid, or same
    * canonical URL) is updated in place, never duplicated. A canonical URL already stored by another
-   * source joins the same article (and so the same story).
+   * source joins the same article (and so the same story). A new article goes where its placement says
+   * (decided by the clusterer beforehand), else into a story of its own; a placement naming a story that
+   * is gone (pruned or merged away) also gets a story of its own. The article's analysis and the story's
+   * history are written in the same transaction.
    */
-  save(sourceId: number, items: readonly ItemInput[], now: string, hooks: SaveHooks = {}): SaveResult {
-    const result: SaveResult = { inserted: 0, updated: 0, unchanged: 0 };
-    const byGuid = this.db.prepare('SELECT * FROM items WHERE source_id = ? AND guid = ?');
-    const byUrl = this.db.prepare('SELECT * FROM items WHERE source_id = ? AND url = ?');
-    const byKey = this.db.prepare('SELECT * FROM items WHERE source_id = ? AND item_key = ?');
-    const articleByUrl = this.db.prepare('SELECT id, story_id FROM articles WHERE url = ?');
-    const insertStory = this.db.prepare(
-      'INSERT INTO stories (guid, created_at, published_at, updated_at) VALUES (?, ?, ?, ?)');
+  save(sourceId: number, items: readonly ItemInput[], now: string, placements: ReadonlyMap<number, Placement> = new Map()): SaveOutcome {
+    const result: SaveOutcome = { inserted: 0, updated: 0, unchanged: 0, articles: [], createdStories: new Map() };
+    const q = this.queries();
     const insertArticle = this.db.prepare('INSERT INTO articles (url, story_id, first_seen_at) VALUES (?, ?, ?)');
     const insertItem = this.db.prepare(`
       INSERT INTO items (source_id, item_key, guid, url, link, title, summary, content, author, published_at,
@@ -90,17 +155,14 @@ export class ItemStore {
       UPDATE stories SET updated_at = @now, published_at = min(published_at, @published) WHERE id = @id`);
     const storyOfArticle = this.db.prepare('SELECT story_id FROM articles WHERE id = ?');
     const liveStory = this.db.prepare('SELECT 1 FROM stories WHERE id = ? AND merged_into IS NULL');
+    const saveFeatures = this.db.prepare(`INSERT OR REPLACE INTO cluster_features (article_id, version, published_at, source_id, analysis)
+      VALUES (?, ?, ?, ?, ?)`);
 
     const batchGuids = new Set(items.flatMap((i) => (i.guid ? [i.guid] : [])));
     this.db.transaction(() => {
-      for (const item of items) {
+      items.forEach((item, index) => {
         const key = itemKey(item);
-        // By guid; else by canonical URL (a feed that changed its guid scheme) unless that row's guid is
-        // another item of this same feed (two entries sharing one link: both kept, one article).
-        const byLink = item.url ? byUrl.all(sourceId, item.url) as ItemRow[] : [];
-        const sameLink = byLink.find((r) => !r.guid || !batchGuids.has(r.guid) || r.guid === item.guid);
-        const existing = ((item.guid && byGuid.get(sourceId, item.guid)) || sameLink ||
-          byKey.get(sourceId, key)) as ItemRow | undefined;
+        const existing = this.existing(sourceId, item, batchGuids);
         const fields = {
           guid: item.guid ?? null, url: item.url ?? null, link: item.link ?? null, title: item.title,
           summary: item.summary ?? null, content: item.content ?? null, author: item.author ?? null,
@@ -121,41 +183,47 @@ export class ItemStore {
             touchItem.run(now, existing.id);
             result.unchanged++;
           }
-          continue;
+          return;
         }
-        let article = item.url ? (articleByUrl.get(item.url) as { id: number; story_id: number } | undefined) : undefined;
+        let article = item.url ? (q.articleByUrl.get(item.url) as { id: number; story_id: number } | undefined) : undefined;
         if (article) {
           touchStory.run({ id: article.story_id, now, published: item.published });
         } else {
-          // A new article: the clusterer may place it in an existing story (and merge others into it).
-          const decision = hooks.decide?.(item);
-          // The clusterer may remember a story that retention has since removed: then it is a new story.
-          let storyId = decision?.story !== undefined && liveStory.get(decision.story) ? decision.story : undefined;
+          const placement = placements.get(index);
+          const where = placement?.story;
+          let storyId = where && 'id' in where && liveStory.get(where.id) ? where.id : undefined;
+          if (storyId === undefined && where && 'create' in where) storyId = result.createdStories.get(where.create);
+          const created = storyId === undefined;
           if (storyId === undefined) {
-            storyId = Number(insertStory.run(`urn:uuid:${randomUUID()}`, now, item.published, now).lastInsertRowid);
+            storyId = this.stories.createTx(now, item.published);
+            if (where && 'create' in where) result.createdStories.set(where.create, storyId);
           } else {
             touchStory.run({ id: storyId, now, published: item.published });
           }
-          const sid = storyId;
-          const merged = decision?.story === sid ? (decision?.merge ?? []).filter((d) => this.stories.mergeTx(sid, d, now)) : [];
           const articleId = Number(insertArticle.run(item.url ?? null, storyId, now).lastInsertRowid);
           article = { id: articleId, story_id: storyId };
-          hooks.added?.(item, articleId, storyId, merged);
+          if (placement?.features) {
+            saveFeatures.run(articleId, placement.features.version, item.published, sourceId, placement.features.analysis);
+          }
+          this.stories.recordTx(storyId, created ? 'created' : 'joined', now, { article: articleId, probability: placement?.probability });
+          result.articles.push({ index, articleId, storyId, createdStory: created });
         }
         insertItem.run({ ...fields, sourceId, key, published: item.published, articleId: article.id });
         result.inserted++;
-      }
+      });
     })();
     return result;
   }
 
   /**
-   * Articles seen or published since `since`, as the clusterer reads them (oldest first): its title, its
-   * best text (extracted article, else feed content, else summary), publication time and story.
+   * Articles seen or published since `since` whose stored analysis is missing or of another version, as
+   * the clusterer reads them (oldest first): title, best text (extracted article, else feed content, else
+   * summary), publication time, source and story.
    */
-  clusterInputs(since: string): ClusterInput[] {
+  clusterInputsToAnalyse(since: string, version: number): ClusterInput[] {
     return this.queryClusterInputs(
-      'EXISTS (SELECT 1 FROM items i WHERE i.article_id = a.id AND (i.first_seen_at >= @p OR i.published_at >= @p))', since);
+      `EXISTS (SELECT 1 FROM items i WHERE i.article_id = a.id AND (i.first_seen_at >= @p OR i.published_at >= @p))
+       AND NOT EXISTS (SELECT 1 FROM cluster_features f WHERE f.article_id = a.id AND f.version = ${Number(version)})`, since);
   }
 
   clusterInputFor(articleId: number): ClusterInput | undefined {
@@ -168,28 +236,29 @@ export class ItemStore {
         (SELECT i.title FROM items i WHERE i.article_id = a.id ORDER BY i.published_at, i.id LIMIT 1) AS title,
         (SELECT coalesce(i.content, i.summary) FROM items i WHERE i.article_id = a.id
            ORDER BY length(coalesce(i.content, i.summary)) DESC LIMIT 1) AS feed_text,
-        (SELECT min(i.published_at) FROM items i WHERE i.article_id = a.id) AS published
+        (SELECT min(i.published_at) FROM items i WHERE i.article_id = a.id) AS published,
+        (SELECT i.source_id FROM items i WHERE i.article_id = a.id ORDER BY i.published_at, i.id LIMIT 1) AS source_id
       FROM articles a
       WHERE ${where}
       ORDER BY published, a.id`).all({ p: param }) as {
       article_id: number; story_id: number; url: string | null; article_text: string | null; title: string;
-      feed_text: string | null; published: string;
+      feed_text: string | null; published: string; source_id: number;
     }[];
     return rows.map((r) => ({ articleId: r.article_id, storyId: r.story_id, url: u(r.url), title: r.title,
-      articleText: u(r.article_text), feedHtml: u(r.feed_text), published: r.published }));
+      articleText: u(r.article_text), feedHtml: u(r.feed_text), published: r.published, sourceId: r.source_id }));
   }
 
   /** One item with its article and story, for `storyfeed explain`. */
   itemForCluster(itemId: number): (ClusterInput & { itemId: number; source: string }) | undefined {
     const r = this.db.prepare(`
-      SELECT i.id, i.title, i.url, coalesce(i.content, i.summary) AS feed_text, i.published_at, a.id AS article_id,
+      SELECT i.id, i.title, i.url, coalesce(i.content, i.summary) AS feed_text, i.published_at, i.source_id, a.id AS article_id,
         a.story_id, a.text AS article_text, coalesce(s.name, s.title, s.url) AS source
       FROM items i JOIN articles a ON a.id = i.article_id JOIN sources s ON s.id = i.source_id WHERE i.id = ?`).get(itemId) as {
-      id: number; title: string; url: string | null; feed_text: string | null; published_at: string; article_id: number;
+      id: number; title: string; url: string | null; feed_text: string | null; published_at: string; source_id: number; article_id: number;
       story_id: number; article_text: string | null; source: string;
     } | undefined;
     if (!r) return undefined;
     return { itemId: r.id, articleId: r.article_id, storyId: r.story_id, url: u(r.url), title: r.title,
-      articleText: u(r.article_text), feedHtml: u(r.feed_text), published: r.published_at, source: r.source };
+      articleText: u(r.article_text), feedHtml: u(r.feed_text), published: r.published_at, source: r.source, sourceId: r.source_id };
   }
 }

@@ -100,7 +100,30 @@ export const MIGRATIONS: readonly string[] = [
     value TEXT NOT NULL
   );
   `,
-  // 4: each fetch's outcome, the newest few per source (sources.ts bounds them), for the sources page's
+  // 4: what the clusterer needs per article (its text analysis), so a start reads it instead of
+  //    re-analysing every text of the window; and each story's history (created, joined, moved, merged)
+  `
+  CREATE TABLE cluster_features (
+    article_id   INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+    version      INTEGER NOT NULL,                  -- analysis version; another version is recomputed
+    published_at TEXT NOT NULL,                     -- the article's earliest publication (window loads)
+    source_id    INTEGER,                           -- the source of its first item (same-outlet signal)
+    analysis     TEXT NOT NULL                      -- JSON: language, terms, entities as written, figures, SimHash
+  );
+  CREATE INDEX cluster_features_published ON cluster_features(published_at);
+
+  CREATE TABLE story_events (
+    id             INTEGER PRIMARY KEY,
+    story_id       INTEGER NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+    event          TEXT NOT NULL CHECK (event IN ('created','joined','moved_in','moved_out','merged_in','merged_into')),
+    article_id     INTEGER,                         -- the article that joined / moved (NULL for merges)
+    other_story_id INTEGER,                         -- where it came from / went to, the story merged
+    probability    REAL,                            -- the model's probability behind the decision
+    at             TEXT NOT NULL
+  );
+  CREATE INDEX story_events_story ON story_events(story_id, id);
+  `,
+  // 5: each fetch's outcome, the newest few per source (sources.ts bounds them), for the sources page's
   //    chart; items by source and publication time, for its "items in the last day / week"
   `
   CREATE TABLE fetch_history (

@@ -106,6 +106,17 @@ export class PageQueries {
     };
   }
 
+  /** Each article's first item (its headline) and that item's source, for a story's history. */
+  articleLabels(articleIds: readonly number[]): Map<number, { title: string; source: string }> {
+    const rows = this.db.prepare(`
+      SELECT i.article_id, i.title, coalesce(s.name, s.title) AS source_name, s.url AS source_url
+      FROM items i JOIN sources s ON s.id = i.source_id
+      WHERE i.id IN (SELECT (SELECT i2.id FROM items i2 WHERE i2.article_id = a.value ORDER BY i2.published_at, i2.id LIMIT 1)
+        FROM json_each(@ids) a)`).all({ ids: JSON.stringify(articleIds) }) as
+      { article_id: number; title: string; source_name: string | null; source_url: string }[];
+    return new Map(rows.map((r) => [r.article_id, { title: r.title, source: r.source_name ?? hostOf(r.source_url) }]));
+  }
+
   /** Stories merged into this one (their ids are no longer published), oldest first, at most `limit`. */
   mergedInto(storyId: number, limit: number): MergedStory[] {
     return (this.db.prepare(`SELECT id, guid, created_at FROM stories WHERE merged_into = ? ORDER BY created_at, id LIMIT ?`)

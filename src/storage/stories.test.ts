@@ -53,7 +53,7 @@ describe('the item that represents a story', () => {
     store.items.save(owner, [item({ guid: 'o1', url: 'https://owner.example/1', title: 'Short report', content: '<p>short</p>' })], NOW);
     const story = store.stories.list(10)[0]?.id as number;
     store.items.save(third, [item({ guid: 't1', url: 'https://third.example/1', title: 'Full report',
-      content: `<p>${'detail '.repeat(200)}</p>` })], NOW, { decide: () => ({ story, merge: [] }) });
+      content: `<p>${'detail '.repeat(200)}</p>` })], NOW, new Map([[0, { story: { id: story } }]]));
     expect(store.stories.list(10)[0]?.title).toBe('Full report');
   });
 });
@@ -67,7 +67,7 @@ describe('the latest development (issue 9.10)', () => {
     expect(before?.latest).toBeUndefined();
     store.items.save(third, [item({ guid: 't1', url: 'https://third.example/found', link: 'https://third.example/found?b=2&a=1&fbclid=z',
       title: 'Missing climbers found alive', summary: 'Both are safe.', published: '2025-07-18T16:00:00.000Z' })],
-    '2025-07-18T16:05:00.000Z', { decide: () => ({ story: before?.id as number, merge: [] }) });
+    '2025-07-18T16:05:00.000Z', new Map([[0, { story: { id: before?.id as number } }]]));
     const [after] = store.stories.list(10);
     expect(after?.guid).toBe(before?.guid);
     expect(after?.title).toBe('Two climbers missing on the ridge');

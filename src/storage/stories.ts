@@ -1,5 +1,6 @@
 // Stories: merging, membership, and the assembly of a story's entry from its members.
 import type Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
 import type { Enclosure, Story, StoryDevelopment, StorySource } from '../model/index.js';
 import { publishedUrl } from '../urlcleaner/index.js';
 import { u } from './rows.js';
@@ -39,6 +40,22 @@ export interface StorySummary {
 }
 
 
+/** One line of a story's history. */
+export interface StoryEvent {
+  id: number;
+  storyId: number;
+  event: 'created' | 'joined' | 'moved_in' | 'moved_out' | 'merged_in' | 'merged_into';
+  articleId: number | null;
+  otherStoryId: number | null;
+  probability: number | null;
+  at: string;
+}
+
+/** A re-clustering decision to write: an article moves to another story, or a story merges into another. */
+export type StoryChange =
+  | { kind: 'move'; article: number; to: number; probability?: number }
+  | { kind: 'merge'; keep: number; drop: number; probability?: number };
+
 interface StoryRow {
   id: number; guid: string; created_at: string; published_at: string; updated_at: string;
 }
@@ -67,7 +84,7 @@ export class StoryStore {
   }
 
   /** merge() inside the caller's transaction; false (nothing done) when either story is gone (pruned) or already merged. */
-  mergeTx(keep: number, drop: number, now: string): boolean {
+  mergeTx(keep: number, drop: number, now: string, probability?: number): boolean {
     const live = this.db.prepare('SELECT count(*) AS n FROM stories WHERE id IN (?, ?) AND merged_into IS NULL')
       .get(keep, drop) as { n: number };
     if (keep === drop || live.n !== 2) return false;
@@ -77,7 +94,66 @@ export class StoryStore {
         published_at = min(published_at, (SELECT published_at FROM stories WHERE id = @drop)),
         created_at = min(created_at, (SELECT created_at FROM stories WHERE id = @drop))
       WHERE id = @keep`).run({ keep, drop, now });
+    this.recordTx(keep, 'merged_in', now, { other: drop, probability });
+    this.recordTx(drop, 'merged_into', now, { other: keep, probability });
     return true;
+  }
+
+  /** A new story (its public id is a fresh urn:uuid), inside the caller's transaction. */
+  createTx(now: string, published: string): number {
+    return Number(this.db.prepare('INSERT INTO stories (guid, created_at, published_at, updated_at) VALUES (?, ?, ?, ?)')
+      .run(`urn:uuid:${randomUUID()}`, now, published, now).lastInsertRowid);
+  }
+
+  /** Append to a story's history, inside the caller's transaction. */
+  recordTx(story: number, event: StoryEvent['event'], at: string,
+    more: { article?: number; other?: number; probability?: number } = {}): void {
+    this.db.prepare(`INSERT INTO story_events (story_id, event, article_id, other_story_id, probability, at)
+      VALUES (?, ?, ?, ?, ?, ?)`).run(story, event, more.article ?? null, more.other ?? null, more.probability ?? null, at);
+  }
+
+  /** A story's history, oldest first: created, joined, moved in/out, merged in/into. */
+  history(story: number): StoryEvent[] {
+    return this.db.prepare(`SELECT id, story_id AS storyId, event, article_id AS articleId, other_story_id AS otherStoryId,
+      probability, at FROM story_events WHERE story_id = ? ORDER BY id`).all(story) as StoryEvent[];
+  }
+
+  /**
+   * Move an article to another live story, inside the caller's transaction: both stories are updated and
+   * both histories record it. A story left without articles is marked merged into the destination (its
+   * entry is gone, its articles are published in the destination's). False when either is gone.
+   */
+  moveTx(article: number, to: number, now: string, probability?: number): boolean {
+    const from = this.ofArticle(article);
+    const live = this.db.prepare('SELECT 1 FROM stories WHERE id = ? AND merged_into IS NULL');
+    if (from === undefined || from === to || !live.get(to)) return false;
+    this.db.prepare('UPDATE articles SET story_id = ? WHERE id = ?').run(to, article);
+    this.db.prepare(`UPDATE stories SET updated_at = @now, published_at = min(published_at,
+        (SELECT min(i.published_at) FROM items i WHERE i.article_id = @article)) WHERE id = @to`).run({ now, article, to });
+    this.recordTx(from, 'moved_out', now, { article, other: to, probability });
+    this.recordTx(to, 'moved_in', now, { article, other: from, probability });
+    const left = this.db.prepare('SELECT count(*) AS n FROM articles WHERE story_id = ?').get(from) as { n: number };
+    if (left.n === 0) {
+      this.db.prepare('UPDATE stories SET merged_into = ?, updated_at = ? WHERE id = ? OR merged_into = ?').run(to, now, from, from);
+      this.recordTx(from, 'merged_into', now, { other: to });
+      this.recordTx(to, 'merged_in', now, { other: from });
+    } else {
+      this.db.prepare(`UPDATE stories SET updated_at = @now, published_at = coalesce((SELECT min(i.published_at) FROM items i
+          JOIN articles a ON a.id = i.article_id WHERE a.story_id = @from), published_at) WHERE id = @from`).run({ now, from });
+    }
+    return true;
+  }
+
+  /** Write re-clustering decisions in one transaction, in order. Returns how many could not apply (a story or article gone). */
+  apply(changes: readonly StoryChange[], now: string): { skipped: number } {
+    return this.db.transaction(() => {
+      let skipped = 0;
+      for (const c of changes) {
+        const done = c.kind === 'merge' ? this.mergeTx(c.keep, c.drop, now, c.probability) : this.moveTx(c.article, c.to, now, c.probability);
+        if (!done) skipped++;
+      }
+      return { skipped };
+    })();
   }
 
   /** The story an article belongs to now. */

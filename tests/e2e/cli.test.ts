@@ -173,8 +173,11 @@ describe('storyfeed CLI', () => {
     const ex = await cli(['explain', String(one), String(two), '--config', 'sources.yaml', '--db', 'data/once.db']);
     expect(ex.code).toBe(0);
     expect(ex.stdout).toContain('same story now: no');
-    expect(ex.stdout).toMatch(/text similarity \(TF-IDF cosine\): \d\.\d{3}/);
-    expect(ex.stdout).toMatch(/verdict: score \d\.\d{3} < join threshold/);
+    // every signal with its value and contribution, the bias, and their sum (the log-odds)
+    expect(ex.stdout).toMatch(/^titleTitle\s+\d\.\d{3}\s+[+−]\d\.\d{3}$/m);
+    expect(ex.stdout).toMatch(/^bias\s+[+−]\d+\.\d{3}$/m);
+    expect(ex.stdout).toMatch(/^sum\s+[+−]\d+\.\d{3}  → probability \d\.\d{3}$/m);
+    expect(ex.stdout).toMatch(/verdict: (probability \d\.\d{3} < join threshold 0\.5|no words in common)/);
     const missing = await cli(['explain', String(one), '999999', '--config', 'sources.yaml', '--db', 'data/once.db']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('no item with id 999999');

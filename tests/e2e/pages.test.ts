@@ -212,14 +212,19 @@ describe('the pages in Chromium', () => {
       const reasons = why.locator('section.reason');
       await expect(reasons.count()).resolves.toBe(2);
       for (const r of await reasons.all()) {
-        await expect(r.locator('.verdict').innerText()).resolves.toMatch(/Closest to .*score 0\.\d{3}, at or above the join threshold 0\.28|near-identical copy/);
-        await expect(r.getByRole('rowheader', { name: /Text similarity/ }).count()).resolves.toBe(1);
-        const score = await r.locator('tfoot td.num').first().innerText();
-        expect(Number(score)).toBeGreaterThanOrEqual(0.28);
-        await expect(r.locator('.shared').first().innerText()).resolves.toMatch(/pakistan|libya|haftar/i);
+        // Each article against the rest of its story under the model: the signals, the bias, the probability.
+        await expect(r.locator('.verdict').innerText()).resolves.toMatch(/^Against the rest of the story \(itself left out\): probability [01]\.\d{3}, at or above the join threshold 0\.\d+\.$/);
+        await expect(r.getByRole('rowheader', { name: 'Bias (the model’s constant)' }).count()).resolves.toBe(1);
+        await expect(r.getByRole('rowheader').count()).resolves.toBe(11); // 8 largest signals, the others, the bias, the total
+        const probability = Number(await r.locator('tfoot td.num').first().innerText());
+        const threshold = Number((await r.locator('tfoot td.num').nth(1).innerText()).replace(/^≥\s*/, ''));
+        expect(probability).toBeGreaterThanOrEqual(threshold);
+        await expect(r.locator('.shared').first().innerText()).resolves.toMatch(/^Shared names: .*(Haftar|Pakistan|Libya)/);
+        await expect(r.locator('code').innerText()).resolves.toMatch(/^storyfeed explain \d+ \d+$/);
       }
       const history = page.getByRole('region', { name: 'History' });
-      await expect(history.innerText()).resolves.toContain('Story first seen');
+      await expect(history.getByRole('listitem').first().innerText()).resolves.toMatch(/Story created with “/);
+      await expect(history.innerText()).resolves.toMatch(/joined \(probability [01]\.\d\d\)|merged into this one/);
       await screenshot(page, 'story');
       expect(problems).toEqual([]);
     } finally {

@@ -1,0 +1,119 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Clusterer } from '../cluster/index.js';
+import { silentLogger } from '../log/index.js';
+import { Store, type ItemInput } from '../storage/index.js';
+import { loadClusterer, reassessArticle, saveAndCluster } from './cluster.js';
+
+const log = silentLogger();
+const NOW = '2025-07-18T18:00:00.000Z';
+
+const QUAKE = 'A magnitude 6.4 earthquake struck off the coast of northern Chile late on Sunday, shaking buildings in the port city of Antofagasta and briefly cutting power to thousands of homes, the seismological centre said. Chile\'s disaster agency Senapred said there were no reports of casualties and no tsunami warning. Copper miner Codelco said its nearby mines were operating normally.';
+const QUAKE_2 = 'Residents of Antofagasta ran into the streets on Sunday night when a strong earthquake of magnitude 6.4 rattled northern Chile. Senapred, the national disaster service, reported no deaths and ruled out a tsunami. Codelco inspected its mines in the region and said production was not affected.';
+const CHIPS = 'Shares of Northwind Semiconductor fell 14 percent on Tuesday after the chipmaker cut its full-year revenue forecast, blaming weaker demand from smartphone makers. Chief executive Dana Whitfield said inventory at handset customers remained elevated. Northwind also plans to cut about 1,200 jobs and close a packaging plant in Penang, Malaysia.';
+
+const item = (guid: string, title: string, content: string | undefined, published: string): ItemInput => ({
+  guid, url: `https://news.example/${guid}`, title, content: content && `<p>${content}</p>`, published, enclosures: [], categories: [],
+});
+
+let dir: string;
+let store: Store;
+let sources: number[];
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'storyfeed-ingest-cluster-'));
+  store = Store.open(join(dir, 'db.sqlite'));
+  store.sources.sync(['a', 'b', 'c'].map((h) => ({ url: `https://${h}.example/feed`, tags: [], intervalSeconds: 1800, enabled: true, fullText: true })), NOW);
+  sources = store.sources.list().map((s) => s.id);
+});
+afterEach(() => {
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const storyOf = (guid: string) => (store.db.prepare('SELECT a.story_id AS s FROM items i JOIN articles a ON a.id = i.article_id WHERE i.guid = ?').get(guid) as { s: number }).s;
+const articleOf = (guid: string) => (store.db.prepare('SELECT article_id AS a FROM items WHERE guid = ?').get(guid) as { a: number }).a;
+
+describe('saveAndCluster: the clusterer decides, storage writes items, analyses and decisions together', () => {
+  it('places two outlets\' reports of one event in one story and a different event apart, with their history', () => {
+    const c = new Clusterer();
+    saveAndCluster(store, c, sources[0] as number, [item('q1', 'Magnitude 6.4 earthquake shakes northern Chile', QUAKE, '2025-07-18T10:00:00Z'),
+      item('n1', 'Northwind Semiconductor cuts forecast, shares slide', CHIPS, '2025-07-18T11:00:00Z')], NOW, log);
+    const saved = saveAndCluster(store, c, sources[1] as number, [item('q2', 'Strong quake rattles Antofagasta', QUAKE_2, '2025-07-18T12:00:00Z')], NOW, log);
+    expect(saved.articles).toEqual([expect.objectContaining({ createdStory: false, storyId: storyOf('q1') })]);
+    expect(storyOf('q2')).toBe(storyOf('q1'));
+    expect(storyOf('n1')).not.toBe(storyOf('q1'));
+    expect(store.stories.history(storyOf('q1')).map((e) => [e.event, e.articleId])).toEqual([['created', articleOf('q1')], ['joined', articleOf('q2')]]);
+    expect(store.stories.history(storyOf('q1'))[1]?.probability).toBeGreaterThanOrEqual(0.5);
+    // the clusterer holds the stored ids
+    expect(c.storyOf(articleOf('q2'))).toBe(storyOf('q1'));
+    // every new article's analysis is stored
+    expect((store.db.prepare('SELECT count(*) AS n FROM cluster_features').get() as { n: number }).n).toBe(3);
+  });
+
+  it('a restart reads the stored analyses: the texts are not read again', () => {
+    saveAndCluster(store, new Clusterer(), sources[0] as number, [item('q1', 'Magnitude 6.4 earthquake shakes northern Chile', QUAKE, '2025-07-18T10:00:00Z')], NOW, log);
+    // Were the texts re-read, this story could no longer be found: its item now says nothing.
+    store.db.prepare("UPDATE items SET title = 'x', content = NULL").run();
+    const c = loadClusterer(store, new Date(NOW));
+    expect(c.size.documents).toBe(1);
+    saveAndCluster(store, c, sources[1] as number, [item('q2', 'Strong quake rattles Antofagasta', QUAKE_2, '2025-07-18T12:00:00Z')], NOW, log);
+    expect(storyOf('q2')).toBe(storyOf('q1'));
+  });
+
+  it('articles stored before analyses existed are analysed once at start, and stored', () => {
+    store.items.save(sources[0] as number, [item('q1', 'Magnitude 6.4 earthquake shakes northern Chile', QUAKE, '2025-07-18T10:00:00Z')], NOW);
+    expect((store.db.prepare('SELECT count(*) AS n FROM cluster_features').get() as { n: number }).n).toBe(0);
+    const c = loadClusterer(store, new Date(NOW));
+    expect(c.size.documents).toBe(1);
+    expect((store.db.prepare('SELECT count(*) AS n FROM cluster_features').get() as { n: number }).n).toBe(1);
+  });
+
+  it('when storage refuses the write, the clusterer forgets the articles it was about to place', () => {
+    const c = new Clusterer();
+    const save = store.items.save.bind(store.items);
+    store.items.save = () => { throw new Error('disk full'); };
+    expect(() => saveAndCluster(store, c, sources[0] as number, [item('q1', 'Magnitude 6.4 earthquake shakes northern Chile', QUAKE, '2025-07-18T10:00:00Z')], NOW, log))
+      .toThrow('disk full');
+    expect(c.size).toMatchObject({ documents: 0, stories: 0 });
+    store.items.save = save;
+  });
+});
+
+describe('reassessArticle: a full text that arrives later moves the article, and the history says so', () => {
+  it('a teaser alone in its story whose full text is a wire copy of an older story joins it: a merge, the older id kept', () => {
+    const c = new Clusterer();
+    saveAndCluster(store, c, sources[0] as number, [item('q1', 'Magnitude 6.4 earthquake shakes northern Chile', QUAKE, '2025-07-18T10:00:00Z')], NOW, log);
+    saveAndCluster(store, c, sources[1] as number, [item('t1', 'Sunday night in the north', 'More soon.', '2025-07-18T12:00:00Z')], NOW, log);
+    const older = storyOf('q1');
+    const younger = storyOf('t1');
+    expect(younger).not.toBe(older);
+    store.extractions.save(articleOf('t1'), 'https://news.example/t1', { title: 'Sunday night in the north', text: QUAKE, html: `<p>${QUAKE}</p>`, wordCount: 50 }, NOW);
+    reassessArticle(store, c, articleOf('t1'), NOW, log);
+    expect(storyOf('t1')).toBe(older);
+    expect(store.stories.history(older).map((e) => e.event)).toContain('merged_in');
+    expect(store.stories.history(younger).map((e) => [e.event, e.otherStoryId])).toContainEqual(['merged_into', older]);
+    expect(store.stories.list(10).map((s) => s.id)).toEqual([older]);
+  });
+
+  it('a member of a story whose full text belongs to another story moves there; both stories stay', () => {
+    const c = new Clusterer();
+    saveAndCluster(store, c, sources[0] as number, [item('q1', 'Magnitude 6.4 earthquake shakes northern Chile', QUAKE, '2025-07-18T10:00:00Z'),
+      item('n1', 'Northwind Semiconductor cuts forecast, shares slide', CHIPS, '2025-07-18T11:00:00Z')], NOW, log);
+    saveAndCluster(store, c, sources[1] as number, [item('q2', 'Strong quake rattles Antofagasta', QUAKE_2, '2025-07-18T12:00:00Z')], NOW, log);
+    // The third item's headline and teaser say quake; its page turns out to be the Northwind report.
+    saveAndCluster(store, c, sources[2] as number, [item('x1', 'Antofagasta earthquake: Codelco mines unaffected', 'Codelco said its mines near Antofagasta were operating normally after the earthquake.', '2025-07-18T13:00:00Z')], NOW, log);
+    const quake = storyOf('q1');
+    expect(storyOf('x1')).toBe(quake);
+    store.extractions.save(articleOf('x1'), 'https://news.example/x1', { title: 'Northwind cuts forecast', text: CHIPS, html: `<p>${CHIPS}</p>`, wordCount: 50 }, NOW);
+    reassessArticle(store, c, articleOf('x1'), NOW, log);
+    // Its title still says quake, but body, names and figures are Northwind's.
+    expect(storyOf('x1')).toBe(storyOf('n1'));
+    expect(store.stories.history(quake).map((e) => [e.event, e.articleId])).toContainEqual(['moved_out', articleOf('x1')]);
+    expect(store.stories.history(storyOf('n1')).map((e) => [e.event, e.articleId])).toContainEqual(['moved_in', articleOf('x1')]);
+    expect(storyOf('q2')).toBe(quake);
+    expect(store.stories.list(10)).toHaveLength(2);
+  });
+});

@@ -1,0 +1,39 @@
+// What the clusterer keeps per article: its text analysis (versioned JSON), so a start reads the window
+// instead of re-analysing every text in it. Rows go with their article (ON DELETE CASCADE).
+import type Database from 'better-sqlite3';
+
+export interface StoredFeatures {
+  articleId: number;
+  storyId: number;
+  published: string;
+  sourceId: number | null;
+  /** The analysis as stored (JSON text); its version is the one asked for. */
+  analysis: string;
+}
+
+export class ClusterStore {
+  constructor(private readonly db: Database.Database) {}
+
+  /** Analyses of `version` of the articles published or first seen since `since`, oldest first, with their story. */
+  window(since: string, version: number): StoredFeatures[] {
+    return (this.db.prepare(`
+      SELECT f.article_id AS articleId, a.story_id AS storyId, f.published_at AS published, f.source_id AS sourceId,
+        f.analysis
+      FROM cluster_features f JOIN articles a ON a.id = f.article_id
+      WHERE (f.published_at >= @since OR a.first_seen_at >= @since) AND f.version = @version
+      ORDER BY f.published_at, f.article_id`).all({ since, version })) as StoredFeatures[];
+  }
+
+  /** Store (or replace) an article's analysis. */
+  save(articleId: number, version: number, published: string, sourceId: number | undefined, analysis: string): void {
+    this.db.prepare(`INSERT OR REPLACE INTO cluster_features (article_id, version, published_at, source_id, analysis)
+      VALUES (?, ?, ?, ?, ?)`).run(articleId, version, published, sourceId ?? null, analysis);
+  }
+
+  /** One article's stored analysis of `version`, if any. */
+  get(articleId: number, version: number): string | undefined {
+    const r = this.db.prepare('SELECT analysis FROM cluster_features WHERE article_id = ? AND version = ?').get(articleId, version) as
+      { analysis: string } | undefined;
+    return r?.analysis;
+  }
+}
