@@ -4,6 +4,7 @@
 // from the stylesheet), an ETag (304 when it matches), and is rendered once per change of the data.
 import { createHash } from 'node:crypto';
 import type { Context, Hono } from 'hono';
+import type { Clusterer } from '../cluster/index.js';
 import type { Config, SourceStatus } from '../model/index.js';
 import { ALLOWED_IFRAME_HOSTS } from '../sanitizer/index.js';
 import type { Store } from '../storage/index.js';
@@ -42,6 +43,11 @@ const CSP: Readonly<Record<'plain' | 'story', string>> = {
 export interface PageDeps {
   store: Store;
   config: () => Config;
+  /**
+   * The clusterer a worker in this process keeps (`storyfeed run`): the story pages read it, always
+   * current and at no cost. Without one (`serve`), they load their own from the window now and then.
+   */
+  clusterer?: () => Clusterer | undefined;
 }
 
 interface Rendered {
@@ -108,7 +114,7 @@ export interface Pages {
 /** Register /stories/:id, /sources and /assets/* on the app; the caller routes / (it also answers JSON there). */
 export function mountPages(app: Hono, deps: PageDeps): Pages {
   const cache = new PageCache();
-  const stats = new ReasonStats(deps.store);
+  const stats = new ReasonStats(deps.store, deps.clusterer);
   const configVersions = new WeakMap<Config, number>();
   let configs = 0;
   const configVersion = (config: Config) => {

@@ -232,6 +232,17 @@ describe('a story page (GET /stories/<id>)', () => {
     expect(reasons.historyNote).toBeUndefined();
   });
 
+  it('reads the clusterer of a worker in the same process instead of loading the window; else loads one and keeps it', async () => {
+    twoOutlets();
+    const live = new Clusterer();
+    await expect(new ReasonStats(store, () => live).get()).resolves.toEqual({ clusterer: live, loaded: true });
+    const own = new ReasonStats(store, () => undefined);
+    const first = await own.get();
+    expect(first.clusterer).not.toBe(live);
+    expect(first.clusterer.size.documents).toBe(2); // the window's two articles
+    expect((await own.get()).clusterer).toBe(first.clusterer); // nothing changed: kept
+  });
+
   it('sanitizes the body on output whatever storage holds, and bounds it', async () => {
     const long = `<p>${'A sentence of a long article body. '.repeat(3_000)}</p>`;
     store.items.save(idOf(A), [item({ guid: 'h', url: 'https://a.example/h', link: 'https://a.example/h', title: 'Hostile body',

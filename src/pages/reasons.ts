@@ -15,16 +15,17 @@ import type { Store, StoryEvent, StoryHead } from '../storage/index.js';
 
 // ---- Tunables -------------------------------------------------------------------------------------
 /** Articles explained on one story page (the first by publication time); the rest are counted. */
-export const REASON_ARTICLES = 40;
+export const REASON_ARTICLES = 25;
 /** Signals listed per article, the largest contributions first; the others are summed in one row. */
 const SIGNALS_LISTED = 8;
 /** Fellow members compared with, for the shared names and the fallback (the nearest in publication time). */
-const COMPARED_PER_ARTICLE = 4;
+const COMPARED_PER_ARTICLE = 3;
 /** Shared names / figures listed per article. */
 const SHARED_LISTED = 12;
 /**
- * The clusterer (loaded from the stored analyses of the window, as `storyfeed explain` loads it) is kept
- * this long once the database has changed since it was loaded.
+ * Without a worker in the process (`serve`), the clusterer is loaded from the stored analyses of the
+ * window (as `storyfeed explain` loads it: ~0.1 ms per article, the event loop waiting) and kept this
+ * long once the database has changed since.
  */
 const STATS_MAX_AGE_MS = 10 * 60_000;
 /** History entries shown; stories merged into this one whose events are included. */
@@ -129,9 +130,13 @@ export interface StoryReasons {
 export class ReasonStats {
   private cached?: { clusterer: Clusterer; at: number; token: string; loaded: boolean };
 
-  constructor(private readonly store: Store, private readonly maxAgeMs = STATS_MAX_AGE_MS) {}
+  /** `live`: a clusterer kept current by a worker in this process, used whenever it has one. */
+  constructor(private readonly store: Store, private readonly live?: () => Clusterer | undefined,
+    private readonly maxAgeMs = STATS_MAX_AGE_MS) {}
 
   async get(now = Date.now()): Promise<{ clusterer: Clusterer; loaded: boolean }> {
+    const running = this.live?.();
+    if (running) return { clusterer: running, loaded: true };
     const token = this.store.stories.changeToken();
     const c = this.cached;
     if (c && (c.token === token || now - c.at < this.maxAgeMs)) return c;

@@ -9,7 +9,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import type { Metrics } from '../metrics/index.js';
 import type { Config } from '../model/index.js';
 import { renderMergedOpml } from '../opml/index.js';
-import { mountPages } from '../pages/index.js';
+import { mountPages, type PageDeps } from '../pages/index.js';
 import { configTags, FEED_PATHS, feedPath, type FeedKind } from '../publisher/index.js';
 import type { WorkerState } from '../scheduler/index.js';
 import type { Store } from '../storage/index.js';
@@ -25,6 +25,8 @@ export interface AppDeps {
   worker?: () => WorkerState;
   /** Prometheus metrics served on /metrics. */
   metrics?: Metrics;
+  /** The worker's clusterer, when a worker runs in this process (the story pages read it: see PageDeps). */
+  clusterer?: PageDeps['clusterer'];
 }
 
 // ---- Tunables -------------------------------------------------------------------------------------

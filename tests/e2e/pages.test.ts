@@ -16,7 +16,7 @@ import { parseConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/log/index.js';
 import { runCycle } from '../../src/scheduler/index.js';
 import { Store } from '../../src/storage/index.js';
-import { axe, horizontalOverflow, launchBrowser, outline, screenshot, watchProblems } from '../helpers/browser.js';
+import { axe, horizontalOverflow, launchBrowser, outline, readmeShot, screenshot, watchProblems } from '../helpers/browser.js';
 import { atom, rss, type TestItem } from '../helpers/feeds.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -272,6 +272,18 @@ describe('the pages in Chromium', () => {
       expect(problems).toEqual([]);
     } finally {
       await close();
+    }
+  });
+
+  it('pictures for the README (the top of each page, the reasons of the story page)', async () => {
+    for (const { name, path, from } of [{ name: 'stories', path: '/', from: undefined }, { name: 'story', path: storyPath, from: '#why' },
+      { name: 'sources', path: '/sources', from: undefined }]) {
+      const { page, close } = await open(path, { viewport: { width: 860, height: 900 } });
+      try {
+        await readmeShot(page, name, { from: from ? `section[aria-labelledby="${from.slice(1)}"]` : undefined, height: 900 });
+      } finally {
+        await close();
+      }
     }
   });
 

@@ -51,6 +51,19 @@ export async function screenshot(page: Page, name: string, fullPage = true): Pro
   return path;
 }
 
+/** A smaller picture for the README: the top of the page, or of one element, at most `height` pixels tall. */
+export async function readmeShot(page: Page, name: string, opts: { from?: string; height: number }): Promise<string> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const path = new URL(`readme-${name}.png`, SCREENSHOTS).pathname;
+  const box = opts.from ? await page.locator(opts.from).first().boundingBox() : undefined;
+  const width = page.viewportSize()?.width ?? 800;
+  // boundingBox() is relative to the viewport, a full-page clip to the page.
+  const scrolled = box ? await page.evaluate('window.scrollY') as number : 0;
+  const y = box ? Math.max(0, box.y + scrolled - 8) : 0;
+  await page.screenshot({ path, fullPage: true, clip: { x: 0, y, width, height: Math.min(opts.height, box ? box.height + 16 : opts.height) } });
+  return path;
+}
+
 /** Does the page scroll sideways (wider than its viewport)? */
 export async function horizontalOverflow(page: Page): Promise<{ scrollWidth: number; clientWidth: number }> {
   return page.evaluate('({ scrollWidth: document.documentElement.scrollWidth, clientWidth: document.documentElement.clientWidth })');
