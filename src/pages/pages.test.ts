@@ -294,10 +294,10 @@ describe('a story page (GET /stories/<id>)', () => {
 describe('the sources page (GET /sources)', () => {
   it('shows each source\'s status, fetch times, failures, the last error in words, items and full-text rate, and its chart', async () => {
     for (let i = 0; i < 3; i++) {
-      store.sources.recordFetchFailure(idOf(C), at(3 - i), { error: `fetcher: [GET] "${C}": 404 Not Found`, status: 'failing', nextAttemptAt: at(-1) });
+      store.sources.recordFetchFailure(idOf(C), at(3 - i), { error: `fetcher: [GET] "${C}": 404 Not Found`, status: 'failing', nextAttemptAt: at(-1.5) });
     }
-    store.sources.recordFetchSuccess(idOf(A), at(2), { nextAttemptAt: at(-0.5) });
-    store.sources.recordFetchSuccess(idOf(A), at(1), { notModified: true, nextAttemptAt: at(-0.5) });
+    store.sources.recordFetchSuccess(idOf(A), at(2), { nextAttemptAt: at(1.5) });
+    store.sources.recordFetchSuccess(idOf(A), at(1), { notModified: true, nextAttemptAt: at(0.5) });
     store.items.save(idOf(A), [item({ guid: '1', url: 'https://a.example/1', title: 'One', published: at(2) }),
       item({ guid: '2', url: 'https://a.example/2', title: 'Two', published: at(50) })], NOW);
     const articles = store.db.prepare('SELECT id FROM articles ORDER BY id').pluck().all() as number[];
@@ -311,6 +311,9 @@ describe('the sources page (GET /sources)', () => {
     expect(text).toContain('The server has no feed at this address (404 Not Found).');
     expect(text).toContain(`<code>fetcher: [GET] &quot;${C}&quot;: 404 Not Found</code>`);
     expect(text).toMatch(/<dt>Consecutive failures<\/dt><dd>3<\/dd>/);
+    expect(text).toMatch(/<dt>Next attempt<\/dt><dd><time datetime="[^"]+">[^<]+<\/time> <span class="muted">\(in 1 h\)<\/span>/);
+    expect(text).toContain('<span class="muted">(due: at the next cycle)</span>'); // A: its next attempt has passed
+    expect(text).toContain('<dt>Next attempt</dt><dd>at the next cycle</dd>'); // B: never fetched
     expect(text).toContain('3 recent fetches, oldest first: 3 failed');
     expect(text).toContain('2 recent fetches, oldest first: 1 fetched, 1 not modified (304)');
     expect(text.match(/<rect class="failed"[^>]*><title>/g)).toHaveLength(3);

@@ -117,6 +117,7 @@ function nextAttempt(r: SourceRow, now: number): Html {
   if (r.status === 'gone') return html`never: the feed is gone (410); it is polled again only after it leaves and re-enters the config`;
   if (r.status === 'disabled') return html`not polled (disabled)`;
   if (!r.nextAttempt) return html`at the next cycle`;
+  if (Date.parse(r.nextAttempt) <= now) return html`${time(r.nextAttempt)} <span class="muted">(due: at the next cycle)</span>`;
   return when(r.nextAttempt, now, '');
 }
 
