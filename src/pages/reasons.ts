@@ -294,8 +294,7 @@ export async function storyReasons(store: Store, stats: ReasonStats, head: Story
           'It joined when the story looked different (see its history), and stays until another story is a clearly better home.'
         : `${copy ? 'A near-identical copy of a member. ' : ''}Against the rest of the story (itself left out): probability ` +
           `${f3(story.probability)}, at or above the join threshold ${threshold}.`;
-      return { article: a, kind, verdict, signals: modelSignals(story, threshold, override).signals,
-        total: modelSignals(story, threshold, override).total, shared, command };
+      return { article: a, kind, verdict, ...modelSignals(story, threshold, override), shared, command };
     }
     if (!best) return { article: a, kind: 'only', verdict: 'No other article of the story could be compared with it.', signals: [], shared: [] };
     const { other, c } = best;
