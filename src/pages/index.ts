@@ -7,6 +7,7 @@ import type { Context, Hono } from 'hono';
 import type { Clusterer } from '../cluster/index.js';
 import type { Config, SourceStatus } from '../model/index.js';
 import { ALLOWED_IFRAME_HOSTS } from '../sanitizer/index.js';
+import { compress, negotiateEncoding, type Encoding } from '../server/feeds.js';
 import type { Store } from '../storage/index.js';
 import { frontAlternates, frontTitle, frontView, MAX_PAGE, renderFront } from './front.js';
 import type { Html } from './html.js';
@@ -54,17 +55,22 @@ interface Rendered {
   version: string;
   status: 200 | 404;
   body: Buffer;
+  /** The body compressed, per encoding, made on first demand. */
+  variants: Map<Encoding, Buffer>;
+  /** Without quotes; an encoding's validator is `"<etag>-<encoding>"` (each encoding is its own representation). */
   etag: string;
   csp: string;
 }
 
+const tagOf = (page: Rendered, encoding: Encoding) => encoding === 'identity' ? `"${page.etag}"` : `"${page.etag}-${encoding}"`;
+
 type Result = { status: 200 | 404; html: Html; csp?: keyof typeof CSP } | { redirect: string };
 
-/** Does If-None-Match name this ETag? */
-function matches(header: string | undefined, etag: string): boolean {
+/** Does If-None-Match name one of these ETags? */
+function matches(header: string | undefined, ...etags: string[]): boolean {
   return header !== undefined && header.split(',').some((t) => {
     const v = t.trim().replace(/^W\//, '');
-    return v === '*' || v === etag;
+    return v === '*' || etags.includes(v);
   });
 }
 
@@ -81,6 +87,11 @@ class PageCache {
     return hit;
   }
 
+  /** A page of the cache got a compressed variant of this many bytes. */
+  grew(bytes: number): void {
+    this.bytes += bytes;
+  }
+
   set(key: string, page: Rendered): void {
     this.drop(key);
     this.pages.set(key, page);
@@ -95,6 +106,7 @@ class PageCache {
     const old = this.pages.get(key);
     if (old) {
       this.bytes -= old.body.length;
+      for (const v of old.variants.values()) this.bytes -= v.length;
       this.pages.delete(key);
     }
   }
@@ -139,13 +151,24 @@ export function mountPages(app: Hono, deps: PageDeps): Pages {
       const r = await render(config);
       if ('redirect' in r) return c.redirect(r.redirect, 301);
       const body = Buffer.from(r.html.toString());
-      const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
-      page = { version, status: r.status, body, etag, csp: CSP[r.csp ?? 'plain'] };
+      const etag = createHash('sha256').update(body).digest('base64url').slice(0, 27);
+      page = { version, status: r.status, body, variants: new Map(), etag, csp: CSP[r.csp ?? 'plain'] };
       cache.set(key, page);
     }
-    const headers = { ETag: page.etag, 'Cache-Control': CACHE_CONTROL, 'Content-Security-Policy': page.csp };
-    if (page.status === 200 && matches(c.req.header('if-none-match'), page.etag)) return c.body(null, 304, headers);
-    return c.body(new Uint8Array(page.body), page.status, { ...headers, 'Content-Type': 'text/html; charset=utf-8' });
+    const encoding = negotiateEncoding(c.req.header('accept-encoding'), page.body.length);
+    const headers = { ETag: tagOf(page, encoding), 'Cache-Control': CACHE_CONTROL, 'Content-Security-Policy': page.csp, Vary: 'Accept-Encoding' };
+    // The content is the same in every encoding: a copy validated in one is current in all.
+    if (page.status === 200 && matches(c.req.header('if-none-match'), tagOf(page, 'identity'), tagOf(page, 'gzip'), tagOf(page, 'br'))) {
+      return c.body(null, 304, headers);
+    }
+    let body = page.variants.get(encoding) ?? (encoding === 'identity' ? page.body : undefined);
+    if (!body) {
+      body = compress(page.body, encoding);
+      page.variants.set(encoding, body);
+      cache.grew(body.length);
+    }
+    return c.body(new Uint8Array(body), page.status,
+      { ...headers, 'Content-Type': 'text/html; charset=utf-8', ...(encoding === 'identity' ? {} : { 'Content-Encoding': encoding }) });
   };
 
   const front = (c: Context) => {

@@ -4,6 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Clusterer } from '../cluster/index.js';
 import { parseConfig } from '../config/index.js';
@@ -119,6 +120,28 @@ describe('the stories page (GET /)', () => {
     expect(changed.res.status).toBe(200);
     expect(changed.res.headers.get('etag')).not.toBe(etag);
     expect(changed.text).toContain('Second story');
+  });
+
+  it('compresses by Accept-Encoding (br, gzip), with a validator per encoding and 304 across them', async () => {
+    for (let i = 0; i < 8; i++) {
+      store.items.save(idOf(A), [item({ guid: `z${i}`, url: `https://a.example/z${i}`, title: `Story number ${i}`, content: lone(i) })], NOW);
+    }
+    const plain = await get('/');
+    expect(plain.res.headers.get('content-encoding')).toBeNull();
+    expect(plain.res.headers.get('vary')).toBe('Accept-Encoding');
+    const bytesOf = async (res: Response) => Buffer.from(await res.arrayBuffer());
+    for (const [accept, encoding, decode] of [['gzip', 'gzip', gunzipSync], ['br, gzip', 'br', brotliDecompressSync]] as const) {
+      const res = await app().request('/', { headers: { 'Accept-Encoding': accept } });
+      expect(res.headers.get('content-encoding')).toBe(encoding);
+      expect(res.headers.get('content-security-policy')).toBe(plain.res.headers.get('content-security-policy'));
+      const body = await bytesOf(res);
+      expect(body.length).toBeLessThan(Buffer.byteLength(plain.text) / 2);
+      expect(decode(body).toString()).toBe(plain.text);
+      const etag = res.headers.get('etag') as string;
+      expect(etag).toBe((plain.res.headers.get('etag') as string).replace(/"$/, `-${encoding}"`));
+      // a copy validated in one encoding is current in every other
+      expect((await app().request('/', { headers: { 'Accept-Encoding': 'identity', 'If-None-Match': etag } })).status).toBe(304);
+    }
   });
 
   it('pages through the stories, newest first, and refuses a page past the end', async () => {
