@@ -30,7 +30,7 @@ export function serveCommand(setExit: SetExit): Command {
       const store = await openStore(opts);
       const app = createApp({ store, config: () => config });
       const wanted = opts.port ?? config.output.port;
-      const listening = startServer(app, config.output.host, wanted);
+      const listening = startServer(app, config.output.host, wanted, config.output.server);
       const stopped = waitForShutdown(log, async () => {
         await closeServer((await listening).server);
         store.close();

@@ -40,6 +40,10 @@ describe('durations and sizes are bounded', () => {
       `${FILE}:2:14: http.max_bytes: expected a size from 1KB to 1GB, got "99999999999GB"`],
     ['a response cap of 10 bytes', 'http:\n  max_bytes: 10\n',
       `${FILE}:2:14: http.max_bytes: expected a size from 1KB to 1GB, got 10`],
+    ['a server header timeout of 2 hours', 'output:\n  header_timeout: 2h\n',
+      `${FILE}:2:19: output.header_timeout: expected a duration from 1s to 1h, got "2h"`],
+    ['no connections at all', 'output:\n  max_connections: 0\n',
+      `${FILE}:2:20: output.max_connections: expected at least 1`],
   ];
   it.each(cases)('%s', (_name, yaml, expected) => {
     expect(errorOf(yaml)).toBe(expected);

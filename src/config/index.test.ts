@@ -59,6 +59,7 @@ const DEFAULT_CONFIG: Omit<Config, 'file' | 'sources'> = {
     host: '127.0.0.1',
     port: 8080,
     maxStories: 100,
+    server: { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, idleTimeoutMs: 60_000, maxConnections: 1024 },
   },
   retention: { days: 30 },
   limits: { maxItemsPerFeed: 1000 },
@@ -85,6 +86,10 @@ output:
   host: 0.0.0.0
   port: 9090
   max_stories: 25
+  header_timeout: 5s
+  request_timeout: 2m
+  idle_timeout: 90s
+  max_connections: 64
 retention:
   days: 0
 limits:
@@ -153,7 +158,7 @@ describe('parseConfig with the documented example (config/sources.example.yaml)'
     expect(settings).toEqual(DEFAULT_CONFIG);
     expect(rules).toEqual({ block: [{ title: '(?i)sponsored', url: '/ads/' }, { author: '^PR Newswire$' }], keep: [{ content: 'climate|energy' }] });
     expect(sources).toEqual([
-      { url: 'https://feeds.bbci.co.uk/news/world/rss.xml', tags: [], intervalSeconds: 1800, enabled: true, fullText: true, line: 55 },
+      { url: 'https://feeds.bbci.co.uk/news/world/rss.xml', tags: [], intervalSeconds: 1800, enabled: true, fullText: true, line: 59 },
       {
         url: 'https://www.theguardian.com/world/rss',
         name: 'The Guardian — World',
@@ -161,7 +166,7 @@ describe('parseConfig with the documented example (config/sources.example.yaml)'
         intervalSeconds: 3600,
         enabled: true,
         fullText: false,
-        line: 56,
+        line: 60,
         rules: { block: [{ title: '^Podcast:' }], keep: [] },
       },
     ]);
@@ -192,15 +197,16 @@ describe('parseConfig with the documented example (config/sources.example.yaml)'
         host: '0.0.0.0',
         port: 9090,
         maxStories: 25,
+        server: { headersTimeoutMs: 5000, requestTimeoutMs: 120_000, idleTimeoutMs: 90_000, maxConnections: 64 },
       },
       retention: { days: 0 },
       limits: { maxItemsPerFeed: 50 },
       rules: { block: [{ title: '(?i)sponsored', url: '/ads/' }, { author: '^PR Newswire$' }], keep: [{ content: 'climate|energy' }] },
       sources: [
         // plain string: takes defaults.interval and defaults.full_text
-        { url: 'https://plain.example/rss', tags: [], intervalSeconds: 7200, enabled: true, fullText: false, line: 33 },
+        { url: 'https://plain.example/rss', tags: [], intervalSeconds: 7200, enabled: true, fullText: false, line: 37 },
         // map: its own settings override the defaults
-        { url: 'https://map.example/atom', name: 'Map source', tags: ['a', 'b'], intervalSeconds: 90, enabled: false, fullText: true, line: 34,
+        { url: 'https://map.example/atom', name: 'Map source', tags: ['a', 'b'], intervalSeconds: 90, enabled: false, fullText: true, line: 38,
           rules: { block: [{ title: '^Podcast:' }], keep: [] } },
       ],
     });

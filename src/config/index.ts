@@ -32,6 +32,10 @@ export const DEFAULTS = {
   host: '127.0.0.1',
   port: 8080,
   maxStories: 100,
+  headerTimeout: '10s',
+  requestTimeout: '30s',
+  idleTimeout: '60s',
+  maxConnections: 1024,
   retentionDays: 30,
   maxItemsPerFeed: 1000,
 } as const;
@@ -49,6 +53,8 @@ const BOUNDS = {
   interval: { min: 1, max: 30 * 86_400 },
   /** http.max_bytes, bytes: the whole response is held in memory. */
   maxBytes: { min: 1024, max: 1024 ** 3 },
+  /** output.header_timeout, output.request_timeout, output.idle_timeout, seconds. */
+  serverTimeout: { min: 1, max: 3600 },
 } as const;
 /**
  * Values a config may hold once its YAML aliases are expanded ("billion laughs": a few lines of nested
@@ -170,6 +176,10 @@ const schema = z.strictObject({
     host: text.min(1).optional(),
     port: int(0, 65_535).optional(),
     max_stories: int(1, 10_000).optional(),
+    header_timeout: duration(BOUNDS.serverTimeout).optional(),
+    request_timeout: duration(BOUNDS.serverTimeout).optional(),
+    idle_timeout: duration(BOUNDS.serverTimeout).optional(),
+    max_connections: int(1, 100_000).optional(),
   }).optional(),
   retention: z.strictObject({ days: int(0, 36_500).optional() }).optional(),
   limits: z.strictObject({ max_items_per_feed: int(1, 100_000).optional() }).optional(),
@@ -247,6 +257,12 @@ function buildConfig(raw: RawConfig, file: string, sourceLines: readonly number[
       host,
       port,
       maxStories: raw.output?.max_stories ?? DEFAULTS.maxStories,
+      server: {
+        headersTimeoutMs: Math.round((raw.output?.header_timeout ?? (parseDuration(DEFAULTS.headerTimeout) as number)) * 1000),
+        requestTimeoutMs: Math.round((raw.output?.request_timeout ?? (parseDuration(DEFAULTS.requestTimeout) as number)) * 1000),
+        idleTimeoutMs: Math.round((raw.output?.idle_timeout ?? (parseDuration(DEFAULTS.idleTimeout) as number)) * 1000),
+        maxConnections: raw.output?.max_connections ?? DEFAULTS.maxConnections,
+      },
     },
     retention: { days: raw.retention?.days ?? DEFAULTS.retentionDays },
     limits: { maxItemsPerFeed: raw.limits?.max_items_per_feed ?? DEFAULTS.maxItemsPerFeed },

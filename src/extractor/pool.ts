@@ -4,7 +4,7 @@
 // replaced, and that page fails alone.
 import { availableParallelism } from 'node:os';
 import { TimedPool, workerScript } from '../workers/pool.js';
-import { ExtractError, type Article, type DomImpl } from './index.js';
+import { ExtractError, type DomImpl, type PageExtraction } from './index.js';
 import type { ExtractRequest } from './worker.js';
 
 // ---- Tunables -------------------------------------------------------------------------------------
@@ -14,10 +14,15 @@ export const PAGE_TIME_BUDGET_MS = 5_000;
 const MAX_THREADS = 4;
 // ---------------------------------------------------------------------------------------------------
 
-export class ExtractorPool {
-  private readonly pool: TimedPool<ExtractRequest, Article>;
+/** The number of threads a pool starts by default: one per core, at most MAX_THREADS. */
+export function poolThreads(): number {
+  return Math.max(1, Math.min(MAX_THREADS, availableParallelism()));
+}
 
-  constructor(size = Math.max(1, Math.min(MAX_THREADS, availableParallelism())), budgetMs = PAGE_TIME_BUDGET_MS) {
+export class ExtractorPool {
+  private readonly pool: TimedPool<ExtractRequest, PageExtraction>;
+
+  constructor(size = poolThreads(), budgetMs = PAGE_TIME_BUDGET_MS) {
     // The thread's messages already say "extractor: …"; ExtractError says it once.
     const error = (message: string) => new ExtractError(message.replace(/^extractor: /, ''));
     this.pool = new TimedPool({
@@ -27,7 +32,8 @@ export class ExtractorPool {
     });
   }
 
-  extract(html: string, url: string, dom?: DomImpl): Promise<Article> {
+  /** What extractPage gives for the page; rejects (ExtractError) when the page cannot be read or runs out of time. */
+  extract(html: string, url: string, dom?: DomImpl): Promise<PageExtraction> {
     return this.pool.run({ html, url, dom });
   }
 

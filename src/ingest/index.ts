@@ -138,7 +138,7 @@ export async function ingestSource(source: SourceFetchState, cfg: SourceConfig, 
     };
     if (!feed) {
       deps.store.sources.recordFetchSuccess(source.id, nowIso, {
-        ...success, etag: result.etag ?? source.etag, lastModified: result.lastModified ?? source.lastModified,
+        ...success, notModified: true, etag: result.etag ?? source.etag, lastModified: result.lastModified ?? source.lastModified,
       });
       return { ...base, outcome: 'not-modified', durationMs: Date.now() - startedMs };
     }

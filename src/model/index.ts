@@ -53,6 +53,19 @@ export interface OutputConfig {
   readonly port: number;
   /** How many stories the merged feed carries. */
   readonly maxStories: number;
+  /** What a slow or idle client may hold of the HTTP server (see src/server SERVER_LIMITS). */
+  readonly server: ServerLimitsConfig;
+}
+
+export interface ServerLimitsConfig {
+  /** Request headers complete within this, or 408 and closed. */
+  readonly headersTimeoutMs: number;
+  /** The whole request within this. */
+  readonly requestTimeoutMs: number;
+  /** A connection with no traffic either way is closed after this. */
+  readonly idleTimeoutMs: number;
+  /** Connections served at once; more are refused at accept. */
+  readonly maxConnections: number;
 }
 
 export interface RetentionConfig {

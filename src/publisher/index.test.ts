@@ -5,7 +5,8 @@ import type { OutputConfig, Story } from '../model/index.js';
 import { cutHtml, ENTRY_BODY_CHARS, feedPath, renderFeed, renderFeeds } from './index.js';
 
 const OUTPUT: OutputConfig = { title: 'Merged', link: 'http://127.0.0.1:8080/', description: 'All', language: 'en',
-  host: '127.0.0.1', port: 8080, maxStories: 100 };
+  host: '127.0.0.1', port: 8080, maxStories: 100,
+  server: { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, idleTimeoutMs: 60_000, maxConnections: 1024 } };
 
 const story = (over: Partial<Story> = {}): Story => ({
   id: 1, guid: 'urn:uuid:00000000-0000-4000-8000-000000000001', title: 'A title', url: 'https://news.example/a',

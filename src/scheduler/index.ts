@@ -224,6 +224,15 @@ export class Worker {
     await this.clusterThread?.close();
   }
 
+  /**
+   * The clusterer the cycles keep on this thread (once one has loaded it): readers in this process (the
+   * story pages) ask it instead of loading their own. With a database file the clusterer lives in its
+   * thread (ClusterThread) and this is undefined: the pages load their own, as under `serve`.
+   */
+  liveClusterer(): Clusterer | undefined {
+    return this.clusterer;
+  }
+
   state(): WorkerState {
     const next = this.task?.getNextRun();
     return {

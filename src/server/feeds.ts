@@ -28,6 +28,15 @@ const CHANGE_CHECK_MS = 1;
 
 export type Encoding = 'br' | 'gzip' | 'identity';
 
+/** Text bytes in one encoding (the feeds and the HTML pages). */
+export function compress(plain: Buffer, encoding: Encoding): Buffer {
+  if (encoding === 'identity') return plain;
+  return encoding === 'gzip' ? gzipSync(plain, { level: GZIP_LEVEL })
+    : brotliCompressSync(plain, { params: { [zlib.BROTLI_PARAM_QUALITY]: plain.length > LARGE_BYTES ? BROTLI_QUALITY_LARGE : BROTLI_QUALITY,
+      [zlib.BROTLI_PARAM_SIZE_HINT]: plain.length,
+      [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TEXT } });
+}
+
 /** One feed in one format: its bytes, and their compressed forms made on first demand. */
 class Rendered {
   readonly etag: string;
@@ -49,11 +58,7 @@ class Rendered {
   body(encoding: Encoding): Buffer {
     let b = this.variants.get(encoding);
     if (!b) {
-      const plain = this.variants.get('identity') as Buffer;
-      b = encoding === 'gzip' ? gzipSync(plain, { level: GZIP_LEVEL })
-        : brotliCompressSync(plain, { params: { [zlib.BROTLI_PARAM_QUALITY]: plain.length > LARGE_BYTES ? BROTLI_QUALITY_LARGE : BROTLI_QUALITY,
-          [zlib.BROTLI_PARAM_SIZE_HINT]: plain.length,
-          [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TEXT } });
+      b = compress(this.variants.get('identity') as Buffer, encoding);
       this.variants.set(encoding, b);
       this.onGrow(b.length);
     }

@@ -283,3 +283,39 @@ describe('storyfeed serve --port N', () => {
     }
   });
 });
+
+describe('the server limits from the config (output.header_timeout, output.max_connections)', () => {
+  it('storyfeed serve closes a client trickling its headers at output.header_timeout and holds at most output.max_connections', async () => {
+    const port = await freePort();
+    writeFileSync(join(dir, 'limits.yaml'), `output:\n  header_timeout: 1s\n  max_connections: 2\nsources:\n  - ${srv.url('/h/world.xml')}\n`);
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', String(port), '--config', 'limits.yaml', '--db', 'http.db'],
+      { cwd: dir, env: { ...process.env, STORYFEED_LOG_LEVEL: 'info', STORYFEED_LOG_FORMAT: 'json' } });
+    let logs = '';
+    child.stderr.on('data', (d: Buffer) => { logs += d.toString(); });
+    try {
+      await waitUntil(() => logs.includes('serving merged feed'), 10_000);
+      const slow = await socket(port);
+      const started = Date.now();
+      let answer = '';
+      slow.on('data', (d: Buffer) => { answer += d.toString(); });
+      slow.write('GET /feed.xml HTTP/1.1\r\nHost: x\r\n');
+      const trickle = setInterval(() => { if (!slow.destroyed) slow.write('X-Slow: 1\r\n'); }, 100);
+      const second = await socket(port);
+      await new Promise((r) => setTimeout(r, 50));
+      // a third connection is over the cap of 2
+      const third = await socket(port).catch(() => undefined);
+      if (third) await waitUntil(() => third.closedAt !== undefined, 1_000);
+      expect(third === undefined || third.closedAt !== undefined).toBe(true);
+      expect(second.closedAt).toBeUndefined();
+      second.destroy();
+      await waitUntil(() => slow.closedAt !== undefined, 5_000);
+      clearInterval(trickle);
+      expect(answer).toMatch(/^HTTP\/1\.1 408/);
+      // 1 s, not the default 10 s (the server checks every second)
+      expect((slow.closedAt as number) - started).toBeLessThan(4_000);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.on('exit', resolve));
+    }
+  });
+});
