@@ -1,7 +1,6 @@
 // Picks due sources, runs them with bounded concurrency (overall and per host), and drives cycles on a
 // node-cron schedule without ever overlapping two of them.
 import cron, { type ScheduledTask } from 'node-cron';
-import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import { HostLimiter, type FetchOptions } from '../fetcher/index.js';
 import type { Clusterer } from '../cluster/index.js';
@@ -69,7 +68,6 @@ export async function runCycle(deps: CycleDeps): Promise<CycleSummary> {
   const { store, config, log } = deps;
   const intervals = new Map<string, SourceConfig>(config.sources.map((s) => [s.url, s]));
   const due = dueSources(store.sources.fetchStates(), started, deps.force).filter((s) => intervals.has(s.configUrl));
-  const limit = pLimit(config.http.concurrency);
   const limiter = new HostLimiter(config.http.perHostConcurrency);
   let loaded: Clusterer | undefined;
   const clusterer = deps.clusterer ?? (() => (loaded ??= loadClusterer(store, started)));
@@ -81,7 +79,7 @@ export async function runCycle(deps: CycleDeps): Promise<CycleSummary> {
   const pages = new PageQueue(common, config.http.concurrency);
   let done = 0;
   log.info({ due: due.length }, 'cycle started');
-  const fetched = await Promise.all(due.map((source: SourceFetchState) => limit(async () => {
+  const one = async (source: SourceFetchState): Promise<IngestResult> => {
     const cfg = intervals.get(source.configUrl) as SourceConfig;
     const result = deps.signal?.aborted
       ? { source: source.configUrl, outcome: 'aborted' as const, inserted: 0, updated: 0, items: 0, extracted: 0,
@@ -93,7 +91,18 @@ export async function runCycle(deps: CycleDeps): Promise<CycleSummary> {
       updated: result.updated, ms: result.durationMs, error: result.error }, 'source fetched');
     deps.onProgress?.(done, due.length, result);
     return result;
-  })));
+  };
+  // http.concurrency lanes, each taking the next due source: a cycle of 4,000 sources never queues 4,000
+  // tasks (and their promises) in one go, which held the event loop at its start.
+  const fetched: IngestResult[] = new Array<IngestResult>(due.length);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < due.length) {
+      const i = next++;
+      fetched[i] = await one(due[i] as SourceFetchState);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(config.http.concurrency, due.length) }, lane));
   await pages.drain();
   const results = fetched.map((r) => {
     const p = pages.bySource.get(r.source);
