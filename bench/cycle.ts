@@ -1,85 +1,127 @@
-// Benchmark: one ingest cycle over N local feeds (default 200 × 20 items, real headlines) served from
-// 127.0.0.1, into a fresh SQLite file, clustering included; then a second cycle where every feed
-// answers 304. Prints medians.
-// Run: npx tsx bench/cycle.ts [feeds] [items] [runs]   (or: npm run bench:cycle)
-import { parse } from 'csv-parse/sync';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { parseConfig } from '../src/config/index.js';
-import { silentLogger } from '../src/log/index.js';
-import { renderFeed } from '../src/publisher/index.js';
-import { runCycle } from '../src/scheduler/index.js';
-import { Store } from '../src/storage/index.js';
+// Benchmark (issues 12 and 16): ingest cycles over N local feeds × 50 items of real headlines (1–3
+// paragraphs each, full_text off, loopback), storyfeed against a peer that fetches the same URLs with the
+// same concurrency (undici) and parses each with rss-parser, storing nothing. Each run is a process of
+// its own per side (RSS is its own), sides interleaved, medians of the runs. Cycles, in order on one
+// fresh database:
+//   first      every feed 200 with new items (clustering included)
+//   304        every feed answers 304 Not Modified to the conditional GET
+//   unchanged  every feed 200 with the same content as before (conditional headers ignored)
+// and, on a database of its own, `fulltext`: PAGES new article pages (full_text on) fetched and
+// extracted, pages/s, while the real HTTP server is asked for /feed.xml every 25 ms (slowest answer).
+// Prints a table (the README's Measurements quote it): medians, ratios, µs per item, the longest
+// event-loop stall (perf_hooks.monitorEventLoopDelay) and peak RSS.
+//
+// Run: npm run bench:cycle -- [--feeds 1000,2000,4000] [--items 50] [--runs 3] [--kinds first,304,unchanged]
+//        [--pages 5000] [--side both|ours|peer] [--profile DIR]   (--pages 0: no full-text cycle)
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { CycleFigures } from './cycle-ours.js';
 import { median } from './lib.js';
 
-const FEEDS = Number(process.argv[2] ?? 200);
-const ITEMS = Number(process.argv[3] ?? 20);
-const RUNS = Number(process.argv[4] ?? 5);
+const { values: opt } = parseArgs({
+  options: {
+    feeds: { type: 'string', default: '1000' },
+    items: { type: 'string', default: '50' },
+    runs: { type: 'string', default: '3' },
+    kinds: { type: 'string', default: 'first,304,unchanged' },
+    pages: { type: 'string', default: '5000' },
+    side: { type: 'string', default: 'both' },
+    profile: { type: 'string' },
+  },
+});
+const FEED_COUNTS = (opt.feeds as string).split(',').map(Number);
+const ITEMS = Number(opt.items);
+const RUNS = Number(opt.runs);
+const KINDS = (opt.kinds as string).split(',').filter(Boolean);
+const PAGES = Number(opt.pages);
+const SIDES = opt.side === 'both' ? ['ours', 'peer'] as const : [opt.side as 'ours' | 'peer'];
 
-/** Real headlines (UCI News Aggregator, ../shared) so that clustering sees realistic titles. */
-const HEADLINES = (parse(readFileSync(new URL('../../shared/data/uci-news-headlines/headlines.csv', import.meta.url)),
-  { columns: true }) as { TITLE: string }[]).map((r) => r.TITLE.replace(/[<>&]/g, ' '));
+/** Goals of issue 12 (ratio to the peer) per cycle kind. */
+const GOALS: Record<string, number> = { first: 3, '304': 1.5, unchanged: 2 };
+const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 
-function feedXml(f: number, base: string): string {
-  const items = Array.from({ length: ITEMS }, (_, i) => `<item><title>${HEADLINES[(f * ITEMS + i) % HEADLINES.length]}</title>
-<link>${base}/a/${f}/${i}?utm_source=rss</link><guid isPermaLink="false">f${f}-i${i}</guid>
-<pubDate>${new Date(Date.UTC(2025, 6, 18, 0, i)).toUTCString()}</pubDate>
-<description>${HEADLINES[(f * ITEMS + i) % HEADLINES.length]}. ${HEADLINES[(f * ITEMS + i + 1) % HEADLINES.length]}.</description></item>`);
-  return `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Feed ${f}</title><link>${base}/</link>
-<description>bench</description>${items.join('\n')}</channel></rss>`;
+/** A child running TypeScript through tsx; resolves with its stdout lines, rejects on a non-zero exit. */
+function child(script: string, args: string[], nodeArgs: string[] = []): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', here(script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    p.on('exit', (code) => (code === 0 ? resolve(out.trim().split('\n').filter(Boolean)) : reject(new Error(`${script} exited ${code}`))));
+  });
 }
 
+async function startServer(): Promise<{ base: string; stop: () => void }> {
+  const p = spawn(process.execPath, ['--import', 'tsx', here('./cycle-server.ts'), String(ITEMS)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const base = await new Promise<string>((resolve) => p.stdout.once('data', (d: Buffer) => resolve(d.toString().trim())));
+  return { base, stop: () => p.kill('SIGTERM') };
+}
+
+function run(side: 'ours' | 'peer', base: string, feeds: number, kinds: string): Promise<CycleFigures[]> {
+  const prof = side === 'ours' && opt.profile ? ['--cpu-prof', '--cpu-prof-dir', opt.profile as string] : [];
+  return child(side === 'ours' ? './cycle-ours.ts' : './cycle-peer.ts', [base, String(feeds), kinds], prof)
+    .then((lines) => lines.map((l) => JSON.parse(l) as CycleFigures));
+}
+
+const fmt = (ms: number) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
+const med = (xs: CycleFigures[], f: (c: CycleFigures) => number) => median(xs.map(f));
 
 async function main(): Promise<void> {
-  let base = '';
-  const server = createServer((req, res) => {
-    const m = /^\/feed\/(\d+)\.xml$/.exec(req.url ?? '');
-    if (!m) return void res.writeHead(404).end();
-    const etag = `"f${m[1]}"`;
-    if (req.headers['if-none-match'] === etag) return void res.writeHead(304, { ETag: etag }).end();
-    res.writeHead(200, { 'Content-Type': 'application/rss+xml', ETag: etag }).end(feedXml(Number(m[1]), base));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const addr = server.address();
-  base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
-  // Feed ingest and clustering only: article pages are measured by bench/extract.ts.
-  const yaml = `defaults:\n  full_text: false\nhttp:\n  allow_private_networks: true\n  concurrency: 16\n  per_host_concurrency: 16\nretention:\n  days: 0\nsources:\n${
-    Array.from({ length: FEEDS }, (_, f) => `  - ${base}/feed/${f}.xml`).join('\n')}\n`;
-  const config = parseConfig(yaml, 'bench.yaml');
-  const log = silentLogger();
-  const full: number[] = [];
-  const cond: number[] = [];
-  const render: number[] = [];
-  let peakRss = 0;
-  let stories = 0;
-  for (let r = 0; r < RUNS; r++) {
-    const dir = mkdtempSync(join(tmpdir(), 'storyfeed-bench-'));
-    const store = Store.open(join(dir, 'bench.db'));
-    store.sources.sync(config.sources, new Date().toISOString());
-    const a = await runCycle({ store, config, log, force: true });
-    if (a.failed || a.inserted !== FEEDS * ITEMS) throw new Error(`bench: unexpected cycle result ${JSON.stringify({ ...a, results: undefined })}`);
-    full.push(a.durationMs);
-    const b = await runCycle({ store, config, log, force: true });
-    if (b.notModified !== FEEDS) throw new Error('bench: second cycle was not all 304');
-    cond.push(b.durationMs);
-    const t = performance.now();
-    renderFeed('atom', store.stories.list(100), config.output);
-    render.push(performance.now() - t);
-    stories = store.stats().stories;
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
-    store.close();
-    rmSync(dir, { recursive: true, force: true });
+  const server = await startServer();
+  const rows: string[] = [];
+  const perItem = new Map<string, number>();
+  try {
+    for (const feeds of FEED_COUNTS) {
+      const got: Record<'ours' | 'peer', CycleFigures[][]> = { ours: [], peer: [] };
+      for (let r = 0; r < RUNS; r++) {
+        const order = r % 2 === 0 ? SIDES : [...SIDES].reverse();
+        for (const side of order) {
+          const figures = await run(side, server.base, feeds, KINDS.join(','));
+          got[side].push(figures);
+          process.stderr.write(`${feeds} feeds, run ${r + 1}, ${side}: ${figures.map((c) => `${c.kind} ${fmt(c.ms)}`).join(', ')}\n`);
+        }
+      }
+      for (const kind of KINDS) {
+        const ours = got.ours.map((f) => f.find((c) => c.kind === kind) as CycleFigures);
+        const peer = got.peer.map((f) => f.find((c) => c.kind === kind) as CycleFigures);
+        const o = ours.length ? med(ours, (c) => c.ms) : NaN;
+        const p = peer.length ? med(peer, (c) => c.ms) : NaN;
+        const n = kind === '304' ? feeds : feeds * ITEMS;
+        const unit = o / n * 1000;
+        perItem.set(`${feeds}/${kind}`, unit);
+        const base = perItem.get(`${FEED_COUNTS[0]}/${kind}`) as number;
+        const ratio = o / p;
+        const goal = GOALS[kind];
+        rows.push(`| ${feeds} × ${ITEMS} | ${kind} | ${fmt(o)} (${ours.map((c) => fmt(c.ms)).join(', ')}) | ${fmt(p)} | ` +
+          `${ratio.toFixed(2)}×${goal ? (ratio <= goal ? ` ≤ ${goal} ✓` : ` > ${goal} ✗`) : ''} | ` +
+          `${unit.toFixed(1)} µs/${kind === '304' ? 'feed' : 'item'} (${(unit / base).toFixed(2)}× of ${FEED_COUNTS[0]}) | ` +
+          `${ours.length ? med(ours, (c) => c.stallMs).toFixed(0) : '–'} ms / ${peer.length ? med(peer, (c) => c.stallMs).toFixed(0) : '–'} ms | ` +
+          `${ours.length ? Math.max(...ours.map((c) => c.rssMiB)).toFixed(0) : '–'} MiB / ${peer.length ? Math.max(...peer.map((c) => c.rssMiB)).toFixed(0) : '–'} MiB | ` +
+          `${ours.length ? med(ours, (c) => c.failed) : '–'} |`);
+      }
+    }
+    if (PAGES > 0 && SIDES.includes('ours')) {
+      const feeds = Math.ceil(PAGES / ITEMS);
+      const runs: CycleFigures[] = [];
+      for (let r = 0; r < RUNS; r++) {
+        const [c] = await run('ours', server.base, feeds, 'fulltext');
+        runs.push(c as CycleFigures);
+        process.stderr.write(`full text, run ${r + 1}: ${c?.extracted} pages in ${fmt(c?.ms ?? 0)}, slowest /feed.xml ${c?.probeMaxMs?.toFixed(0)} ms\n`);
+      }
+      const pps = runs.map((c) => c.extracted / (c.ms / 1000));
+      rows.push(`| ${feeds} × ${ITEMS}, full text | ${PAGES} new pages | ${fmt(med(runs, (c) => c.ms))} | – | ` +
+        `${median(pps).toFixed(0)} pages/s (${pps.map((x) => x.toFixed(0)).join(', ')}) | ` +
+        `${med(runs, (c) => c.extracted)} extracted, ${med(runs, (c) => c.extractFailed)} failed; slowest /feed.xml ${med(runs, (c) => c.probeMaxMs ?? 0).toFixed(0)} ms | ` +
+        `${med(runs, (c) => c.stallMs).toFixed(0)} ms / – | ${Math.max(...runs.map((c) => c.rssMiB)).toFixed(0)} MiB / – | ${med(runs, (c) => c.failed)} |`);
+    }
+  } finally {
+    server.stop();
   }
-  server.close();
-  console.log(`cycle over ${FEEDS} local feeds × ${ITEMS} items, ${RUNS} runs (median):`);
-  console.log(`  first cycle (200 OK, ${FEEDS * ITEMS} new items): ${median(full).toFixed(0)} ms  ` +
-    `(${((FEEDS * ITEMS) / (median(full) / 1000)).toFixed(0)} items/s)`);
-  console.log(`  second cycle (all 304 Not Modified):          ${median(cond).toFixed(0)} ms`);
-  console.log(`  render merged Atom feed (100 stories):        ${median(render).toFixed(1)} ms`);
-  console.log(`  stories after clustering: ${stories} (from ${FEEDS * ITEMS} items)`);
-  console.log(`  peak RSS: ${(peakRss / 2 ** 20).toFixed(0)} MiB`);
+  console.log(`\ningest cycles, local feeds × ${ITEMS} items (real headlines, 1–3 paragraphs), loopback, concurrency 16; ` +
+    `medians of ${RUNS} runs, interleaved with the peer (undici + rss-parser, nothing stored)\n`);
+  console.log('| feeds | cycle | storyfeed (runs) | peer | ratio (goal) | cost per unit | longest event-loop stall (ours / peer) | peak RSS (ours / peer) | failed sources |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const r of rows) console.log(r);
 }
 
 await main();

@@ -1,7 +1,9 @@
 // Full text for new articles: fetch each page (the fetcher's limits, SSRF guard and politeness), extract
-// it (extractor/), store the result per article. Bounded concurrency. The extractor's verdict decides:
-// an article becomes the body; anything else (short, paywalled, no article) and any failure is recorded
-// on the article (the feed's own content stays its body, the text found is kept) and never fails the source.
+// it (extractor/, in its threads), store the result per article. Bounded concurrency. The extractor's
+// verdict decides: an article becomes the body; anything else (short, paywalled, no article) and any
+// failure is recorded on the article (the feed's own content stays its body, the text found is kept) and
+// never fails the source. In a cycle, the pages of every source go to one PageQueue, fetched and
+// extracted while the other feeds are still being ingested.
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import { extractPage, ExtractError } from '../extractor/index.js';
@@ -11,6 +13,7 @@ import type { Clusterer } from '../cluster/index.js';
 import type { Config } from '../model/index.js';
 import type { PendingPage, Store } from '../storage/index.js';
 import { reassessArticle } from './cluster.js';
+import type { ClusterThread } from './cluster-thread.js';
 
 // ---- Tunables -------------------------------------------------------------------------------------
 /** Pages fetched at the same time for one source (the per-host limit applies on top). */
@@ -29,10 +32,20 @@ export interface ExtractDeps {
   signal?: AbortSignal;
   now?: () => Date;
   fetch?: FetchOptions['fetch'];
-  /** Places new articles in stories; without it a story is one article (same canonical URL). */
-  clusterer?: Clusterer;
+  /**
+   * Places new articles in stories; without it a story is one article (same canonical URL). Or a function
+   * that loads it when first needed: a cycle with nothing new never reads the window.
+   */
+  clusterer?: Clusterer | (() => Clusterer);
+  /** The clusterer in a thread of its own (cluster-thread.ts): when given, it does the clusterer's work instead. */
+  clusterThread?: ClusterThread;
   /** Worker threads with a time budget per page; without it pages are extracted on this thread. */
   pool?: ExtractorPool;
+}
+
+/** The clusterer of these deps, loaded now if it is loaded on demand. */
+export function clustererOf(deps: Pick<ExtractDeps, 'clusterer'>): Clusterer | undefined {
+  return typeof deps.clusterer === 'function' ? deps.clusterer() : deps.clusterer;
 }
 
 export interface ExtractSummary {
@@ -62,7 +75,11 @@ async function extractOne(page: PendingPage, deps: ExtractDeps): Promise<'ok' | 
     }
     // An unchanged page (extract --refresh) changes nothing: no update, no reassessment.
     const changed = deps.store.extractions.save(page.articleId, res.url, found, now);
-    if (changed && deps.clusterer) reassessArticle(deps.store, deps.clusterer, page.articleId, now, deps.log);
+    if (changed && deps.clusterThread) await deps.clusterThread.reassess(page.articleId, now);
+    else if (changed) {
+      const c = clustererOf(deps);
+      if (c) reassessArticle(deps.store, c, page.articleId, now, deps.log);
+    }
     return 'ok';
   } catch (err) {
     if (err instanceof FetchError && err.kind === 'aborted') return 'aborted';
@@ -89,4 +106,40 @@ export async function extractPages(pages: readonly PendingPage[], deps: ExtractD
 /** The pending articles of one source (full text on), extracted now. */
 export function extractPendingForSource(sourceId: number, deps: ExtractDeps): Promise<ExtractSummary> {
   return extractPages(deps.store.extractions.pending(sourceId, MAX_PAGES_PER_SOURCE_CYCLE), deps);
+}
+
+/**
+ * The pages of a cycle: every source with full text on adds its pending articles as soon as its items are
+ * stored, and they are fetched and extracted (at most `concurrency` at once, the per-host limit on top)
+ * while the other feeds are still being fetched. An article two sources share is fetched once.
+ */
+export class PageQueue {
+  private readonly limit: ReturnType<typeof pLimit>;
+  private readonly queued = new Set<number>();
+  private readonly running: Promise<void>[] = [];
+  /** Outcomes per source (configured URL). */
+  readonly bySource = new Map<string, ExtractSummary>();
+
+  constructor(private readonly deps: ExtractDeps, concurrency: number) {
+    this.limit = pLimit(concurrency);
+  }
+
+  /** Queue the pending pages of a source (newest first, at most MAX_PAGES_PER_SOURCE_CYCLE). */
+  add(sourceId: number, source: string): void {
+    const tally = this.bySource.get(source) ?? { ok: 0, failed: 0, aborted: 0 };
+    this.bySource.set(source, tally);
+    for (const page of this.deps.store.extractions.pending(sourceId, MAX_PAGES_PER_SOURCE_CYCLE)) {
+      if (this.queued.has(page.articleId)) continue;
+      this.queued.add(page.articleId);
+      this.running.push(this.limit(async () => {
+        const outcome = this.deps.signal?.aborted ? 'aborted' as const : await extractOne(page, this.deps);
+        tally[outcome]++;
+      }));
+    }
+  }
+
+  /** Wait for every page queued so far, and those queued meanwhile. */
+  async drain(): Promise<void> {
+    while (this.running.length) await Promise.all(this.running.splice(0));
+  }
 }

@@ -1,16 +1,21 @@
-// Orchestrates one source: fetch -> parse -> clean -> sanitize -> store. The only stage besides the
-// scheduler that touches storage. A failing source is recorded as data and never throws out of here.
-import { decodeBody, fetchUrl, FetchError, type FetchOptions, type FetchResult } from '../fetcher/index.js';
-import type { FeedItem, IngestResult, ParsedFeed, SourceConfig, SourceState } from '../model/index.js';
+// Orchestrates one source: fetch -> parse -> fingerprint -> clean -> rules -> cluster -> store. The only
+// stage besides the scheduler that touches storage. A failing source is recorded as data and never throws
+// out of here. An item seen before unchanged (its fingerprint is stored) is recognised in the parsing
+// thread and skips cleaning, the rules, the clusterer and every write but "seen now".
+import type { Clusterer } from '../cluster/index.js';
+import { fetchUrl, FetchError, type FetchOptions, type FetchResult } from '../fetcher/index.js';
+import type { IngestResult, SourceConfig } from '../model/index.js';
 export type { IngestOutcome, IngestResult } from '../model/index.js';
-import { detectFormat, discoverFeedLinks, parseFeed, ParseError, type ParseOptions } from '../parser/index.js';
+import { ParseError, type ParseOptions } from '../parser/index.js';
 import type { ParserPool } from '../parser/pool.js';
 import { filterItems } from '../filter/index.js';
-import { lineText, sanitizeHtml, safeUrl, toPlainText } from '../sanitizer/index.js';
-import type { ItemInput } from '../storage/index.js';
-import { saveAndCluster } from './cluster.js';
-import { extractPendingForSource, type ExtractDeps } from './extract.js';
+import { lineText, safeUrl, toPlainText } from '../sanitizer/index.js';
+import type { FetchSuccess, ItemInput, SaveOutcome, SourceFetchState } from '../storage/index.js';
+import { readDocument, type ReadDocument, type ReadFeed } from './clean.js';
+import { fillClusterer, saveAndCluster } from './cluster.js';
+import { clustererOf, extractPendingForSource, type ExtractDeps, type ExtractSummary } from './extract.js';
 import { nextAfterFailure, nextAfterSuccess } from './policy.js';
+export { toItemInput } from './clean.js';
 
 export class IngestError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -23,17 +28,19 @@ export class IngestError extends Error {
 /** Accept header for feed requests: feeds first, HTML last (for autodiscovery). */
 const FEED_ACCEPT =
   'application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.9, text/html;q=0.5, */*;q=0.1';
-/** Caps on one item's stored text, so a hostile feed can't fill the disk through a single item. */
-const MAX_TITLE_CHARS = 500;
-const MAX_SUMMARY_CHARS = 20_000;
-const MAX_CONTENT_CHARS = 500_000;
 // ---------------------------------------------------------------------------------------------------
 
 
 /** What one source's ingest needs: what its page extraction needs, and the feed-parsing threads. */
 export type IngestDeps = ExtractDeps & {
-  /** Worker threads with a time budget per document; without it feeds are parsed on this thread. */
+  /** Worker threads with a time budget per document; without it feeds are read on this thread. */
   parserPool?: ParserPool;
+  /**
+   * Where the pages of new articles go (full_text on): the cycle's page queue, which fetches and
+   * extracts them while the other feeds are ingested. Without it they are extracted before this
+   * source's ingest returns.
+   */
+  pages?: (sourceId: number, source: string) => void;
 };
 
 function fetchOptions(deps: IngestDeps, extra: Partial<FetchOptions> = {}): FetchOptions {
@@ -45,89 +52,78 @@ function fetchOptions(deps: IngestDeps, extra: Partial<FetchOptions> = {}): Fetc
   };
 }
 
-/** Plain text cut to `max` UTF-16 units, never inside a character (a lone surrogate would become U+FFFD). */
-function truncate(text: string | undefined, max: number): string | undefined {
-  if (!text) return undefined;
-  if (text.length <= max) return text;
-  const cut = text.slice(0, max);
-  return /[\ud800-\udbff]$/.test(cut) ? cut.slice(0, -1) : cut;
-}
-
-/**
- * Untrusted HTML sanitized and capped at `max` characters: cut first (never inside a tag), then sanitized,
- * which closes what the cut left open; the result is always what the sanitizer produces.
- */
-function sanitizeCapped(html: string | undefined, base: string | undefined, max: number): string | undefined {
-  let limit = max;
-  for (let attempt = 0; attempt < 4; attempt++) {
-    let raw = truncate(html, limit) ?? '';
-    const open = raw.lastIndexOf('<');
-    if (html && raw.length < html.length && open > raw.lastIndexOf('>')) raw = raw.slice(0, open);
-    const safe = sanitizeHtml(raw, base);
-    if (safe.length <= max) return safe || undefined;
-    limit -= safe.length - max + 16; // the sanitizer lengthened it (absolute URLs, rel=…): cut more
-  }
-  return undefined;
-}
-
-/** Parser output -> storable item: plain-text title, sanitized HTML, a publication date always set. */
-export function toItemInput(item: FeedItem, now: Date): ItemInput {
-  const base = item.link ?? item.url;
-  const summary = sanitizeCapped(item.summary, base, MAX_SUMMARY_CHARS);
-  const content = sanitizeCapped(item.content, base, MAX_CONTENT_CHARS);
-  return {
-    guid: item.guid,
-    url: item.url,
-    link: safeUrl(item.link),
-    title: truncate(lineText(item.title), MAX_TITLE_CHARS) || '(untitled)',
-    summary: summary || undefined,
-    content: content || undefined,
-    author: truncate(lineText(item.author), MAX_TITLE_CHARS) || undefined,
-    published: item.published ?? item.updated ?? now.toISOString(),
-    updated: item.updated,
-    enclosures: item.enclosures.flatMap((e) => {
-      const url = safeUrl(e.url);
-      return url ? [{ ...e, url }] : [];
-    }),
-    categories: item.categories.map((c) => lineText(c)).filter(Boolean),
-  };
-}
-
 interface Fetched {
   result: FetchResult;
   /** URL to store as the source's fetch URL, when it changed (permanent redirect or discovery). */
   newUrl?: string;
-  feed?: ParsedFeed;
+  feed?: ReadFeed;
 }
 
-/** Parse in the pool's threads (time budget) when there is one. */
-function parse(deps: IngestDeps, text: string, opts: ParseOptions): Promise<ParsedFeed> {
-  return deps.parserPool ? deps.parserPool.parse(text, opts) : parseFeed(text, opts);
+/**
+ * Read a response body (decode, parse, fingerprint, clean what is new; with `discover`, an HTML page's
+ * feed links) in the pool's threads (time budget) when there is one.
+ */
+function read(deps: IngestDeps, sourceId: number, res: FetchResult, now: Date, discover: boolean): Promise<ReadDocument> {
+  const known = deps.store.items.knownHashes(sourceId);
+  const opts: ParseOptions = { baseUrl: res.url, now, maxItems: deps.config.limits.maxItemsPerFeed };
+  return deps.parserPool ? deps.parserPool.read(res.body, res.charset, opts, known, discover)
+    : readDocument(res.body, res.charset, opts, known, discover);
 }
 
-async function fetchAndParse(source: SourceState, deps: IngestDeps, now: Date): Promise<Fetched> {
+async function fetchAndRead(source: SourceFetchState, deps: IngestDeps, now: Date): Promise<Fetched> {
   const result = await fetchUrl(source.url, fetchOptions(deps, { etag: source.etag, lastModified: source.lastModified }));
   if (result.notModified) return { result, newUrl: result.permanentUrl };
-  const text = decodeBody(result.body, result.charset);
-  const maxItems = deps.config.limits.maxItemsPerFeed;
-  if (detectFormat(text) === 'html') {
-    const links = discoverFeedLinks(text, result.url);
-    const first = links[0];
-    if (!first) throw new ParseError(`parser: ${result.url} is an HTML page without a feed link (<link rel="alternate">)`);
-    deps.log.info({ source: source.configUrl, discovered: first }, 'feed discovered from HTML page');
-    const feedResult = await fetchUrl(first, fetchOptions(deps));
-    const feed = await parse(deps, decodeBody(feedResult.body, feedResult.charset), { baseUrl: feedResult.url, now, maxItems });
-    return { result: feedResult, newUrl: feedResult.permanentUrl ?? first, feed };
+  const doc = await read(deps, source.id, result, now, true);
+  if ('feed' in doc) return { result, newUrl: result.permanentUrl, feed: doc.feed };
+  const first = doc.links[0];
+  if (!first) throw new ParseError(`parser: ${result.url} is an HTML page without a feed link (<link rel="alternate">)`);
+  deps.log.info({ source: source.configUrl, discovered: first }, 'feed discovered from HTML page');
+  const feedResult = await fetchUrl(first, fetchOptions(deps));
+  const again = await read(deps, source.id, feedResult, now, false);
+  if (!('feed' in again)) throw new ParseError(`parser: ${feedResult.url} is not a feed`); // never: not asked to discover
+  return { result: feedResult, newUrl: feedResult.permanentUrl ?? first, feed: again.feed };
+}
+
+/** The clusterer refilled from storage after a write it took part in was rolled back. */
+function reload(deps: IngestDeps, c: Clusterer, now: string): void {
+  c.clear();
+  try {
+    fillClusterer(deps.store, c, new Date(now));
+  } catch (err) {
+    // The database refuses even that (it stores analyses it lacks): the next successful write's refine reloads it.
+    deps.log.error({ error: err instanceof Error ? err.message : String(err) }, 'cannot reload the clusterer from storage');
   }
-  const feed = await parse(deps, text, { baseUrl: result.url, now, maxItems });
-  return { result, newUrl: result.permanentUrl, feed };
+}
+
+/**
+ * Write what one fetch found in one transaction: its items (new articles placed by the clusterer, which
+ * is asked only when there are new items, and loaded then), and the source's fetch state (ETag, next
+ * attempt), so that a crash never stores the items without the state that says they were read, or the
+ * reverse. With a cluster thread, the clusterer's work runs there and only the writes run here; else
+ * on this thread, and if the transaction fails after the clusterer took the decisions in, it is
+ * reloaded from storage: memory never disagrees with the database.
+ */
+async function store(deps: IngestDeps, sourceId: number, items: readonly ItemInput[], now: string, state: FetchSuccess): Promise<SaveOutcome> {
+  const fresh = items.some((i) => !i.unchanged);
+  if (fresh && deps.clusterThread) return deps.clusterThread.save(sourceId, items, now, state);
+  const c = fresh ? clustererOf(deps) : undefined;
+  try {
+    return deps.store.db.transaction(() => {
+      const saved = c ? saveAndCluster(deps.store, c, sourceId, items, now, deps.log) : deps.store.items.save(sourceId, items, now);
+      deps.store.sources.recordFetchSuccess(sourceId, now, state);
+      return saved;
+    })();
+  } catch (err) {
+    if (c) reload(deps, c, now);
+    throw err;
+  }
 }
 
 /**
  * Fetch, parse and store one source, then extract the full text of its new articles (full_text on).
  * Never throws: failures are recorded on the source (or, for a page, on its article).
  */
-export async function ingestSource(source: SourceState, cfg: SourceConfig, deps: IngestDeps): Promise<IngestResult> {
+export async function ingestSource(source: SourceFetchState, cfg: SourceConfig, deps: IngestDeps): Promise<IngestResult> {
   const intervalSeconds = cfg.intervalSeconds;
   const clock = deps.now ?? (() => new Date());
   const started = clock();
@@ -135,7 +131,7 @@ export async function ingestSource(source: SourceState, cfg: SourceConfig, deps:
   const nowIso = started.toISOString();
   const base = { source: source.configUrl, inserted: 0, updated: 0, items: 0, extracted: 0, extractFailed: 0 };
   try {
-    const { result, newUrl, feed } = await fetchAndParse(source, deps, started);
+    const { result, newUrl, feed } = await fetchAndRead(source, deps, started);
     const success = {
       url: newUrl, etag: result.etag, lastModified: result.lastModified,
       nextAttemptAt: nextAfterSuccess(started, intervalSeconds, result.maxAgeSeconds),
@@ -146,17 +142,28 @@ export async function ingestSource(source: SourceState, cfg: SourceConfig, deps:
       });
       return { ...base, outcome: 'not-modified', durationMs: Date.now() - startedMs };
     }
-    // Keep/block rules (global, then the source's), before anything is stored or clustered.
-    const { kept: items, dropped } = filterItems(feed.items.map((i) => toItemInput(i, started)), (i) => ({ title: i.title,
+    // Keep/block rules (global, then the source's), on what is new or changed, before anything is stored or clustered.
+    const fresh = feed.entries.flatMap((e) => (e.input ? [e.input] : []));
+    const { kept, dropped } = filterItems(fresh, (i) => ({ title: i.title,
       content: toPlainText(i.content ?? i.summary), author: i.author ?? '', url: [i.link, i.url].filter(Boolean).join(' ') }),
     [deps.config.rules, cfg.rules]);
     for (const d of dropped) deps.log.debug({ source: cfg.url, title: d.item.title, why: d.why }, 'item dropped by a rule');
     const blocked = dropped.length;
-    const saved = saveAndCluster(deps.store, deps.clusterer, source.id, items, nowIso, deps.log);
-    deps.store.sources.recordFetchSuccess(source.id, nowIso, {
+    const keep = new Set(kept);
+    // The whole document goes to storage, unchanged entries as their identity and fingerprint only: the
+    // save path sees every guid of the feed (two entries sharing one link stay apart), and the clusterer
+    // is asked about none of them.
+    const items = feed.entries.flatMap((e): ItemInput[] => (e.input
+      ? (keep.has(e.input) ? [e.input] : [])
+      : [{ guid: e.guid, url: e.url, title: '', published: '', enclosures: [], categories: [], hash: e.hash, unchanged: true }]));
+    const saved = await store(deps, source.id, items, nowIso, {
       ...success, title: feed.title ? lineText(feed.title) : undefined, siteLink: safeUrl(feed.link),
     });
-    const pages = cfg.fullText ? await extractPendingForSource(source.id, deps) : { ok: 0, failed: 0, aborted: 0 };
+    let pages: ExtractSummary = { ok: 0, failed: 0, aborted: 0 };
+    if (cfg.fullText) {
+      if (deps.pages) deps.pages(source.id, source.configUrl);
+      else pages = await extractPendingForSource(source.id, deps);
+    }
     return { ...base, outcome: 'ok', inserted: saved.inserted, updated: saved.updated, items: items.length,
       extracted: pages.ok, extractFailed: pages.failed, ...(blocked ? { blocked } : {}), durationMs: Date.now() - startedMs };
   } catch (err) {

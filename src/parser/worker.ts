@@ -1,18 +1,17 @@
-// Worker-thread side of the parser pool: parse one feed document per message, reply with the parsed
-// feed or the error message. A document that takes too long is stopped by the pool terminating this thread.
-import { parentPort } from 'node:worker_threads';
-import { parseFeed, ParseError } from './index.js';
+// Worker-thread side of the parser pool: one feed document per task, parsed (`parse`: the parsed feed)
+// or read for the ingest (`read`: a response body decoded, parsed, fingerprinted, new items cleaned, or
+// an HTML page's feed links found), or the error message. A
+// document that takes too long is stopped by the pool terminating this thread.
+import { readDocument, type ReadDocument } from '../ingest/clean.js';
+import type { ParsedFeed } from '../model/index.js';
+import { serveTasks } from '../workers/pool.js';
+import { parseFeed, ParseError, type ParseOptions } from './index.js';
 
-export interface ParseRequest { id: number; text: string; baseUrl: string; now?: string; maxItems?: number }
+interface DocumentOptions { baseUrl: string; now?: string; maxItems?: number }
+export type FeedRequest = DocumentOptions & ({ kind: 'parse'; text: string } |
+  { kind: 'read'; body: Uint8Array; charset?: string; known: readonly string[]; discover: boolean });
 
-// Modules are loaded: the pool may start this thread's clock for a document now.
-parentPort?.postMessage({ ready: true });
-
-parentPort?.on('message', (req: ParseRequest) => {
-  parseFeed(req.text, {
-    baseUrl: req.baseUrl, now: req.now ? new Date(req.now) : undefined, maxItems: req.maxItems,
-  }).then((feed) => parentPort?.postMessage({ id: req.id, feed }), (err: unknown) => {
-    const message = err instanceof ParseError ? err.message : `parser: ${err instanceof Error ? err.message : String(err)}`;
-    parentPort?.postMessage({ id: req.id, error: message });
-  });
-});
+serveTasks((req: FeedRequest): Promise<ParsedFeed | ReadDocument> => {
+  const opts: ParseOptions = { baseUrl: req.baseUrl, now: req.now ? new Date(req.now) : undefined, maxItems: req.maxItems };
+  return req.kind === 'read' ? readDocument(req.body, req.charset, opts, req.known, req.discover) : parseFeed(req.text, opts);
+}, (err) => (err instanceof ParseError ? err.message : `parser: ${err instanceof Error ? err.message : String(err)}`));

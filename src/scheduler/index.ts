@@ -1,18 +1,19 @@
 // Picks due sources, runs them with bounded concurrency (overall and per host), and drives cycles on a
 // node-cron schedule without ever overlapping two of them.
 import cron, { type ScheduledTask } from 'node-cron';
-import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import { HostLimiter, type FetchOptions } from '../fetcher/index.js';
 import type { Clusterer } from '../cluster/index.js';
 import { ExtractorPool } from '../extractor/pool.js';
+import { ClusterThread } from '../ingest/cluster-thread.js';
+import { PageQueue } from '../ingest/extract.js';
 import type { Metrics } from '../metrics/index.js';
 import { loadClusterer } from '../ingest/cluster.js';
 import { ParserPool } from '../parser/pool.js';
 import { ingestSource } from '../ingest/index.js';
 import type { Config, CycleSummary, IngestResult, SourceConfig, SourceState } from '../model/index.js';
 export type { CycleSummary } from '../model/index.js';
-import type { Store } from '../storage/index.js';
+import type { SourceFetchState, Store } from '../storage/index.js';
 
 
 export interface CycleDeps {
@@ -25,8 +26,17 @@ export interface CycleDeps {
   now?: () => Date;
   fetch?: FetchOptions['fetch'];
   onProgress?: (done: number, total: number, result: IngestResult) => void;
-  /** The story clusterer (the worker keeps one across cycles); loaded from the window when absent. */
-  clusterer?: Clusterer;
+  /**
+   * The story clusterer (the worker keeps one across cycles), or a function that loads it when first
+   * needed; when absent, it is loaded from the window when the first new item needs it (a cycle with
+   * nothing new never reads the window).
+   */
+  clusterer?: Clusterer | (() => Clusterer);
+  /**
+   * The clusterer in a thread of its own (the worker keeps one across cycles). Without it and without
+   * `clusterer`, the cycle starts one (a database file), or clusters on this thread (in memory).
+   */
+  clusterThread?: ClusterThread;
   /** Extraction threads (the worker keeps them across cycles); a pool for this cycle when absent. */
   pool?: ExtractorPool;
   /** Feed-parsing threads (the worker keeps them across cycles); a pool for this cycle when absent. */
@@ -34,7 +44,7 @@ export interface CycleDeps {
 }
 
 /** Sources to fetch now: enabled, not gone, next attempt reached (or everything enabled with `force`). */
-export function dueSources(sources: readonly SourceState[], now: Date, force = false): SourceState[] {
+export function dueSources<S extends Pick<SourceState, 'status' | 'nextAttemptAt'>>(sources: readonly S[], now: Date, force = false): S[] {
   return sources.filter((s) => {
     if (s.status === 'disabled' || s.status === 'gone') return false;
     if (force || !s.nextAttemptAt) return true;
@@ -57,32 +67,50 @@ export async function runCycle(deps: CycleDeps): Promise<CycleSummary> {
   const t0 = Date.now();
   const { store, config, log } = deps;
   const intervals = new Map<string, SourceConfig>(config.sources.map((s) => [s.url, s]));
-  const due = dueSources(store.sources.list(), started, deps.force).filter((s) => intervals.has(s.configUrl));
-  const limit = pLimit(config.http.concurrency);
+  const due = dueSources(store.sources.fetchStates(), started, deps.force).filter((s) => intervals.has(s.configUrl));
   const limiter = new HostLimiter(config.http.perHostConcurrency);
-  const clusterer = deps.clusterer ?? loadClusterer(store, started);
+  let loaded: Clusterer | undefined;
+  const clusterer = deps.clusterer ?? (() => (loaded ??= loadClusterer(store, started)));
+  const clusterThread = deps.clusterThread ?? (!deps.clusterer && ClusterThread.supports(store) ? new ClusterThread(store, log) : undefined);
   const pool = deps.pool ?? new ExtractorPool();
   const parserPool = deps.parserPool ?? new ParserPool();
+  const common = { store, config, log, limiter, signal: deps.signal, now: deps.now, fetch: deps.fetch, clusterer, clusterThread, pool };
+  // Pages (full text) are fetched and extracted while feeds are still ingested, as many at once as feeds.
+  const pages = new PageQueue(common, config.http.concurrency);
   let done = 0;
   log.info({ due: due.length }, 'cycle started');
-  const results = await Promise.all(due.map((source) => limit(async () => {
+  const one = async (source: SourceFetchState): Promise<IngestResult> => {
     const cfg = intervals.get(source.configUrl) as SourceConfig;
     const result = deps.signal?.aborted
       ? { source: source.configUrl, outcome: 'aborted' as const, inserted: 0, updated: 0, items: 0, extracted: 0,
         extractFailed: 0, durationMs: 0 }
-      : await ingestSource(source, cfg, {
-        store, config, log, limiter, signal: deps.signal, now: deps.now, fetch: deps.fetch, clusterer, pool, parserPool,
-      });
+      : await ingestSource(source, cfg, { ...common, parserPool, pages: (id, url) => pages.add(id, url) });
     done++;
     const level = result.outcome === 'failed' ? 'warn' : 'info';
     log[level]({ source: result.source, host: hostOf(source.url), outcome: result.outcome, inserted: result.inserted,
-      updated: result.updated, extracted: result.extracted, extractFailed: result.extractFailed, ms: result.durationMs,
-      error: result.error }, 'source fetched');
+      updated: result.updated, ms: result.durationMs, error: result.error }, 'source fetched');
     deps.onProgress?.(done, due.length, result);
     return result;
-  })));
+  };
+  // http.concurrency lanes, each taking the next due source: a cycle of 4,000 sources never queues 4,000
+  // tasks (and their promises) in one go, which held the event loop at its start.
+  const fetched: IngestResult[] = new Array<IngestResult>(due.length);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < due.length) {
+      const i = next++;
+      fetched[i] = await one(due[i] as SourceFetchState);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(config.http.concurrency, due.length) }, lane));
+  await pages.drain();
+  const results = fetched.map((r) => {
+    const p = pages.bySource.get(r.source);
+    return p ? { ...r, extracted: r.extracted + p.ok, extractFailed: r.extractFailed + p.failed } : r;
+  });
   if (!deps.pool) await pool.close();
   if (!deps.parserPool) await parserPool.close();
+  if (!deps.clusterThread) await clusterThread?.close();
   let pruned = { items: 0, stories: 0 };
   if (config.retention.days > 0) {
     try {
@@ -132,6 +160,8 @@ export class Worker {
   private lastCycle?: WorkerState['lastCycle'];
   private lastError?: string;
   private stopping = false;
+  /** The clusterer in its thread (a database file), else on this thread; kept across cycles. */
+  private readonly clusterThread?: ClusterThread;
   private clusterer?: Clusterer;
   private readonly pool = new ExtractorPool();
   private readonly parserPool = new ParserPool();
@@ -139,6 +169,7 @@ export class Worker {
   constructor(private readonly store: Store, config: Config, private readonly log: Logger,
     private readonly fetch?: FetchOptions['fetch'], private readonly metrics?: Metrics) {
     this.config = config;
+    this.clusterThread = ClusterThread.supports(store) ? new ClusterThread(store, log) : undefined;
   }
 
   start(): void {
@@ -167,10 +198,11 @@ export class Worker {
     if (this.stopping) return Promise.resolve(undefined);
     this.current = (async () => {
       try {
-        this.clusterer ??= loadClusterer(this.store, new Date());
         const summary = await runCycle({ store: this.store, config: this.config, log: this.log,
-          signal: this.abort.signal, force, fetch: this.fetch, clusterer: this.clusterer, pool: this.pool,
-          parserPool: this.parserPool });
+          signal: this.abort.signal, force, fetch: this.fetch, pool: this.pool, parserPool: this.parserPool,
+          // Its clusterer is loaded when the first new item needs it, then kept across cycles.
+          clusterThread: this.clusterThread,
+          clusterer: this.clusterThread ? undefined : () => (this.clusterer ??= loadClusterer(this.store, new Date())) });
         this.cycles++;
         const { results: _omit, ...brief } = summary;
         this.lastCycle = { ...brief, finishedAt: new Date().toISOString() };
@@ -198,9 +230,14 @@ export class Worker {
     await this.current;
     await this.pool.close();
     await this.parserPool.close();
+    await this.clusterThread?.close();
   }
 
-  /** The clusterer the cycles keep (once one has loaded it): readers in this process (the story pages) ask it instead of loading their own. */
+  /**
+   * The clusterer the cycles keep on this thread (once one has loaded it): readers in this process (the
+   * story pages) ask it instead of loading their own. With a database file the clusterer lives in its
+   * thread (ClusterThread) and this is undefined: the pages load their own, as under `serve`.
+   */
   liveClusterer(): Clusterer | undefined {
     return this.clusterer;
   }

@@ -22,7 +22,7 @@ export type { StoredFeatures } from './cluster.js';
 export { itemKey, type ClusterInput, type ItemInput, type Placement, type SavedArticle, type SaveOutcome, type SaveResult } from './items.js';
 export type { LockResult, WorkerIdentity } from './lock.js';
 export type { MergedStory, SourceActivity, StoryHead, StoryItem } from './pages.js';
-export { FETCH_HISTORY_PER_SOURCE, type FetchFailure, type FetchOutcome, type FetchRecord, type FetchSuccess } from './sources.js';
+export { FETCH_HISTORY_PER_SOURCE, type FetchFailure, type FetchOutcome, type FetchRecord, type FetchSuccess, type SourceFetchState } from './sources.js';
 export type { StoryChange, StoryEvent, StorySummary } from './stories.js';
 
 // ---- Tunables -------------------------------------------------------------------------------------
@@ -271,25 +271,33 @@ export class Store {
 
   /**
    * Retention: delete items neither published nor seen since `cutoff`, then articles and stories left
-   * without items. Stories that still have a recent item keep their id and their older items.
+   * without items. Stories that still have a recent item keep their id and their older items. The cost
+   * is the old items' (found through the publication-date index) and the merge leftovers', never the
+   * whole database's: it runs after every cycle.
    */
   prune(cutoff: string): { items: number; stories: number } {
     return this.db.transaction(() => {
-      const items = this.db.prepare(`
-        DELETE FROM items WHERE last_seen_at < @cutoff AND published_at < @cutoff
-          AND article_id IN (
-            SELECT a.id FROM articles a WHERE NOT EXISTS (
-              SELECT 1 FROM articles a2 JOIN items i2 ON i2.article_id = a2.id
-              WHERE a2.story_id = a.story_id AND (i2.last_seen_at >= @cutoff OR i2.published_at >= @cutoff)))`)
-        .run({ cutoff }).changes;
-      this.db.prepare('DELETE FROM articles WHERE id NOT IN (SELECT article_id FROM items)').run();
-      // Only published stories count as pruned; the empty leftovers of merges (merged_into set, never
-      // published again) are cleared without being reported (issue 9.11).
-      const empty = `id NOT IN (SELECT story_id FROM articles)
-        AND id NOT IN (SELECT merged_into FROM stories WHERE merged_into IS NOT NULL)`;
-      const stories = this.db.prepare(`DELETE FROM stories WHERE merged_into IS NULL AND ${empty}`).run().changes;
-      this.db.prepare(`DELETE FROM stories WHERE merged_into IS NOT NULL AND ${empty}`).run();
-      return { items, stories };
+      const gone = this.db.prepare(`
+        DELETE FROM items WHERE published_at < @cutoff AND last_seen_at < @cutoff
+          AND NOT EXISTS (
+            SELECT 1 FROM articles a JOIN articles a2 ON a2.story_id = a.story_id JOIN items i2 ON i2.article_id = a2.id
+            WHERE a.id = items.article_id AND (i2.last_seen_at >= @cutoff OR i2.published_at >= @cutoff))
+        RETURNING article_id`).pluck().all({ cutoff }) as number[];
+      const emptied = gone.length ? this.db.prepare(`
+        DELETE FROM articles WHERE id IN (SELECT value FROM json_each(?)) AND NOT EXISTS (SELECT 1 FROM items WHERE article_id = articles.id)
+        RETURNING story_id`).pluck().all(JSON.stringify([...new Set(gone)])) as number[] : [];
+      const empty = `NOT EXISTS (SELECT 1 FROM articles WHERE story_id = stories.id)
+        AND NOT EXISTS (SELECT 1 FROM stories s2 WHERE s2.merged_into = stories.id)`;
+      // The empty leftovers of merges (merged_into set, never published again) are cleared without being
+      // reported (issue 9.11); the story each pointed to may be left empty and unreferenced with them.
+      const targets = this.db.prepare(`DELETE FROM stories WHERE merged_into IS NOT NULL AND ${empty} RETURNING merged_into`)
+        .pluck().all() as number[];
+      const candidates = [...new Set([...emptied, ...targets])];
+      // Only published stories count as pruned.
+      const stories = candidates.length ? this.db.prepare(`
+        DELETE FROM stories WHERE id IN (SELECT value FROM json_each(?)) AND merged_into IS NULL AND ${empty}`)
+        .run(JSON.stringify(candidates)).changes : 0;
+      return { items: gone.length, stories };
     })();
   }
 }

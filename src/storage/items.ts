@@ -5,6 +5,15 @@ import type { Enclosure } from '../model/index.js';
 import { u, type ItemRow } from './rows.js';
 import type { StoryStore } from './stories.js';
 
+// ---- Tunables -------------------------------------------------------------------------------------
+/**
+ * How precisely an unchanged item's last sighting is kept (ms): a fetch that finds it unchanged writes
+ * "seen now" only when the stored time is at least this old. Retention counts in days, so an hour loses
+ * nothing, and a feed polled every 15 minutes costs one write per item an hour instead of four.
+ */
+export const SEEN_RESOLUTION_MS = 3_600_000;
+// ---------------------------------------------------------------------------------------------------
+
 /** An item ready to store: parsed, cleaned and sanitized by the orchestrator. */
 export interface ItemInput {
   guid?: string;
@@ -18,6 +27,16 @@ export interface ItemInput {
   updated?: string;
   enclosures: readonly Enclosure[];
   categories: readonly string[];
+  /**
+   * Fingerprint of what the feed said about the item (ingest/clean.ts), stored with it: the next fetch
+   * that finds it again recognises the item unchanged by this alone.
+   */
+  hash?: string;
+  /**
+   * The source already stores an item with this `hash`: only its last-seen time is written, and no other
+   * field is read (an unchanged entry carries its guid, URL and hash, nothing cleaned).
+   */
+  unchanged?: boolean;
 }
 
 /**
@@ -96,6 +115,7 @@ export class ItemStore {
     return this.cached;
   }
 
+  /** Every statement of the save path, prepared once per connection. */
   private prepare() {
     const db = this.db;
     return {
@@ -103,7 +123,35 @@ export class ItemStore {
       byUrl: db.prepare('SELECT * FROM items WHERE source_id = ? AND url = ?'),
       byKey: db.prepare('SELECT * FROM items WHERE source_id = ? AND item_key = ?'),
       articleByUrl: db.prepare('SELECT id, story_id FROM articles WHERE url = ?'),
+      hashes: db.prepare('SELECT content_hash FROM items WHERE source_id = ? AND content_hash IS NOT NULL').pluck(),
+      insertArticle: db.prepare('INSERT INTO articles (url, story_id, first_seen_at) VALUES (?, ?, ?)'),
+      insertItem: db.prepare(`
+        INSERT INTO items (source_id, item_key, guid, url, link, title, summary, content, author, published_at,
+          updated_at, first_seen_at, last_seen_at, enclosures, categories, article_id, content_hash)
+        VALUES (@sourceId, @key, @guid, @url, @link, @title, @summary, @content, @author, @published,
+          @updated, @now, @now, @enclosures, @categories, @articleId, @hash)`),
+      updateItem: db.prepare(`
+        UPDATE items SET guid = @guid, url = @url, link = @link, title = @title, summary = @summary,
+          content = @content, author = @author, updated_at = @updated, last_seen_at = @now,
+          enclosures = @enclosures, categories = @categories, content_hash = @hash
+        WHERE id = @id`),
+      touchItem: db.prepare('UPDATE items SET last_seen_at = ?, content_hash = coalesce(?, content_hash) WHERE id = ?'),
+      touchUnchanged: db.prepare(`UPDATE items SET last_seen_at = @now
+        WHERE source_id = @sourceId AND content_hash IN (SELECT value FROM json_each(@hashes)) AND last_seen_at <= @stale`),
+      touchStory: db.prepare('UPDATE stories SET updated_at = @now, published_at = min(published_at, @published) WHERE id = @id'),
+      storyOfArticle: db.prepare('SELECT story_id FROM articles WHERE id = ?'),
+      liveStory: db.prepare('SELECT 1 FROM stories WHERE id = ? AND merged_into IS NULL'),
+      saveFeatures: db.prepare(`INSERT OR REPLACE INTO cluster_features (article_id, version, published_at, source_id, analysis)
+        VALUES (?, ?, ?, ?, ?)`),
     };
+  }
+
+  /**
+   * The fingerprints of this source's stored items (ItemInput.hash): what a fetch may find unchanged.
+   * Read from an index alone.
+   */
+  knownHashes(sourceId: number): string[] {
+    return this.queries().hashes.all(sourceId) as string[];
   }
 
   /**
@@ -117,6 +165,7 @@ export class ItemStore {
     const seenKeys = new Set<string>();
     const out: number[] = [];
     items.forEach((item, index) => {
+      if (item.unchanged) return; // stored already, as it is
       const key = itemKey(item);
       const repeat = seenKeys.has(key) || (item.url !== undefined && seenUrls.has(item.url));
       seenKeys.add(key);
@@ -134,40 +183,31 @@ export class ItemStore {
    * source joins the same article (and so the same story). A new article goes where its placement says
    * (decided by the clusterer beforehand), else into a story of its own; a placement naming a story that
    * is gone (pruned or merged away) also gets a story of its own. The article's analysis and the story's
-   * history are written in the same transaction.
+   * history are written in the same transaction. Items marked `unchanged` (their fingerprint is stored
+   * for this source) are only marked seen, all of them in one statement, and only when their last
+   * sighting is older than SEEN_RESOLUTION_MS.
    */
   save(sourceId: number, items: readonly ItemInput[], now: string, placements: ReadonlyMap<number, Placement> = new Map()): SaveOutcome {
     const result: SaveOutcome = { inserted: 0, updated: 0, unchanged: 0, articles: [], createdStories: new Map() };
     const q = this.queries();
-    const insertArticle = this.db.prepare('INSERT INTO articles (url, story_id, first_seen_at) VALUES (?, ?, ?)');
-    const insertItem = this.db.prepare(`
-      INSERT INTO items (source_id, item_key, guid, url, link, title, summary, content, author, published_at,
-        updated_at, first_seen_at, last_seen_at, enclosures, categories, article_id)
-      VALUES (@sourceId, @key, @guid, @url, @link, @title, @summary, @content, @author, @published,
-        @updated, @now, @now, @enclosures, @categories, @articleId)`);
-    const updateItem = this.db.prepare(`
-      UPDATE items SET guid = @guid, url = @url, link = @link, title = @title, summary = @summary,
-        content = @content, author = @author, updated_at = @updated, last_seen_at = @now,
-        enclosures = @enclosures, categories = @categories
-      WHERE id = @id`);
-    const touchItem = this.db.prepare('UPDATE items SET last_seen_at = ? WHERE id = ?');
-    const touchStory = this.db.prepare(`
-      UPDATE stories SET updated_at = @now, published_at = min(published_at, @published) WHERE id = @id`);
-    const storyOfArticle = this.db.prepare('SELECT story_id FROM articles WHERE id = ?');
-    const liveStory = this.db.prepare('SELECT 1 FROM stories WHERE id = ? AND merged_into IS NULL');
-    const saveFeatures = this.db.prepare(`INSERT OR REPLACE INTO cluster_features (article_id, version, published_at, source_id, analysis)
-      VALUES (?, ?, ?, ?, ?)`);
-
     const batchGuids = new Set(items.flatMap((i) => (i.guid ? [i.guid] : [])));
+    const unchanged = items.flatMap((i) => (i.unchanged && i.hash ? [i.hash] : []));
     this.db.transaction(() => {
+      // Unchanged items (their fingerprint is stored): seen now (to SEEN_RESOLUTION_MS), nothing else read or written.
+      if (unchanged.length) {
+        const stale = new Date(Date.parse(now) - SEEN_RESOLUTION_MS).toISOString();
+        q.touchUnchanged.run({ now, sourceId, hashes: JSON.stringify(unchanged), stale });
+        result.unchanged += unchanged.length;
+      }
       items.forEach((item, index) => {
+        if (item.unchanged) return;
         const key = itemKey(item);
         const existing = this.existing(sourceId, item, batchGuids);
         const fields = {
           guid: item.guid ?? null, url: item.url ?? null, link: item.link ?? null, title: item.title,
           summary: item.summary ?? null, content: item.content ?? null, author: item.author ?? null,
           updated: item.updated ?? null, enclosures: JSON.stringify(item.enclosures),
-          categories: JSON.stringify(item.categories), now,
+          categories: JSON.stringify(item.categories), now, hash: item.hash ?? null,
         };
         if (existing) {
           const changed = existing.title !== fields.title || existing.summary !== fields.summary ||
@@ -175,40 +215,40 @@ export class ItemStore {
             existing.author !== fields.author || existing.updated_at !== fields.updated ||
             existing.enclosures !== fields.enclosures || existing.categories !== fields.categories;
           if (changed) {
-            updateItem.run({ ...fields, id: existing.id });
-            const story = storyOfArticle.get(existing.article_id) as { story_id: number };
-            touchStory.run({ id: story.story_id, now, published: existing.published_at });
+            q.updateItem.run({ ...fields, id: existing.id });
+            const story = q.storyOfArticle.get(existing.article_id) as { story_id: number };
+            q.touchStory.run({ id: story.story_id, now, published: existing.published_at });
             result.updated++;
           } else {
-            touchItem.run(now, existing.id);
+            q.touchItem.run(now, fields.hash, existing.id);
             result.unchanged++;
           }
           return;
         }
         let article = item.url ? (q.articleByUrl.get(item.url) as { id: number; story_id: number } | undefined) : undefined;
         if (article) {
-          touchStory.run({ id: article.story_id, now, published: item.published });
+          q.touchStory.run({ id: article.story_id, now, published: item.published });
         } else {
           const placement = placements.get(index);
           const where = placement?.story;
-          let storyId = where && 'id' in where && liveStory.get(where.id) ? where.id : undefined;
+          let storyId = where && 'id' in where && q.liveStory.get(where.id) ? where.id : undefined;
           if (storyId === undefined && where && 'create' in where) storyId = result.createdStories.get(where.create);
           const created = storyId === undefined;
           if (storyId === undefined) {
             storyId = this.stories.createTx(now, item.published);
             if (where && 'create' in where) result.createdStories.set(where.create, storyId);
           } else {
-            touchStory.run({ id: storyId, now, published: item.published });
+            q.touchStory.run({ id: storyId, now, published: item.published });
           }
-          const articleId = Number(insertArticle.run(item.url ?? null, storyId, now).lastInsertRowid);
+          const articleId = Number(q.insertArticle.run(item.url ?? null, storyId, now).lastInsertRowid);
           article = { id: articleId, story_id: storyId };
           if (placement?.features) {
-            saveFeatures.run(articleId, placement.features.version, item.published, sourceId, placement.features.analysis);
+            q.saveFeatures.run(articleId, placement.features.version, item.published, sourceId, placement.features.analysis);
           }
           this.stories.recordTx(storyId, created ? 'created' : 'joined', now, { article: articleId, probability: placement?.probability });
           result.articles.push({ index, articleId, storyId, createdStory: created });
         }
-        insertItem.run({ ...fields, sourceId, key, published: item.published, articleId: article.id });
+        q.insertItem.run({ ...fields, sourceId, key, published: item.published, articleId: article.id });
         result.inserted++;
       });
     })();

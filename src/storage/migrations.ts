@@ -142,4 +142,12 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX fetch_history_source ON fetch_history(source_id, id);
   CREATE INDEX items_source_published ON items(source_id, published_at);
   `,
+  // 7: each item's fingerprint (a hash of what its feed said, ingest/clean.ts), so that an item fetched
+  //    again unchanged is recognised by it alone and only marked seen; merge leftovers indexed, so that
+  //    retention after every cycle never reads every story (issue 12)
+  `
+  ALTER TABLE items ADD COLUMN content_hash TEXT;
+  CREATE INDEX items_source_hash ON items(source_id, content_hash);
+  CREATE INDEX stories_merged ON stories(merged_into) WHERE merged_into IS NOT NULL;
+  `,
 ];

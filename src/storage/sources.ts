@@ -43,18 +43,25 @@ interface SourceRow {
   consecutive_failures: number; next_attempt_at: string | null; item_count: number;
 }
 
-function toSourceState(r: SourceRow): SourceState {
+/** A source's fetch state: what a cycle reads (its stored items are not counted). */
+export type SourceFetchState = Omit<SourceState, 'itemCount'>;
+
+function toFetchState(r: Omit<SourceRow, 'item_count'>): SourceFetchState {
   return {
     id: r.id, configUrl: r.config_url, url: r.url, name: u(r.name), title: u(r.title), siteLink: u(r.site_link),
     etag: u(r.etag), lastModified: u(r.last_modified), status: r.status, lastFetchAt: u(r.last_fetch_at),
     lastSuccessAt: u(r.last_success_at), lastError: u(r.last_error), consecutiveFailures: r.consecutive_failures,
-    nextAttemptAt: u(r.next_attempt_at), itemCount: r.item_count,
+    nextAttemptAt: u(r.next_attempt_at),
   };
 }
 
-const SOURCE_COLUMNS = `s.id, s.config_url, s.url, s.name, s.title, s.site_link, s.etag, s.last_modified, s.status,
-  s.last_fetch_at, s.last_success_at, s.last_error, s.consecutive_failures, s.next_attempt_at,
-  (SELECT count(*) FROM items i WHERE i.source_id = s.id) AS item_count`;
+function toSourceState(r: SourceRow): SourceState {
+  return { ...toFetchState(r), itemCount: r.item_count };
+}
+
+const STATE_COLUMNS = `s.id, s.config_url, s.url, s.name, s.title, s.site_link, s.etag, s.last_modified, s.status,
+  s.last_fetch_at, s.last_success_at, s.last_error, s.consecutive_failures, s.next_attempt_at`;
+const SOURCE_COLUMNS = `${STATE_COLUMNS}, (SELECT count(*) FROM items i WHERE i.source_id = s.id) AS item_count`;
 
 export class SourceStore {
   constructor(private readonly db: Database.Database) {}
@@ -95,16 +102,42 @@ export class SourceStore {
     return row ? toSourceState(row) : undefined;
   }
 
-  /** A fetch that worked (or answered 304): the source is ok again; the fetch joins its history. */
-  recordFetchSuccess(sourceId: number, now: string, r: FetchSuccess): void {
-    this.db.transaction(() => {
-      this.db.prepare(`
+  /**
+   * The fetch state of every source, without counting items: what a cycle reads to pick the due ones
+   * (its cost is the number of sources, not the size of the database).
+   */
+  fetchStates(): SourceFetchState[] {
+    return (this.statements().states.all() as Omit<SourceRow, 'item_count'>[]).map(toFetchState);
+  }
+
+  /** The statements a cycle runs for every source, prepared once. */
+  private prepared?: { states: Database.Statement; success: Database.Statement; failure: Database.Statement;
+    history: Database.Statement; trim: Database.Statement };
+  private statements(): NonNullable<SourceStore['prepared']> {
+    this.prepared ??= {
+      states: this.db.prepare(`SELECT ${STATE_COLUMNS} FROM sources s ORDER BY s.id`),
+      success: this.db.prepare(`
         UPDATE sources SET
           url = coalesce(@url, url), etag = @etag, last_modified = @lastModified,
           title = coalesce(@title, title), site_link = coalesce(@siteLink, site_link),
           status = 'ok', last_fetch_at = @now, last_success_at = @now, last_error = NULL,
           consecutive_failures = 0, next_attempt_at = @next
-        WHERE id = @id`).run({
+        WHERE id = @id`),
+      failure: this.db.prepare(`
+        UPDATE sources SET status = @status, last_fetch_at = @now, last_error = @error,
+          consecutive_failures = consecutive_failures + 1, next_attempt_at = @next
+        WHERE id = @id`),
+      history: this.db.prepare('INSERT INTO fetch_history (source_id, at, outcome, error) VALUES (?, ?, ?, ?)'),
+      trim: this.db.prepare(`DELETE FROM fetch_history WHERE source_id = @id AND id <= (
+          SELECT id FROM fetch_history WHERE source_id = @id ORDER BY id DESC LIMIT 1 OFFSET @keep)`),
+    };
+    return this.prepared;
+  }
+
+  /** A fetch that worked (or answered 304): the source is ok again; the fetch joins its history. */
+  recordFetchSuccess(sourceId: number, now: string, r: FetchSuccess): void {
+    this.db.transaction(() => {
+      this.statements().success.run({
         id: sourceId, now, url: r.url ?? null, etag: r.etag ?? null, lastModified: r.lastModified ?? null,
         title: r.title ?? null, siteLink: r.siteLink ?? null, next: r.nextAttemptAt,
       });
@@ -115,21 +148,15 @@ export class SourceStore {
   /** A fetch that failed: status, message and backoff stored; the fetch joins its history. */
   recordFetchFailure(sourceId: number, now: string, r: FetchFailure): void {
     this.db.transaction(() => {
-      this.db.prepare(`
-        UPDATE sources SET status = @status, last_fetch_at = @now, last_error = @error,
-          consecutive_failures = consecutive_failures + 1, next_attempt_at = @next
-        WHERE id = @id`).run({ id: sourceId, now, status: r.status, error: r.error, next: r.nextAttemptAt ?? null });
+      this.statements().failure.run({ id: sourceId, now, status: r.status, error: r.error, next: r.nextAttemptAt ?? null });
       this.recordOutcome(sourceId, now, r.status === 'gone' ? 'gone' : 'failed', r.error);
     })();
   }
 
   /** Append a fetch to the source's history and drop what falls past FETCH_HISTORY_PER_SOURCE (same transaction). */
   private recordOutcome(sourceId: number, at: string, outcome: FetchOutcome, error?: string): void {
-    this.db.prepare('INSERT INTO fetch_history (source_id, at, outcome, error) VALUES (?, ?, ?, ?)')
-      .run(sourceId, at, outcome, error ?? null);
-    this.db.prepare(`DELETE FROM fetch_history WHERE source_id = @id AND id <= (
-        SELECT id FROM fetch_history WHERE source_id = @id ORDER BY id DESC LIMIT 1 OFFSET @keep)`)
-      .run({ id: sourceId, keep: FETCH_HISTORY_PER_SOURCE });
+    this.statements().history.run(sourceId, at, outcome, error ?? null);
+    this.statements().trim.run({ id: sourceId, keep: FETCH_HISTORY_PER_SOURCE });
   }
 
   /** The newest `limit` fetches of every source (at most FETCH_HISTORY_PER_SOURCE each), oldest first per source. */

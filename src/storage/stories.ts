@@ -99,17 +99,26 @@ export class StoryStore {
     return true;
   }
 
+  /** The two inserts every new article makes (ingest's save path), prepared once. */
+  private inserts?: { story: Database.Statement; event: Database.Statement };
+  private insertStatements(): { story: Database.Statement; event: Database.Statement } {
+    this.inserts ??= {
+      story: this.db.prepare('INSERT INTO stories (guid, created_at, published_at, updated_at) VALUES (?, ?, ?, ?)'),
+      event: this.db.prepare(`INSERT INTO story_events (story_id, event, article_id, other_story_id, probability, at)
+        VALUES (?, ?, ?, ?, ?, ?)`),
+    };
+    return this.inserts;
+  }
+
   /** A new story (its public id is a fresh urn:uuid), inside the caller's transaction. */
   createTx(now: string, published: string): number {
-    return Number(this.db.prepare('INSERT INTO stories (guid, created_at, published_at, updated_at) VALUES (?, ?, ?, ?)')
-      .run(`urn:uuid:${randomUUID()}`, now, published, now).lastInsertRowid);
+    return Number(this.insertStatements().story.run(`urn:uuid:${randomUUID()}`, now, published, now).lastInsertRowid);
   }
 
   /** Append to a story's history, inside the caller's transaction. */
   recordTx(story: number, event: StoryEvent['event'], at: string,
     more: { article?: number; other?: number; probability?: number } = {}): void {
-    this.db.prepare(`INSERT INTO story_events (story_id, event, article_id, other_story_id, probability, at)
-      VALUES (?, ?, ?, ?, ?, ?)`).run(story, event, more.article ?? null, more.other ?? null, more.probability ?? null, at);
+    this.insertStatements().event.run(story, event, more.article ?? null, more.other ?? null, more.probability ?? null, at);
   }
 
   /** A story's history, oldest first: created, joined, moved in/out, merged in/into. */

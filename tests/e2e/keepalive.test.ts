@@ -3,7 +3,9 @@
 // request (as it is while a batch of items is saved and clustered), so the server's FIN is not seen in
 // time and connections it has already closed are reused: without the retry, the first requests of every
 // cycle after the first fail with ECONNRESET (4 of 60 here, every run). Each must be sent again on a
-// fresh connection.
+// fresh connection. The second case has no simulated stall: the worker really is busy, placing new
+// articles of similar wording in stories every cycle (the clusterer's thread, as the service runs it),
+// while the server keeps closing idle connections; no source may fail over several cycles.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/index.js';
 import type { FetchFn } from '../../src/fetcher/index.js';
 import { silentLogger } from '../../src/log/index.js';
+import { ClusterThread } from '../../src/ingest/cluster-thread.js';
 import { Metrics } from '../../src/metrics/index.js';
 import { ParserPool } from '../../src/parser/pool.js';
 import { runCycle } from '../../src/scheduler/index.js';
@@ -26,6 +29,13 @@ const IDLE_CLOSE_MS = 15;
 const BUSY_MS = 40;
 const SOURCES = 12;
 const CYCLES = 5;
+/** The second case: a worker busy with its own work, new items to cluster in every cycle. */
+const BUSY_SOURCES = 8;
+const NEW_ITEMS_PER_CYCLE = 25;
+const BUSY_CYCLES = 3;
+/** Few words, so every title shares terms with many others: placing each new article is real work. */
+const WORDS = ('harbour council budget river election bridge festival drought vaccine tariff railway museum ' +
+  'satellite orchestra glacier startup strike wildfire referendum stadium vineyard pipeline archive').split(' ');
 // ---------------------------------------------------------------------------------------------------
 
 let srv: KeepAliveServer;
@@ -85,6 +95,48 @@ describe('kept-alive connections closed by the server while the worker is busy',
     } finally {
       await parserPool.close();
       metrics.close();
+      store.close();
+    }
+  });
+
+  it('fails no source while the worker clusters the new items of every cycle (real work, no simulated stall)', async () => {
+    const urls = Array.from({ length: BUSY_SOURCES }, (_, i) => `${srv.base}/busy/${i}.xml`);
+    let w = 7;
+    const word = () => WORDS[(w = (w * 1_103_515_245 + 12_345) % 2_147_483_648) % WORDS.length] as string;
+    const words = (n: number) => Array.from({ length: n }, word).join(' ');
+    const publish = (cycle: number) => urls.forEach((u, s) => srv.route(new URL(u).pathname, rss(`Busy ${s}`,
+      Array.from({ length: NEW_ITEMS_PER_CYCLE }, (_, i) => ({
+        id: `b${s}-${cycle}-${i}`, title: `${words(7)} ${s}/${cycle}/${i}`, link: `{{BASE}}/busy/${s}/${cycle}/${i}`,
+        summary: words(40), published: new Date(Date.UTC(2025, 6, 18, 10) + (cycle * 100 + i) * 60_000).toISOString(),
+      })))));
+    const config = parseConfig(configYaml(urls, 'defaults:\n  full_text: false'), 'keepalive-busy.yaml');
+    const store = Store.open(join(dir, 'busy.db'));
+    store.sources.sync(config.sources, new Date().toISOString());
+    // As the service's Worker: its parser threads and its clusterer's thread kept across cycles.
+    const parserPool = new ParserPool();
+    const clusterThread = new ClusterThread(store, silentLogger());
+    const closesBefore = srv.stats().idleCloses;
+    const failed: string[] = [];
+    const inserted: number[] = [];
+    try {
+      for (let c = 0; c < BUSY_CYCLES; c++) {
+        publish(c);
+        const summary = await runCycle({ store, config, log: silentLogger(), force: true, fetch: undiciFetch as FetchFn,
+          parserPool, clusterThread });
+        failed.push(...summary.results.filter((r) => r.outcome === 'failed').map((r) => `cycle ${c}, ${r.source}: ${r.error}`));
+        inserted.push(summary.inserted);
+      }
+      expect(failed).toEqual([]);
+      expect(inserted).toEqual(Array.from({ length: BUSY_CYCLES }, () => BUSY_SOURCES * NEW_ITEMS_PER_CYCLE));
+      // The server did close idle connections during the cycles, and every new article was placed in a story.
+      expect(srv.stats().idleCloses - closesBefore).toBeGreaterThan(BUSY_SOURCES);
+      const stats = store.stats();
+      expect(stats.articles).toBe(BUSY_SOURCES * NEW_ITEMS_PER_CYCLE * BUSY_CYCLES);
+      expect(stats.stories).toBeGreaterThan(0);
+      expect(stats.stories).toBeLessThanOrEqual(stats.articles);
+    } finally {
+      await clusterThread.close();
+      await parserPool.close();
       store.close();
     }
   });
