@@ -53,6 +53,26 @@ describe('cutHtml: a long body cut on a boundary', () => {
 });
 
 describe('entries', () => {
+  it('a story rendered again shows what changed in it (entries kept between renderings are keyed by all they show)', () => {
+    const first = story({ contentHtml: '<p>First version.</p>' });
+    expect(jsonItems([first])[0]?.content_html).toContain('First version.');
+    expect(jsonItems([first])[0]?.content_html).toContain('First version.');
+    for (const [change, shows] of [
+      [{ contentHtml: '<p>Second version.</p>' }, 'Second version.'],
+      [{ updated: '2025-07-19T08:00:00.000Z' }, 'updated 2025-07-19 08:00 UTC'],
+      [{ sources: [...first.sources, { sourceName: 'Other desk', sourceUrl: 'https://other.example/', itemUrl: 'https://other.example/a',
+        title: 'Another headline', published: '2025-07-18T10:00:00.000Z' }] }, 'Other desk'],
+    ] as const) {
+      const html = jsonItems([story({ ...first, ...change })])[0]?.content_html ?? '';
+      expect(html, JSON.stringify(change)).toContain(shows);
+    }
+    // the link an entry without one gets names the configured site
+    const bare = story({ link: undefined, url: undefined });
+    const other = JSON.parse(renderFeed('json', [bare], { ...OUTPUT, link: 'https://elsewhere.example/' })) as { items: JsonItem[] };
+    expect(other.items[0]?.url).toBe('https://elsewhere.example/#story-1');
+    expect(jsonItems([bare])[0]?.url).toBe('http://127.0.0.1:8080/#story-1');
+  });
+
   it('a body over the entry cap is cut, ends with "Continue reading" at the source, and keeps the source list', () => {
     const long = Array.from({ length: 2000 }, (_, i) => `<p>Paragraph ${i} of a very long article.</p>`).join('');
     const [item] = jsonItems([story({ contentHtml: long })]);
