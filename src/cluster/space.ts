@@ -1,0 +1,154 @@
+// The vector space the clusterer computes in: sparse unit vectors over hashed term ids (typed arrays),
+// and a probe table that holds one article's vectors for the comparisons with many others (each
+// comparison then walks the other side once, one hash probe per term, instead of merging two lists).
+
+/** A sparse vector: ascending term ids and their weights. */
+export interface Vec {
+  ids: Int32Array;
+  ws: Float32Array;
+}
+export const EMPTY: Vec = { ids: new Int32Array(0), ws: new Float32Array(0) };
+
+/** The dot product of two sparse vectors (a merge of their ascending ids). */
+export function dot(a: Vec, b: Vec): number {
+  let i = 0;
+  let j = 0;
+  let s = 0;
+  const ai = a.ids;
+  const bi = b.ids;
+  while (i < ai.length && j < bi.length) {
+    const x = ai[i] as number;
+    const y = bi[j] as number;
+    if (x === y) {
+      s += (a.ws[i] as number) * (b.ws[j] as number);
+      i++;
+      j++;
+    } else if (x < y) i++;
+    else j++;
+  }
+  return s;
+}
+
+/** Is `id` in an ascending list? */
+export function has(sorted: Int32Array, id: number): boolean {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const v = sorted[mid] as number;
+    if (v === id) return true;
+    if (v < id) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}
+
+/** A sum of vectors (id -> weight), the heaviest `keep` terms packed for dot products, with its norm. */
+export function pack(m: ReadonlyMap<number, number>, keep = Infinity): { vec: Vec; norm: number } {
+  let entries = [...m];
+  if (entries.length > keep) entries = entries.sort((a, b) => b[1] - a[1]).slice(0, keep);
+  entries.sort((a, b) => a[0] - b[0]);
+  const ids = new Int32Array(entries.length);
+  const ws = new Float32Array(entries.length);
+  let n = 0;
+  entries.forEach(([id, w], i) => {
+    ids[i] = id;
+    ws[i] = w;
+    n += w * w;
+  });
+  return { vec: { ids, ws }, norm: Math.sqrt(n) };
+}
+
+export function addInto(m: Map<number, number>, v: Vec, sign: 1 | -1 = 1): void {
+  for (let i = 0; i < v.ids.length; i++) {
+    const id = v.ids[i] as number;
+    const w = (m.get(id) ?? 0) + sign * (v.ws[i] as number);
+    if (Math.abs(w) < 1e-6) m.delete(id);
+    else m.set(id, w);
+  }
+}
+
+/** Channels of the probe: what the probed article has under a term id. */
+export const TITLE = 0;
+export const LEAD = 1;
+export const BODY = 2;
+export const NAME = 3;
+export const FIGURE = 4;
+const CHANNELS = 5;
+
+/**
+ * One article's vectors in an open-addressing table (linear probing, keys stamped with an epoch so a
+ * new article never clears the table): `slot(id)` finds a term, `at(slot, channel)` its weight.
+ */
+export class Probe {
+  private bits = 10;
+  private keys = new Int32Array(1 << 10);
+  private stamp = new Int32Array(1 << 10);
+  private w = new Float32Array(CHANNELS << 10);
+  private epoch = 0;
+
+  /** Start a new article of at most `n` entries. */
+  begin(n: number): void {
+    if (n * 3 > 1 << this.bits) {
+      while (n * 3 > 1 << this.bits) this.bits++;
+      this.keys = new Int32Array(1 << this.bits);
+      this.stamp = new Int32Array(1 << this.bits);
+      this.w = new Float32Array(CHANNELS << this.bits);
+      this.epoch = 0;
+    }
+    this.epoch++;
+  }
+
+  private home(id: number): number {
+    return Math.imul(id, 0x9e3779b1) >>> (32 - this.bits);
+  }
+
+  /** Put a weight under a term id and channel. */
+  put(id: number, channel: number, weight: number): void {
+    const mask = (1 << this.bits) - 1;
+    let i = this.home(id);
+    while (this.stamp[i] === this.epoch && this.keys[i] !== id) i = (i + 1) & mask;
+    if (this.stamp[i] !== this.epoch) {
+      this.stamp[i] = this.epoch;
+      this.keys[i] = id;
+      this.w.fill(0, i * CHANNELS, i * CHANNELS + CHANNELS);
+    }
+    this.w[i * CHANNELS + channel] = weight;
+  }
+
+  putVec(v: Vec, channel: number): void {
+    for (let i = 0; i < v.ids.length; i++) this.put(v.ids[i] as number, channel, v.ws[i] as number);
+  }
+
+  /** The slot of a term id, or -1. */
+  slot(id: number): number {
+    const mask = (1 << this.bits) - 1;
+    let i = this.home(id);
+    while (this.stamp[i] === this.epoch) {
+      if (this.keys[i] === id) return i * CHANNELS;
+      i = (i + 1) & mask;
+    }
+    return -1;
+  }
+
+  /** The weight at a slot (from slot()) in a channel. */
+  at(slot: number, channel: number): number {
+    return this.w[slot + channel] as number;
+  }
+
+  /** Sum over a vector of its weights times the probe's in a channel, and how many terms both have. */
+  dot(v: Vec, channel: number): { sum: number; shared: number } {
+    let sum = 0;
+    let shared = 0;
+    for (let i = 0; i < v.ids.length; i++) {
+      const s = this.slot(v.ids[i] as number);
+      if (s < 0) continue;
+      const w = this.w[s + channel] as number;
+      if (w !== 0) {
+        sum += w * (v.ws[i] as number);
+        shared++;
+      }
+    }
+    return { sum, shared };
+  }
+}
