@@ -1,7 +1,8 @@
-// Benchmark: article extraction (boilerplate rules + Readability + sanitizer) over N realistic pages of
-// 60–300 KB, linkedom vs jsdom side by side. Each DOM runs in its own child process so peak RSS is its
-// own; both run on one core (extraction is synchronous). Prints pages/s (median of runs), peak RSS, and
-// whether the two DOMs gave identical text.
+// Benchmark: article extraction. First storyfeed against Readability alone on linkedom (parse + parse()
+// + textContent, no rules), interleaved page by page in one process, on the 990 real pages of the
+// development set (../shared/data/extraction-dev) and on generated pages: pages/s of each, the ratio,
+// and storyfeed's p50/p95 per page. Then linkedom vs jsdom on the generated pages (each DOM in its own
+// child process so peak RSS is its own; one core) and the ingest's worker-thread pool.
 // Run: npx tsx bench/extract.ts [pages] [runs]   (or: npm run bench:extract)
 //
 // The pages are generated (deterministic PRNG) from the seed reports and the UCI headlines in
@@ -11,7 +12,11 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
-import { extractArticle, type DomImpl } from '../src/extractor/index.js';
+import { gunzipSync } from 'node:zlib';
+import { Readability } from '@mozilla/readability';
+import { parseHTML } from 'linkedom';
+import { extractArticle, extractPage, type DomImpl } from '../src/extractor/index.js';
+import { decodeBody } from '../src/fetcher/index.js';
 import { ExtractorPool } from '../src/extractor/pool.js';
 import { rng, median } from './lib.js';
 
@@ -101,7 +106,74 @@ async function poolRate(): Promise<{ rate: number; threads: number }> {
   return { rate: median(rates), threads };
 }
 
+/** Readability alone, as the issue measures it: linkedom, no options, textContent. */
+function readabilityAlone(html: string): string {
+  try {
+    return new Readability(parseHTML(html).document as unknown as Document).parse()?.textContent ?? '';
+  } catch {
+    return '';
+  }
+}
+
+function ourText(html: string, url: string): string {
+  try {
+    return extractPage(html, url).text;
+  } catch {
+    return '';
+  }
+}
+
+const quantile = (xs: readonly number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))] as number;
+
+/** Both extractors over the same pages, alternating which goes first, RUNS times; per-page medians. */
+function sideBySide(name: string, pages: readonly { html: string; url: string }[], runs: number): void {
+  for (const p of pages.slice(0, 5)) { readabilityAlone(p.html); ourText(p.html, p.url); } // warm-up
+  const ours: number[][] = pages.map(() => []);
+  const base: number[][] = pages.map(() => []);
+  const totals = { ours: [] as number[], base: [] as number[] };
+  for (let run = 0; run < runs; run++) {
+    let o = 0;
+    let b = 0;
+    pages.forEach((p, i) => {
+      const measure = (f: () => unknown) => { const t = performance.now(); f(); return performance.now() - t; };
+      const first = (i + run) % 2 === 0;
+      const tb1 = first ? measure(() => readabilityAlone(p.html)) : 0;
+      const to = measure(() => ourText(p.html, p.url));
+      const tb = first ? tb1 : measure(() => readabilityAlone(p.html));
+      (ours[i] as number[]).push(to);
+      (base[i] as number[]).push(tb);
+      o += to;
+      b += tb;
+    });
+    totals.ours.push(pages.length / (o / 1000));
+    totals.base.push(pages.length / (b / 1000));
+  }
+  const perPage = (xs: number[][]) => xs.map((x) => median(x));
+  const [o, b] = [median(totals.ours), median(totals.base)];
+  console.log(`${name}: ${pages.length} pages, ${runs} runs (median), one core, interleaved`);
+  console.log(`  storyfeed           ${o.toFixed(1).padStart(6)} pages/s   per page p50 ${quantile(perPage(ours), 0.5).toFixed(1)} ms, p95 ${quantile(perPage(ours), 0.95).toFixed(1)} ms`);
+  console.log(`  Readability alone   ${b.toFixed(1).padStart(6)} pages/s   per page p50 ${quantile(perPage(base), 0.5).toFixed(1)} ms, p95 ${quantile(perPage(base), 0.95).toFixed(1)} ms`);
+  console.log(`  storyfeed / Readability alone: ${(o / b).toFixed(2)}× the pages/s; per-run ratios ${totals.ours.map((x, i) => (x / (totals.base[i] as number)).toFixed(2)).join(' ')}`);
+}
+
+function devPages(): { html: string; url: string }[] {
+  const dir = new URL('data/extraction-dev/', SHARED);
+  let truth: { key: string; url: string }[];
+  try {
+    truth = readFileSync(new URL('truth.jsonl', dir), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { key: string; url: string });
+  } catch {
+    return [];
+  }
+  return truth.map((t) => ({ url: /^https?:/.test(t.url) ? t.url : 'https://dev.example/', html: decodeBody(gunzipSync(readFileSync(new URL(`pages/${t.key}.html.gz`, dir)))) }));
+}
+
 async function main(): Promise<void> {
+  const dev = devPages();
+  if (dev.length) sideBySide('development set (real pages)', dev, Math.max(1, Math.min(RUNS, 3)));
+  else console.log('development set not found under ../shared/data/extraction-dev: skipped');
+  const c = corpus();
+  sideBySide('generated pages', Array.from({ length: PAGES }, (_, i) => makePage(i, c)), RUNS);
+  if (process.argv.includes('--no-dom')) return;
   const self = fileURLToPath(import.meta.url);
   const results = (['linkedom', 'jsdom'] as const).map((impl) => JSON.parse(execFileSync(process.execPath,
     ['--import', 'tsx', self, String(PAGES), String(RUNS)], { env: { ...process.env, BENCH_CHILD: impl }, maxBuffer: 256 * 2 ** 20 })

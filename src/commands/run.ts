@@ -15,7 +15,7 @@ export function runCommand(setExit: SetExit): Command {
       const metrics = new Metrics(() => (store.db.open ? store : undefined));
       const worker = new Worker(store, config, log, undefined, metrics);
       worker.start();
-      const app = createApp({ store, config: () => config, worker: () => worker.state(), metrics });
+      const app = createApp({ store, config: () => config, worker: () => worker.state(), metrics, clusterer: () => worker.liveClusterer() });
       const listening = startServer(app, config.output.host, config.output.port);
       // Signal handlers go in before anything is announced: until Node has a listener, SIGTERM kills at once.
       const stopped = waitForShutdown(log, async () => {

@@ -6,12 +6,15 @@
 //   url            fixed fake address (*.example) the page is extracted at; relative URLs resolve against it
 //   mustContain    snippets that must appear in the article's text or its sanitized HTML
 //   mustNotContain snippets that must appear in neither (boilerplate, hostile markup)
-//   fails          regex source: extraction must throw ExtractError with a matching message
+//   fails          regex source: extractArticle must throw ExtractError with a matching message
+//   verdict        extractPage's verdict (article, short, paywalled, not-article); for a non-article the
+//                  snippets are checked against the text extractPage returns (it always returns the best text)
 import { readdirSync, readFileSync } from 'node:fs';
 import { parseHTML } from 'linkedom';
 import { describe, expect, it } from 'vitest';
 import {
-  type Article, type DomImpl, extractArticle, ExtractError, htmlToText, MAX_ELEMENTS, MAX_HTML_CHARS, MIN_TEXT_CHARS,
+  type Article, type DomImpl, extractArticle, ExtractError, extractPage, htmlToText, MAX_ELEMENTS, MAX_HTML_CHARS, MIN_TEXT_CHARS,
+  type PageExtraction, type Verdict,
 } from './index.js';
 
 const FIXTURES = new URL('../../tests/fixtures/articles/', import.meta.url);
@@ -115,9 +118,11 @@ interface Expected {
   mustContain: string[];
   mustNotContain: string[];
   fails?: RegExp;
+  verdict?: Verdict;
 }
 
-const EXPECTED_KEYS = new Set(['url', 'title', 'byline', 'published', 'lang', 'mustContain', 'mustNotContain', 'fails']);
+const EXPECTED_KEYS = new Set(['url', 'title', 'byline', 'published', 'lang', 'mustContain', 'mustNotContain', 'fails', 'verdict']);
+const VERDICTS: readonly Verdict[] = ['article', 'short', 'paywalled', 'not-article'];
 const META_KEYS = ['title', 'byline', 'published', 'lang'] as const;
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -147,7 +152,10 @@ function parseExpected(raw: unknown, where: string): Expected {
   const isIsoUtc = (v: string) => !Number.isNaN(Date.parse(v)) && new Date(v).toISOString() === v;
   if (published !== undefined && !isIsoUtc(published)) throw new Error(`${where}: "published" must be ISO 8601 UTC`);
   const fails = str('fails');
+  const verdict = str('verdict');
+  if (verdict !== undefined && !VERDICTS.includes(verdict as Verdict)) throw new Error(`${where}: "verdict" must be one of ${VERDICTS.join(', ')}`);
   return {
+    verdict: verdict as Verdict | undefined,
     url, title: str('title'), byline: str('byline'), published, lang: str('lang'),
     mustContain: list('mustContain'), mustNotContain: list('mustNotContain'),
     fails: fails === undefined ? undefined : new RegExp(fails),
@@ -158,7 +166,7 @@ const caseSlugs = readdirSync(FIXTURES, { withFileTypes: true }).filter((d) => d
 
 describe('article fixtures', () => {
   it('the loader finds the fixture folders', () => {
-    expect(caseSlugs.length).toBeGreaterThanOrEqual(14);
+    expect(caseSlugs.length).toBeGreaterThanOrEqual(20);
   });
 
   for (const slug of caseSlugs) {
@@ -173,14 +181,32 @@ describe('article fixtures', () => {
         return get();
       };
 
+      const pages = new Map(DOMS.map((dom) => [dom, memo(() => extractPage(html, expected.url, { dom }))] as const));
+      const page = (dom: DomImpl): PageExtraction => (pages.get(dom) as () => PageExtraction)();
+
       for (const dom of DOMS) {
-        const { fails } = expected;
+        const { fails, verdict } = expected;
+        if (verdict) {
+          it(`[${dom}] verdict ${verdict}`, () => {
+            const p = page(dom);
+            expect({ verdict: p.verdict, hasReason: p.reason !== undefined }, `${where} [${dom}]: ${p.reason ?? ''}`)
+              .toEqual({ verdict, hasReason: verdict !== 'article' });
+          });
+        }
         if (fails) {
           it(`[${dom}] refuses the page: ExtractError /${fails.source}/`, () => {
             expectRefused(run(dom), fails, `${where} [${dom}]`);
           });
+        }
+        if (verdict && verdict !== 'article') {
+          it(`[${dom}] returns the text it found (${expected.mustContain.length} snippets kept, ${expected.mustNotContain.length} dropped)`, () => {
+            const p = page(dom);
+            expect(p.text.length, `${where} [${dom}]: a non-article still returns its text`).toBeGreaterThan(0);
+            expect([...missingSnippets(p, expected.mustContain), ...leakedSnippets(p, expected.mustNotContain)], `${where} [${dom}]`).toEqual([]);
+          });
           continue;
         }
+        if (fails) continue;
         it(`[${dom}] metadata`, () => {
           const a = articleOf(run(dom), `${where} [${dom}]`);
           const got: Partial<Record<(typeof META_KEYS)[number], string>> = {};
@@ -204,6 +230,7 @@ describe('article fixtures', () => {
 
       it('linkedom and jsdom give the same result', () => {
         expect(sameOutcome(run('linkedom'), run('jsdom')), `${where}: linkedom vs jsdom`).toBeUndefined();
+        expect(firstDifference(page('linkedom').text, page('jsdom').text, ['linkedom', 'jsdom']), `${where}: extractPage text`).toBeUndefined();
       });
     });
   }

@@ -35,17 +35,25 @@ describe('ExtractorPool', () => {
     expect((await next).text).toContain('Rawalpindi');
   });
 
-  it('runs pages on several threads at once and reports an unreadable page as an ExtractError', async () => {
+  it('runs pages on several threads at once; a page with no article comes back with its text and verdict', async () => {
     pool = new ExtractorPool(2, 10_000);
-    const results = await Promise.allSettled([
+    const [a, short, b] = await Promise.all([
       pool.extract(PAGE, 'https://a.example/1'),
       pool.extract('<html><body><p>Nothing much.</p></body></html>', 'https://a.example/2'),
       pool.extract(PAGE, 'https://a.example/3'),
     ]);
-    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-    const failed = results[1] as PromiseRejectedResult;
-    expect(failed.reason).toBeInstanceOf(ExtractError);
-    expect(String(failed.reason.message)).toMatch(/^extractor: (article too short|no article|not an article)/);
+    expect([a.verdict, b.verdict]).toEqual(['article', 'article']);
+    expect(short.verdict).toBe('short');
+    expect(short.text).toBe('Nothing much.');
+    expect(short.reason).toMatch(/too short/);
+  });
+
+  it('reports a page it cannot read at all as an ExtractError', async () => {
+    pool = new ExtractorPool(1, 10_000);
+    const deep = `<html><body>${'<div>'.repeat(400)}deep${'</div>'.repeat(400)}</body></html>`;
+    const err = await pool.extract(deep, 'https://a.example/deep').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ExtractError);
+    expect(String((err as Error).message)).toMatch(/^extractor: page nested deeper than 256/);
   });
 
   it('close() fails what is still queued', async () => {

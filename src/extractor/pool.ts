@@ -5,7 +5,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { ExtractError, type Article, type DomImpl } from './index.js';
+import { ExtractError, type DomImpl, type PageExtraction } from './index.js';
 
 // ---- Tunables -------------------------------------------------------------------------------------
 /** Wall time one page may take to extract (ordinary pages take 10–50 ms). */
@@ -31,7 +31,7 @@ interface Task {
   html: string;
   url: string;
   dom?: DomImpl;
-  resolve: (a: Article) => void;
+  resolve: (a: PageExtraction) => void;
   reject: (e: Error) => void;
 }
 
@@ -43,16 +43,22 @@ interface Slot {
   timer?: NodeJS.Timeout;
 }
 
+/** The number of threads a pool starts by default: one per core, at most MAX_THREADS. */
+export function poolThreads(): number {
+  return Math.max(1, Math.min(MAX_THREADS, availableParallelism()));
+}
+
 export class ExtractorPool {
   private readonly slots: Slot[] = [];
   private readonly queue: Task[] = [];
   private nextId = 0;
   private closed = false;
 
-  constructor(private readonly size = Math.max(1, Math.min(MAX_THREADS, availableParallelism())),
+  constructor(private readonly size = poolThreads(),
     private readonly budgetMs = PAGE_TIME_BUDGET_MS) {}
 
-  extract(html: string, url: string, dom?: DomImpl): Promise<Article> {
+  /** What extractPage gives for the page; rejects (ExtractError) when the page cannot be read or runs out of time. */
+  extract(html: string, url: string, dom?: DomImpl): Promise<PageExtraction> {
     if (this.closed) return Promise.reject(new ExtractError('extractor pool closed'));
     return new Promise((resolve, reject) => {
       this.queue.push({ id: this.nextId++, html, url, dom, resolve, reject });
@@ -63,7 +69,7 @@ export class ExtractorPool {
   private spawn(): Slot {
     const slot: Slot = { worker: new Worker(workerScript()), ready: false };
     // Idle threads never keep the process alive; a starting or busy one does (ref'd until it is idle).
-    slot.worker.on('message', (msg: { ready?: boolean; id?: number; article?: Article; error?: string }) => {
+    slot.worker.on('message', (msg: { ready?: boolean; id?: number; page?: PageExtraction; error?: string }) => {
       if (msg.ready) {
         slot.ready = true;
         slot.worker.unref();
@@ -73,7 +79,7 @@ export class ExtractorPool {
       const task = slot.task;
       if (!task || task.id !== msg.id) return;
       this.finish(slot);
-      if (msg.article) task.resolve(msg.article);
+      if (msg.page) task.resolve(msg.page);
       else task.reject(new ExtractError((msg.error ?? 'extraction failed').replace(/^extractor: /, '')));
       this.pump();
     });

@@ -71,6 +71,20 @@ describe('saveAndCluster: the clusterer decides, storage writes items, analyses 
     expect((store.db.prepare('SELECT count(*) AS n FROM cluster_features').get() as { n: number }).n).toBe(1);
   });
 
+  it('a read-only reader (explain, the pages) analyses such articles in memory and writes nothing', () => {
+    store.items.save(sources[0] as number, [item('q1', 'Magnitude 6.4 earthquake shakes northern Chile', QUAKE, '2025-07-18T10:00:00Z')], NOW);
+    const reader = Store.open(join(dir, 'db.sqlite'), { readOnly: true });
+    try {
+      const c = loadClusterer(reader, new Date(NOW));
+      expect(c.size.documents).toBe(1);
+      const probe = { id: 'probe', title: 'Strong quake rattles Antofagasta', text: QUAKE_2, published: Date.parse('2025-07-18T12:00:00Z') };
+      expect(c.decide(probe).story).toBe(storyOf('q1'));
+    } finally {
+      reader.close();
+    }
+    expect((store.db.prepare('SELECT count(*) AS n FROM cluster_features').get() as { n: number }).n).toBe(0);
+  });
+
   it('when storage refuses the write, the clusterer forgets the articles it was about to place', () => {
     const c = new Clusterer();
     const save = store.items.save.bind(store.items);

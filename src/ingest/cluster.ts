@@ -25,12 +25,18 @@ function isAnalysis(v: unknown): v is Analysis {
 /**
  * Fill a clusterer with the articles of the window before `now`: stored analyses are read as they are;
  * articles without one (stored before this version, or by an older storyfeed) are analysed once and the
- * analysis stored, so the next start reads it.
+ * analysis stored, so the next start reads it (in memory only when the store is read-only).
  */
 export function fillClusterer(store: Store, c: Clusterer, now: Date): void {
   const since = new Date(now.getTime() - c.windowHours * 3_600_000).toISOString();
   const missing = store.items.clusterInputsToAnalyse(since, ANALYSIS_VERSION);
-  if (missing.length) {
+  if (missing.length && store.readOnly) {
+    // A read-only reader (`explain`, the pages under `serve`): analyse in memory, store nothing; the worker stores them.
+    for (const a of missing) {
+      const doc = toClusterDoc(a.articleId, a);
+      c.add({ ...doc, title: '', analysis: analyze(doc.title, doc.text) }, a.storyId, 1);
+    }
+  } else if (missing.length) {
     store.db.transaction(() => {
       for (const a of missing) {
         const doc = toClusterDoc(a.articleId, a);

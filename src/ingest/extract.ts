@@ -1,9 +1,10 @@
 // Full text for new articles: fetch each page (the fetcher's limits, SSRF guard and politeness), extract
-// it (extractor/), store the result per article. Bounded concurrency; a failure is recorded on the
-// article (the feed's own content stays its body) and never fails the source.
+// it (extractor/), store the result per article. Bounded concurrency. The extractor's verdict decides:
+// an article becomes the body; anything else (short, paywalled, no article) and any failure is recorded
+// on the article (the feed's own content stays its body, the text found is kept) and never fails the source.
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
-import { extractArticle, ExtractError } from '../extractor/index.js';
+import { extractPage, ExtractError } from '../extractor/index.js';
 import type { ExtractorPool } from '../extractor/pool.js';
 import { decodeBody, fetchUrl, FetchError, type FetchOptions, type HostLimiter } from '../fetcher/index.js';
 import type { Clusterer } from '../cluster/index.js';
@@ -50,10 +51,17 @@ async function extractOne(page: PendingPage, deps: ExtractDeps): Promise<'ok' | 
       fetch: deps.fetch,
     });
     const html = decodeBody(res.body, res.charset);
-    const article = deps.pool ? await deps.pool.extract(html, res.url) : extractArticle(html, res.url);
+    const found = deps.pool ? await deps.pool.extract(html, res.url) : extractPage(html, res.url);
     const now = nowIso();
+    if (found.verdict !== 'article') {
+      // Not an article: the feed's content stays the body; the text and the verdict are kept beside it.
+      const reason = `extractor: ${found.reason ?? found.verdict}`;
+      deps.store.extractions.recordNonArticle(page.articleId, res.url, found.verdict, reason, found.text, now);
+      deps.log.debug({ url: page.pageUrl, verdict: found.verdict, reason }, 'not an article; keeping the feed content');
+      return 'failed';
+    }
     // An unchanged page (extract --refresh) changes nothing: no update, no reassessment.
-    const changed = deps.store.extractions.save(page.articleId, res.url, article, now);
+    const changed = deps.store.extractions.save(page.articleId, res.url, found, now);
     if (changed && deps.clusterer) reassessArticle(deps.store, deps.clusterer, page.articleId, now, deps.log);
     return 'ok';
   } catch (err) {

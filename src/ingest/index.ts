@@ -142,7 +142,7 @@ export async function ingestSource(source: SourceState, cfg: SourceConfig, deps:
     };
     if (!feed) {
       deps.store.sources.recordFetchSuccess(source.id, nowIso, {
-        ...success, etag: result.etag ?? source.etag, lastModified: result.lastModified ?? source.lastModified,
+        ...success, notModified: true, etag: result.etag ?? source.etag, lastModified: result.lastModified ?? source.lastModified,
       });
       return { ...base, outcome: 'not-modified', durationMs: Date.now() - startedMs };
     }

@@ -35,7 +35,7 @@ const ALLOWED_ATTRIBUTES: Record<string, string[]> = {
 /** Only these schemes survive in href/src (javascript:, vbscript:, data: … are removed). */
 const ALLOWED_SCHEMES = ['http', 'https', 'mailto'];
 /** Embeds allowed in <iframe>; everything else is dropped. */
-const ALLOWED_IFRAME_HOSTS = ['www.youtube.com', 'www.youtube-nocookie.com', 'player.vimeo.com'];
+export const ALLOWED_IFRAME_HOSTS = ['www.youtube.com', 'www.youtube-nocookie.com', 'player.vimeo.com'];
 // ---------------------------------------------------------------------------------------------------
 
 const URL_ATTRIBUTES = new Set(['href', 'src', 'poster', 'cite']);

@@ -200,6 +200,11 @@ export class Worker {
     await this.parserPool.close();
   }
 
+  /** The clusterer the cycles keep (once one has loaded it): readers in this process (the story pages) ask it instead of loading their own. */
+  liveClusterer(): Clusterer | undefined {
+    return this.clusterer;
+  }
+
   state(): WorkerState {
     const next = this.task?.getNextRun();
     return {

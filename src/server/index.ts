@@ -1,6 +1,7 @@
 // HTTP: the merged feeds and the per-tag feeds (kept as bytes, gzip/br, ETag + 304), an OPML of them,
-// health and metrics. Read-only: admin actions stay on the CLI. Feed requests take a fast path straight
-// on node:http (no Request/Response objects); everything else, and in-memory tests, go through Hono.
+// the HTML pages (src/pages/), health and metrics. Read-only: admin actions stay on the CLI. Feed requests
+// take a fast path straight on node:http (no Request/Response objects); everything else, and in-memory
+// tests, go through Hono.
 import { getRequestListener } from '@hono/node-server';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Hono, type Context } from 'hono';
@@ -8,6 +9,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import type { Metrics } from '../metrics/index.js';
 import type { Config } from '../model/index.js';
 import { renderMergedOpml } from '../opml/index.js';
+import { mountPages, type PageDeps } from '../pages/index.js';
 import { configTags, FEED_PATHS, feedPath, type FeedKind } from '../publisher/index.js';
 import type { WorkerState } from '../scheduler/index.js';
 import type { Store } from '../storage/index.js';
@@ -23,6 +25,8 @@ export interface AppDeps {
   worker?: () => WorkerState;
   /** Prometheus metrics served on /metrics. */
   metrics?: Metrics;
+  /** The worker's clusterer, when a worker runs in this process (the story pages read it: see PageDeps). */
+  clusterer?: PageDeps['clusterer'];
 }
 
 // ---- Tunables -------------------------------------------------------------------------------------
@@ -60,6 +64,8 @@ export function createApp(deps: AppDeps): Hono {
   app.use('*', secureHeaders({
     contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
     crossOriginResourcePolicy: 'cross-origin',
+    // The HTML pages set their own (stricter than none for what they need: see src/pages/index.ts).
+    overwrite: false,
   }));
   app.use('*', async (c, next) => {
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
@@ -121,7 +127,10 @@ export function createApp(deps: AppDeps): Hono {
     return c.body(await deps.metrics.text(), 200, { 'Content-Type': deps.metrics.contentType, 'Cache-Control': 'no-store' });
   });
 
+  // The HTML pages (issue 14); `/` is their story list, or the JSON index below for a client that asks for JSON.
+  const pages = mountPages(app, deps);
   app.get('/', (c) => {
+    if (!prefersJson(c.req.header('accept'))) return pages.front(c);
     const config = deps.config();
     const tags = Object.fromEntries(configTags(config).map((t) =>
       [t, Object.fromEntries((Object.keys(FEED_PATHS) as FeedKind[]).map((k) => [k, feedPath(k, t)]))]));
@@ -132,6 +141,11 @@ export function createApp(deps: AppDeps): Hono {
   app.notFound((c) => c.text('not found\n', 404));
   app.onError((err, c) => c.text(`server: internal error: ${err.message}\n`, 500));
   return app;
+}
+
+/** Does the client ask for JSON rather than HTML (`Accept: application/json`, without text/html)? */
+function prefersJson(accept: string | undefined): boolean {
+  return accept !== undefined && /\bapplication\/(?:[\w.+-]+\+)?json\b/i.test(accept) && !/\btext\/html\b/i.test(accept);
 }
 
 /** Headers every answer carries (Hono's secureHeaders), read once from the app so the fast path sends the same. */

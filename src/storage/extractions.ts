@@ -55,6 +55,7 @@ export class ExtractionStore {
       const changed = before === undefined || before.text !== r.text || before.html !== r.html;
       this.db.prepare(`
         UPDATE articles SET extract_status = 'ok', extract_error = NULL, extracted_at = @now, page_url = @pageUrl,
+          verdict = 'article', found_text = NULL,
           title = @title, byline = @byline, site_name = @siteName, lang = @lang, excerpt = @excerpt,
           published_at = @published, text = @text, html = @html, word_count = @wordCount
         WHERE id = @id`).run({
@@ -75,6 +76,18 @@ export class ExtractionStore {
     this.db.prepare(`
       UPDATE articles SET extract_status = CASE WHEN html IS NULL THEN 'failed' ELSE extract_status END,
         extract_error = ?, extracted_at = ?, page_url = ? WHERE id = ?`).run(error, now, pageUrl, articleId);
+  }
+
+  /**
+   * A page that is not an article (short, paywalled, no article): stored as a failure (the feed's content
+   * stays the body, earlier text is kept, `extract --refresh --failed` tries again) with its verdict and text.
+   */
+  recordNonArticle(articleId: number, pageUrl: string, verdict: 'short' | 'paywalled' | 'not-article', reason: string,
+    text: string, now: string): void {
+    this.db.transaction(() => {
+      this.recordFailure(articleId, pageUrl, reason, now);
+      this.db.prepare('UPDATE articles SET verdict = ?, found_text = ? WHERE id = ?').run(verdict, text || null, articleId);
+    })();
   }
 
   stats(): { ok: number; failed: number; pending: number } {

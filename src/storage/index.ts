@@ -10,6 +10,7 @@ import { HealthMonitor, observeWrites, rescuedCopies, type DatabaseHealth } from
 import { ItemStore } from './items.js';
 import { WorkerLock } from './lock.js';
 import { MIGRATIONS } from './migrations.js';
+import { PageQueries } from './pages.js';
 import { SourceStore } from './sources.js';
 import { StoryStore } from './stories.js';
 import { u } from './rows.js';
@@ -20,7 +21,8 @@ export type { DatabaseHealth, WriteFailure } from './health.js';
 export type { StoredFeatures } from './cluster.js';
 export { itemKey, type ClusterInput, type ItemInput, type Placement, type SavedArticle, type SaveOutcome, type SaveResult } from './items.js';
 export type { LockResult, WorkerIdentity } from './lock.js';
-export type { FetchFailure, FetchSuccess } from './sources.js';
+export type { MergedStory, SourceActivity, StoryHead, StoryItem } from './pages.js';
+export { FETCH_HISTORY_PER_SOURCE, type FetchFailure, type FetchOutcome, type FetchRecord, type FetchSuccess } from './sources.js';
 export type { StoryChange, StoryEvent, StorySummary } from './stories.js';
 
 // ---- Tunables -------------------------------------------------------------------------------------
@@ -78,6 +80,8 @@ export class Store {
   readonly stories: StoryStore;
   readonly extractions: ExtractionStore;
   readonly lock: WorkerLock;
+  /** Read-only queries of the HTML pages. */
+  readonly pages: PageQueries;
   /** Opened read-only (OpenOptions.readOnly). */
   readonly readOnly: boolean;
   /** This open created the database file (it did not exist). */
@@ -99,6 +103,7 @@ export class Store {
     this.extractions = new ExtractionStore(db);
     this.lock = new WorkerLock(db);
     this.cluster = new ClusterStore(db);
+    this.pages = new PageQueries(db);
   }
 
   /**

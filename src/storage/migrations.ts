@@ -123,4 +123,23 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX story_events_story ON story_events(story_id, id);
   `,
+  // 5: what extraction found on a page: its verdict, and the text of a page that is not used as the body
+  `
+  ALTER TABLE articles ADD COLUMN verdict TEXT
+    CHECK (verdict IS NULL OR verdict IN ('article','short','paywalled','not-article'));  -- NULL: not judged (fetch failed, not tried)
+  ALTER TABLE articles ADD COLUMN found_text TEXT;   -- text of a non-article page (feed content stays the body)
+  `,
+  // 6: each fetch's outcome, the newest few per source (sources.ts bounds them), for the sources page's
+  //    chart; items by source and publication time, for its "items in the last day / week"
+  `
+  CREATE TABLE fetch_history (
+    id        INTEGER PRIMARY KEY,
+    source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+    at        TEXT NOT NULL,
+    outcome   TEXT NOT NULL CHECK (outcome IN ('ok','not_modified','failed','gone')),
+    error     TEXT                                   -- the failure's message (NULL when it succeeded)
+  );
+  CREATE INDEX fetch_history_source ON fetch_history(source_id, id);
+  CREATE INDEX items_source_published ON items(source_id, published_at);
+  `,
 ];

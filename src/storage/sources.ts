@@ -3,7 +3,25 @@ import type Database from 'better-sqlite3';
 import type { SourceConfig, SourceState, SourceStatus } from '../model/index.js';
 import { u } from './rows.js';
 
+// ---- Tunables -------------------------------------------------------------------------------------
+/** Fetch outcomes kept per source (fetch_history): the newest, older ones deleted as new ones come. */
+export const FETCH_HISTORY_PER_SOURCE = 60;
+// ---------------------------------------------------------------------------------------------------
+
+/** What one fetch of a source came to, as fetch_history keeps it. */
+export type FetchOutcome = 'ok' | 'not_modified' | 'failed' | 'gone';
+
+/** One fetch of a source: when, how it went, and (failures) the message. */
+export interface FetchRecord {
+  sourceId: number;
+  at: string;
+  outcome: FetchOutcome;
+  error?: string;
+}
+
 export interface FetchSuccess {
+  /** The server answered 304 Not Modified (nothing new to parse). */
+  notModified?: boolean;
   url?: string;
   etag?: string;
   lastModified?: string;
@@ -77,23 +95,50 @@ export class SourceStore {
     return row ? toSourceState(row) : undefined;
   }
 
+  /** A fetch that worked (or answered 304): the source is ok again; the fetch joins its history. */
   recordFetchSuccess(sourceId: number, now: string, r: FetchSuccess): void {
-    this.db.prepare(`
-      UPDATE sources SET
-        url = coalesce(@url, url), etag = @etag, last_modified = @lastModified,
-        title = coalesce(@title, title), site_link = coalesce(@siteLink, site_link),
-        status = 'ok', last_fetch_at = @now, last_success_at = @now, last_error = NULL,
-        consecutive_failures = 0, next_attempt_at = @next
-      WHERE id = @id`).run({
-      id: sourceId, now, url: r.url ?? null, etag: r.etag ?? null, lastModified: r.lastModified ?? null,
-      title: r.title ?? null, siteLink: r.siteLink ?? null, next: r.nextAttemptAt,
-    });
+    this.db.transaction(() => {
+      this.db.prepare(`
+        UPDATE sources SET
+          url = coalesce(@url, url), etag = @etag, last_modified = @lastModified,
+          title = coalesce(@title, title), site_link = coalesce(@siteLink, site_link),
+          status = 'ok', last_fetch_at = @now, last_success_at = @now, last_error = NULL,
+          consecutive_failures = 0, next_attempt_at = @next
+        WHERE id = @id`).run({
+        id: sourceId, now, url: r.url ?? null, etag: r.etag ?? null, lastModified: r.lastModified ?? null,
+        title: r.title ?? null, siteLink: r.siteLink ?? null, next: r.nextAttemptAt,
+      });
+      this.recordOutcome(sourceId, now, r.notModified ? 'not_modified' : 'ok');
+    })();
   }
 
+  /** A fetch that failed: status, message and backoff stored; the fetch joins its history. */
   recordFetchFailure(sourceId: number, now: string, r: FetchFailure): void {
-    this.db.prepare(`
-      UPDATE sources SET status = @status, last_fetch_at = @now, last_error = @error,
-        consecutive_failures = consecutive_failures + 1, next_attempt_at = @next
-      WHERE id = @id`).run({ id: sourceId, now, status: r.status, error: r.error, next: r.nextAttemptAt ?? null });
+    this.db.transaction(() => {
+      this.db.prepare(`
+        UPDATE sources SET status = @status, last_fetch_at = @now, last_error = @error,
+          consecutive_failures = consecutive_failures + 1, next_attempt_at = @next
+        WHERE id = @id`).run({ id: sourceId, now, status: r.status, error: r.error, next: r.nextAttemptAt ?? null });
+      this.recordOutcome(sourceId, now, r.status === 'gone' ? 'gone' : 'failed', r.error);
+    })();
+  }
+
+  /** Append a fetch to the source's history and drop what falls past FETCH_HISTORY_PER_SOURCE (same transaction). */
+  private recordOutcome(sourceId: number, at: string, outcome: FetchOutcome, error?: string): void {
+    this.db.prepare('INSERT INTO fetch_history (source_id, at, outcome, error) VALUES (?, ?, ?, ?)')
+      .run(sourceId, at, outcome, error ?? null);
+    this.db.prepare(`DELETE FROM fetch_history WHERE source_id = @id AND id <= (
+        SELECT id FROM fetch_history WHERE source_id = @id ORDER BY id DESC LIMIT 1 OFFSET @keep)`)
+      .run({ id: sourceId, keep: FETCH_HISTORY_PER_SOURCE });
+  }
+
+  /** The newest `limit` fetches of every source (at most FETCH_HISTORY_PER_SOURCE each), oldest first per source. */
+  fetchHistory(limit = FETCH_HISTORY_PER_SOURCE): FetchRecord[] {
+    const rows = this.db.prepare(`
+      SELECT source_id, at, outcome, error FROM (
+        SELECT h.*, row_number() OVER (PARTITION BY source_id ORDER BY id DESC) AS n FROM fetch_history h)
+      WHERE n <= ? ORDER BY source_id, id`).all(limit) as
+      { source_id: number; at: string; outcome: FetchOutcome; error: string | null }[];
+    return rows.map((r) => ({ sourceId: r.source_id, at: r.at, outcome: r.outcome, error: u(r.error) }));
   }
 }

@@ -20,6 +20,10 @@ export interface StoryListOptions {
   sourceUrls?: readonly string[];
   /** Read bodies (article HTML, feed content) up to this many characters; `contentTruncated` says when cut. */
   maxBodyChars?: number;
+  /** Skip this many of the newest stories first (the pages' pagination). */
+  offset?: number;
+  /** Only these stories (a story's page). */
+  ids?: readonly number[];
 }
 
 export interface StorySummary {
@@ -178,10 +182,11 @@ export class StoryStore {
     const cap = opts.maxBodyChars ?? DEFAULT_MAX_BODY_CHARS;
     const bySource = opts.sourceUrls ? `AND EXISTS (SELECT 1 FROM articles a JOIN items i ON i.article_id = a.id
         JOIN sources s ON s.id = i.source_id WHERE a.story_id = st.id AND s.config_url IN (SELECT value FROM json_each(@urls)))` : '';
+    const byId = opts.ids ? 'AND st.id IN (SELECT value FROM json_each(@only))' : '';
     const stories = this.db.prepare(`
       SELECT id, guid, created_at, published_at, updated_at FROM stories st
-      WHERE merged_into IS NULL ${bySource} ORDER BY published_at DESC, id DESC LIMIT @limit`)
-      .all({ limit, urls: JSON.stringify(opts.sourceUrls ?? []) }) as StoryRow[];
+      WHERE merged_into IS NULL ${bySource} ${byId} ORDER BY published_at DESC, id DESC LIMIT @limit OFFSET @offset`)
+      .all({ limit, offset: opts.offset ?? 0, urls: JSON.stringify(opts.sourceUrls ?? []), only: JSON.stringify(opts.ids ?? []) }) as StoryRow[];
     if (stories.length === 0) return [];
     const members = this.db.prepare(`
       SELECT i.id, i.source_id, i.article_id, a.story_id, i.title, i.url, i.link, i.author, i.published_at,

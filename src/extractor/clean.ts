@@ -1,0 +1,240 @@
+// Cleaning the chosen content, after Readability has picked it from the page as published. No per-site
+// hacks: each rule names a kind of block that pages everywhere carry inside the article column — photo
+// captions and credits, datelines, share bars, "You may also like" lists, newsletter and tip lines,
+// price tickers, tag lists, footers — and recognises it by its markup names (Readability runs with
+// keepClasses, so class and id survive into its output) or by the shape of its text.
+import { linkChars, namesOf, textOf, visibleChars } from './dom.js';
+
+// ---- Tunables -------------------------------------------------------------------------------------
+/**
+ * class/id/role/aria-label words that name boilerplate inside an article column. Matched as whole words
+ * between - _ space, so "commentary" or "shared-story" do not match "comment" or "share".
+ */
+const BOILERPLATE_NAMES = [
+  'share', 'sharing', 'social', 'sharedaddy', 'shariff', 'share-buttons', 'socials', 'subscribe', 'subscription',
+  'newsletter', 'signup', 'optin', 'comment', 'comments', 'respond', 'reply', 'disqus', 'related', 'recommended',
+  'recirculation', 'more-stories', 'read-next', 'read-more', 'readmore', 'popular', 'trending', 'ticker', 'prices',
+  'market-data', 'cookie', 'cookies', 'consent', 'gdpr', 'promo', 'advert', 'advertisement', 'ad', 'ads', 'ad-slot',
+  'adslot', 'sponsored', 'paywall', 'breadcrumb', 'breadcrumbs', 'author-bio', 'authorbox', 'author-box', 'about-author',
+  'sidebar', 'jp-relatedposts', 'print-only', 'tags', 'tag-list', 'taglist', 'post-tags', 'entry-tags',
+  'categories', 'post-categories', 'entry-meta', 'post-meta', 'article-meta', 'meta-info', 'postmeta', 'byline',
+  'dateline', 'timestamp', 'date', 'published', 'posted-on', 'footer', 'post-footer', 'entry-footer',
+  'article-footer', 'nav', 'navigation', 'pagination', 'pager', 'toolbar', 'skip-link', 'screen-reader-text',
+  'sr-only', 'visually-hidden', 'modal', 'popup', 'teaser-list', 'rating', 'ratings', 'post-ratings', 'author-info',
+  'author-description', 'author-details', 'about-the-author', 'author-card', 'relatedlinks', 'related-links',
+  'affiliate', 'affiliate-text', 'disclaimer', 'loading', 'feedback', 'print-link', 'permalink', 'toc', 'ez-toc',
+  'table-of-contents', 'toc-container', 'inhaltsverzeichnis',
+];
+/** Names of captions and credits: removed unless they hold the picture itself (then only their text goes). */
+const CAPTION_NAMES = ['caption', 'wp-caption-text', 'credit', 'credits', 'image-credit', 'photo-credit', 'copyright',
+  'bildunterschrift', 'bildnachweis', 'bildquelle', 'image-caption', 'photo-caption', 'media-caption', 'legend',
+  'image-source', 'img-credit', 'figure-caption'];
+/** Names of blocks that are never the article, however much text they hold (a long comment thread). */
+const NEVER_PROTECTED = /(^|[\s_-])(comments?|respond|reply|disqus|related|recommended)($|[\s_-])/;
+/** A named block is kept anyway when it holds this share of the content's text (the article is in it) ... */
+const PROTECT_SHARE = 0.3;
+/** ... and at least this many characters (in a short teaser, a byline line is a third of the text). */
+const PROTECT_MIN_CHARS = 200;
+/** Named blocks that together hold more than this share of the text are not removed by name. */
+const MAX_NAMED_SHARE = 0.8;
+/** Elements that are never article text. */
+const NEVER_CONTENT = 'button, input, select, textarea, nav, dialog, [role="dialog"], [aria-hidden="true"], [hidden], figcaption';
+/** Call-to-action blocks: short, mostly link text, starting with one of these verbs. */
+const CTA = /^(download|subscribe|sign ?up|share|follow us|follow|click here|read more|continue reading|leave a (comment|reply)|post comment|print|email this|related( articles| posts| stories)?|advertisement|teilen|drucken|drukuj|imprimer|imprimir|jetzt (lesen|abonnieren|teilen)|weiterlesen|mehr lesen|zum artikel|kommentieren|abonnieren)\b/i;
+const CTA_MAX_CHARS = 60;
+/** Headings (or short labels) that announce boilerplate; the heading and the list or block after it go. */
+const BOILERPLATE_HEADING = /^(leave a (comment|reply)|\d* ?comments?|related( articles| posts| stories| content| coverage| topics)?|share this( article| story| post)?|you (may|might) (also )?(like|enjoy|be interested)|more (from|on|stories|news)\b|recommended( for you| reading)?|read (more|next)|most (read|popular|viewed)|popular (posts|stories)|further reading|see also|also read|subscribe to |sign up |newsletter|top video|trending|mehr zum thema|mehr (aus|zum|von|artikel|news|nachrichten)\b|weitere (artikel|beiträge|nachrichten|themen|informationen zum thema)|das könnte sie auch interessieren|auch interessant|ähnliche (artikel|beiträge)|verwandte (artikel|beiträge|themen)|meistgelesen|am meisten gelesen|lesen sie auch|lesetipps?|empfehlungen|kommentare?( \(\d+\))?|\d+ kommentare?|diesen artikel teilen|artikel teilen|teilen( sie)?( diesen| den)?( artikel| beitrag)?:?|newsletter abonnieren|schon gelesen|inhaltsverzeichnis|table of contents|contents|themen( im| in diesem)? artikel|topics|about the author|über den autor|über die autorin|meist[- ]?(gelesen|diskutiert|geklickt)|neueste (artikel|beiträge|nachrichten)|empfohlene (artikel|beiträge)|entdecke(n sie)? (weitere|jetzt|mehr)|weiterführende links?|das (thema )?könnte (dich|sie) auch interessieren|related coverage|lea también|le puede interesar|te puede interesar|lire aussi|à lire aussi|sur le même sujet|leggi anche|czytaj (też|także|również))\b/i;
+const HEADING_MAX_CHARS = 80;
+/** A cross-link: a short label ending in ":" or "|" then one link that carries most of the block ("Read also: …", "Lire aussi : …"). */
+const CROSS_LINK_MAX_CHARS = 180;
+const CROSS_LINK_SHARE = 0.6;
+/** Photo credits and captions by their wording ("Foto: dpa", "Photo: Reuters", "(Bild: …)", "© …"). */
+const CREDIT_LINE = /^[([]?(foto|fotos|photo|photos|photograph|picture|image|images|bild|bilder|bildquelle|quelle|source|credit|credits|copyright|crédit|crédits|crédits photos?|fuente|imagen|crédito|créditos|zdjęcie|fot\.|titelbild|beitragsbild|headerbild|aufmacherbild|symbolbild|vorschaubild|bildrechte|fotocredit|bildnachweis|foto ?credits?)\s*(\([^)]*\))?\s*[:©/]|^(photograph(ed)?|pictured|photo|foto|bild|image)s? (by|von|de|credit)\b|^©|^\(c\)|^(photo|foto|bild|image)s? (by|von|de|credit)\b|(getty images|shutterstock|istock(photo)?|imago|picture alliance|dpa|afp|reuters|ap photo|epa|keystone|unsplash)[)\]]?\s*$/i;
+const CREDIT_MAX_CHARS = 160;
+/** A block that is nothing but a date or time (with "Published", "Updated", "Stand:" …). */
+const DATELINE = /^((published|updated|posted|last updated|veröffentlicht|aktualisiert|erstellt|stand|datum|publié|mis à jour|publicado|actualizado)( on| am| le| el)?:?\s*)?(\p{L}+,?\s+)?(\d{1,2}\.?\s*(\p{L}+|\d{1,2}\.)\s*\d{2,4}|\p{L}+\.? \d{1,2},? \d{4}|\d{4}-\d{2}-\d{2}|\d{1,2}\/\d{1,2}\/\d{2,4})([,|\s-]*(um\s+)?\d{1,2}[:.]\d{2}(\s*(uhr|am|pm|h))?)?(\s*(uhr|am|pm|cet|cest|mez|mesz|utc|gmt|et|bst))?\.?$/iu;
+const DATELINE_MAX_CHARS = 80;
+/** Newsletter, tip and follow lines, and "Advertisement" labels. */
+const PROMO_LINE = /^(sign up|subscribe|(do you want|want) to (be informed|know more|stay)|follow (the )?\S+( \S+)? on (twitter|facebook|instagram)|(war|ist|fanden sie) (der|dieser|den) (artikel|beitrag|text) (hilfreich|nützlich)|(möchten|wollen) sie (den|diesen) (artikel|beitrag) teilen|(den|diesen) (artikel|beitrag) mit anderen teilen|unterstütze|unterstützen sie (uns|unsere)|support (us|our (work|journalism))|if you (enjoyed|liked|like) (reading )?this|this entry was posted|posted in\b|filed under|(dieser |der )?(beitrag|artikel|eintrag) wurde (am|von|in|unter)\b|hier können sie (den|diesen) (artikel|beitrag) bewerten|(den|diesen) (artikel|beitrag) (bewerten|teilen|drucken)|lade weitere|(dieses|diesen|das) .{0,30}als pdf herunterladen|zurück( zur übersicht)?$|kommentare insgesamt|¿?ya sabías que|¡?mira lo que|únete|síguenos|suscríbete|puede escribirnos|sígue(nos)? en|abonnez-vous|suivez-nous|get (our|the) .{0,40}newsletter|join our newsletter|never miss|don't miss|follow us|follow .{1,40} on (twitter|facebook|instagram)|like us on facebook|got a (news )?tip|have a (news )?tip|send us a tip|tips\?|contact us at|jetzt (newsletter|kostenlos)|newsletter( abonnieren)?|abonnieren sie|melden sie sich|folgen sie uns|hinweise an|advertisement|anzeige|werbung|publicidad|publicité|reklama|sponsored|gesponsert)\b/i;
+const PROMO_MAX_CHARS = 200;
+/** Copyright and legal lines at the foot of an article. */
+const COPYRIGHT_LINE = /^(©|\(c\)|copyright\b)|\bCC[- ]BY(-[A-Z]{2})*\b.{0,40}(lizenz|licen[cs]e)|(lizenz|licen[cs]e).{0,20}\bCC[- ]BY\b|gibt die meinung (des|der) autor|does not necessarily reflect|is not responsible for the (opinions|content)|alle angaben ohne gewähr|all rights reserved|alle rechte vorbehalten|tous droits réservés|todos los derechos reservados/i;
+const COPYRIGHT_MAX_CHARS = 300;
+/** Price-like tokens: $92,051.76, €4.16, +3.28%, -0.4%. */
+const PRICE_TOKEN = /^[-+−]?[$€£¥₹]\s?\d[\d,.]*$|^[-+−]?\d[\d,.]*\s?%$|^[$€£¥₹]$/;
+/** A block is a ticker when at least this share of its tokens are prices/changes (and enough of them). */
+const TICKER_SHARE = 0.3;
+const TICKER_MIN_PRICES = 6;
+/** A list is a link list (related articles, tags) when links carry this share of its text. */
+const LINK_LIST_SHARE = 0.8;
+const LINK_LIST_MIN_ITEMS = 3;
+// ---------------------------------------------------------------------------------------------------
+
+const wordsRe = (names: readonly string[]) => new RegExp(`(^|[\\s_-])(${names.map((n) => n.replace(/-/g, '[-_]')).join('|')})($|[\\s_-])`);
+const NAME_RE = wordsRe(BOILERPLATE_NAMES);
+const CAPTION_RE = wordsRe(CAPTION_NAMES);
+const MEDIA = 'img, picture, video, iframe, audio';
+
+/** Text tokens with element boundaries as separators (minified cells "<td>FCX</td><td>$11</td>" stay apart). */
+function tokensOf(el: Node, out: string[] = []): string[] {
+  for (const child of el.childNodes) {
+    if (child.nodeType === 3) out.push(...(child.textContent ?? '').split(/\s+/).filter(Boolean));
+    else if (child.nodeType === 1) tokensOf(child, out);
+  }
+  return out;
+}
+
+/** A real data table says what its columns are: it is content, never a ticker. */
+const isDataTable = (el: Element) => el.tagName === 'TABLE' && !!el.querySelector('caption, th, thead');
+
+function isTicker(el: Element): boolean {
+  const table = el.closest('table');
+  if (table && isDataTable(table)) return false;
+  const tokens = tokensOf(el);
+  const prices = tokens.filter((t) => PRICE_TOKEN.test(t)).length;
+  return prices >= TICKER_MIN_PRICES && prices / tokens.length >= TICKER_SHARE;
+}
+
+function isLinkList(el: Element): boolean {
+  if (el.tagName !== 'UL' && el.tagName !== 'OL') return false;
+  if (el.querySelectorAll('li').length < LINK_LIST_MIN_ITEMS) return false;
+  const total = visibleChars(el.textContent ?? '');
+  return total > 0 && linkChars(el) / total >= LINK_LIST_SHARE;
+}
+
+/** A block whose every link is rel="tag": the post's tag list. */
+function isTagList(el: Element): boolean {
+  const links = [...el.querySelectorAll('a')];
+  return links.length > 0 && links.every((a) => /(^|\s)tag(\s|$)/i.test(a.getAttribute('rel') ?? '')) &&
+    linkChars(el) / Math.max(1, visibleChars(el.textContent ?? '')) >= 0.5;
+}
+
+/** Short, mostly links or buttons, starting like a call to action ("Download IPFS", "Share on X"). */
+function isCallToAction(el: Element, text: string): boolean {
+  if (text.length > CTA_MAX_CHARS) return false;
+  return CTA.test(text) && linkChars(el) / Math.max(1, visibleChars(text)) >= 0.5;
+}
+
+/** "Read also: <a>Other story</a>" in any language: a short label with a colon, then one dominant link. */
+function isCrossLink(el: Element, text: string): boolean {
+  if (text.length > CROSS_LINK_MAX_CHARS) return false;
+  const links = el.querySelectorAll('a');
+  if (links.length !== 1) return false;
+  const label = text.split(/[:|»›]/)[0] ?? '';
+  return label.length < text.length && label.trim().split(/\s+/).length <= 4 &&
+    visibleChars((links[0] as Element).textContent ?? '') / Math.max(1, visibleChars(text)) >= CROSS_LINK_SHARE;
+}
+
+function paragraphChars(root: Element): number {
+  let n = 0;
+  for (const p of root.querySelectorAll('p')) n += visibleChars(p.textContent ?? '');
+  return n || visibleChars(root.textContent ?? '');
+}
+
+/** Why a block was removed: the rule's name (for tracing the rules against a development set). */
+export type CleanRule = 'form' | 'never-content' | 'name' | 'caption-name' | 'ticker' | 'tag-list' | 'link-list' |
+  'heading' | 'heading-list' | 'cta' | 'cross-link' | 'credit' | 'dateline' | 'promo' | 'copyright';
+export type CleanTrace = (rule: CleanRule, el: Element) => void;
+
+/**
+ * Readability rebuilds some blocks (a <div> of text becomes a new <p>) without their class and id. The
+ * block classifier saw the page first: a short block whose own element was named like boilerplate (a
+ * byline, a caption, a share label) is removed by that name. Only short blocks: a long one is prose.
+ */
+export function dropByOriginalNames(root: Element, blocks: readonly { text: string; chars: number; el: Element; firstText: Node }[], trace?: CleanTrace): void {
+  for (const b of blocks) {
+    if (b.chars >= PROTECT_MIN_CHARS || !root.contains(b.firstText)) continue;
+    const names = namesOf(b.el);
+    const rule: CleanRule | undefined = NAME_RE.test(names) ? 'name' : CAPTION_RE.test(names) ? 'caption-name' : undefined;
+    if (!rule) continue;
+    // The element that now holds exactly this block's text.
+    let target = b.firstText.parentElement;
+    while (target && target.parentElement && target.parentElement !== root && textOf(target.parentElement) === b.text) target = target.parentElement;
+    if (!target || target === root || textOf(target) !== b.text || target.querySelector(MEDIA)) continue;
+    trace?.(rule, target);
+    target.remove();
+  }
+}
+
+/** Which wording rule a short block matches, if any. */
+export function lineRule(text: string): CleanRule | undefined {
+  const n = text.length;
+  if (n <= CREDIT_MAX_CHARS && CREDIT_LINE.test(text)) return 'credit';
+  if (n <= DATELINE_MAX_CHARS && DATELINE.test(text)) return 'dateline';
+  if (n <= PROMO_MAX_CHARS && PROMO_LINE.test(text)) return 'promo';
+  if (n <= COPYRIGHT_MAX_CHARS && COPYRIGHT_LINE.test(text)) return 'copyright';
+  return undefined;
+}
+
+/** Clean the chosen content in place. */
+export function cleanContent(root: Element, trace?: CleanTrace): void {
+  const drop = (rule: CleanRule, el: Element) => {
+    trace?.(rule, el);
+    el.remove();
+  };
+  const inTree = (el: Element) => el !== root && root.contains(el);
+  const total = paragraphChars(root) || 1;
+  // Forms: one that holds the article (ASP.NET wraps whole pages in one) is unwrapped, any other removed.
+  for (const form of [...root.querySelectorAll('form')]) {
+    if (!inTree(form)) continue;
+    if (paragraphChars(form) / total >= PROTECT_SHARE) form.replaceWith(...form.childNodes);
+    else drop('form', form);
+  }
+  for (const el of [...root.querySelectorAll(NEVER_CONTENT)]) if (inTree(el)) drop('never-content', el);
+  const isProtected = (el: Element, names: string) => {
+    if (NEVER_PROTECTED.test(names)) return false;
+    if (el.querySelector('h1')) return true;
+    const chars = paragraphChars(el);
+    return chars >= PROTECT_MIN_CHARS && chars / total >= PROTECT_SHARE;
+  };
+  // Named blocks: collected first (outermost only), removed together unless they would take nearly all
+  // the text — then the names mislead (a live blog whose posts are "comments") and only wording rules apply.
+  const named: [CleanRule, Element][] = [];
+  let namedChars = 0;
+  for (const el of root.querySelectorAll('[class], [id], [role], [aria-label]')) {
+    const last = named[named.length - 1]?.[1];
+    if (!inTree(el) || (last && last.contains(el))) continue;
+    const names = namesOf(el);
+    const rule: CleanRule | undefined = NAME_RE.test(names) ? 'name' : CAPTION_RE.test(names) && !el.querySelector(MEDIA) ? 'caption-name' : undefined;
+    if (!rule || isProtected(el, names)) continue;
+    named.push([rule, el]);
+    namedChars += visibleChars(el.textContent ?? '');
+  }
+  if (namedChars <= MAX_NAMED_SHARE * visibleChars(root.textContent ?? '')) for (const [rule, el] of named) drop(rule, el);
+  // Tickers only where the content has enough price-like tokens at all (one pass instead of one per block).
+  const mayHaveTicker = tokensOf(root).filter((t) => PRICE_TOKEN.test(t)).length >= TICKER_MIN_PRICES;
+  for (const el of [...root.querySelectorAll('ul, ol, table, section, div, p')]) {
+    if (!inTree(el)) continue;
+    if (mayHaveTicker && isTicker(el)) drop('ticker', el);
+    else if (isTagList(el)) drop('tag-list', el);
+    else if (isLinkList(el)) drop('link-list', el);
+  }
+  // Headings that announce boilerplate, and the list (or link block) that follows them.
+  for (const el of [...root.querySelectorAll('h1, h2, h3, h4, h5, h6, p, strong, b, div, span')]) {
+    if (!inTree(el)) continue;
+    // A label-like div/p/span counts as a heading only when it holds no blocks.
+    if ((el.tagName === 'DIV' || el.tagName === 'P' || el.tagName === 'SPAN') && el.querySelector('p, div, ul, ol, table')) continue;
+    const text = textOf(el);
+    if (!text || text.length > HEADING_MAX_CHARS || !BOILERPLATE_HEADING.test(text.replace(/[:.…»]+$/, '').trim())) continue;
+    // The heading's own block: the element itself, or its parent when the heading is the parent's only text.
+    const parent = el.parentElement;
+    const target = (el.tagName === 'STRONG' || el.tagName === 'B' || el.tagName === 'SPAN') && parent && parent !== root && textOf(parent) === text
+      ? parent : el;
+    const next = target.nextElementSibling;
+    if (next && (next.tagName === 'UL' || next.tagName === 'OL' || linkChars(next) / Math.max(1, visibleChars(next.textContent ?? '')) >= 0.5)) {
+      drop('heading-list', next);
+    }
+    drop('heading', target);
+  }
+  for (const el of [...root.querySelectorAll('p, div, h2, h3, h4, h5, h6, aside, li, span, small, em, i, strong, b, figure, time, address')]) {
+    if (!inTree(el) || el.querySelector('p, div, li, table, img, figure, iframe, video')) continue;
+    const text = textOf(el);
+    if (!text) continue;
+    if (isCallToAction(el, text)) drop('cta', el);
+    else if (isCrossLink(el, text)) drop('cross-link', el);
+    else {
+      const rule = lineRule(text);
+      if (rule) drop(rule, el);
+    }
+  }
+}

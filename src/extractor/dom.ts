@@ -1,0 +1,170 @@
+// The page as a DOM, and the small helpers every extraction step shares. linkedom by default; jsdom on
+// request (the fixture tests run both and require the same result).
+import { createRequire } from 'node:module';
+import { decodeHTMLAttribute } from 'entities';
+import { parseHTML } from 'linkedom';
+import { resolveUrl } from '../urlcleaner/index.js';
+
+const require = createRequire(import.meta.url);
+
+export type DomImpl = 'linkedom' | 'jsdom';
+
+/** Elements around which white space is never text: it only indents the markup. */
+const LAYOUT_TAGS = new Set(['html', 'head', 'body', 'meta', 'link', 'title', 'base', 'div', 'p', 'section', 'article',
+  'main', 'header', 'footer', 'aside', 'nav', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'ul', 'ol', 'li', 'dl', 'dt', 'dd',
+  'table', 'thead', 'tbody', 'tfoot', 'tr', 'td', 'th', 'caption', 'colgroup', 'col', 'form', 'fieldset', 'legend',
+  'figure', 'figcaption', 'blockquote', 'address', 'hr', 'details', 'summary', 'select', 'option', 'optgroup',
+  'noscript', 'iframe', 'video', 'audio', 'source', 'picture', 'menu', 'center', 'dialog', 'template', 'script']);
+
+/**
+ * The minimal clean-up before building a DOM, none of which is page text: scripts (JSON-LD kept: it carries
+ * byline and dates), styles, comments, inline SVG (icons), and the white space that indents the markup
+ * between block-level tags. Readability drops the first four itself and collapses white space, so its
+ * choices stay what they would be on the page as published, but the DOM has about a third fewer nodes
+ * (each one costs linkedom an allocation). Raw-text elements end where an HTML tokenizer ends them: at the
+ * first end tag, which runs to the next ">" ("</script\n<!-- …>" too); nothing inside them is markup.
+ */
+export function stripNonContent(html: string): string {
+  const open = /<(script|style|svg)\b([^>]*)>|<!--/gi;
+  let out = '';
+  let at = 0;
+  for (let m = open.exec(html); m; m = open.exec(html)) {
+    out += html.slice(at, m.index);
+    let end: number;
+    if (!m[1]) {
+      // A comment ends at the first "-->"; "<!-->" and "<!--->" are complete (empty) comments.
+      if (html.startsWith('<!-->', m.index)) end = m.index + 5;
+      else if (html.startsWith('<!--->', m.index)) end = m.index + 6;
+      else {
+        const close = html.indexOf('-->', m.index + 4);
+        end = close < 0 ? html.length : close + 3;
+      }
+    } else {
+      const tag = m[1].toLowerCase();
+      const closeTag = new RegExp(`</${tag}\\b[^>]*>`, 'gi');
+      closeTag.lastIndex = open.lastIndex;
+      const close = /\/\s*$/.test(m[2] ?? '') && tag === 'svg' ? null : closeTag.exec(html);
+      end = close ? close.index + close[0].length : tag === 'svg' ? open.lastIndex : html.length;
+      if (tag === 'script' && /application\/ld\+json/i.test(m[2] ?? '')) out += html.slice(m.index, end);
+    }
+    at = end;
+    open.lastIndex = end;
+  }
+  out += html.slice(at);
+  return out.replace(/(<\/?([a-zA-Z][a-zA-Z0-9]*)\b[^>]*>)\s+(?=<(\/?)([a-zA-Z][a-zA-Z0-9]*))/g,
+    (all, tag: string, a: string, _slash: string, b: string) =>
+      LAYOUT_TAGS.has(a.toLowerCase()) || LAYOUT_TAGS.has(b.toLowerCase()) ? tag : all);
+}
+
+/** Less visible text than this outside <body> never means the tree is misplaced (a stray word or two). */
+const MISPLACED_MIN_CHARS = 200;
+/** Elements whose text is never page text, wherever they sit. */
+const NON_TEXT = new Set(['SCRIPT', 'STYLE', 'TITLE', 'NOSCRIPT', 'TEMPLATE']);
+
+/**
+ * linkedom builds its tree as the tags come, not as a browser does: text before <html> (a PHP warning),
+ * a second <html>, a <div> inside <head> or a missing <html> leave the page's text outside <body>, where
+ * Readability never looks. True when more visible text lies outside <body> than inside it.
+ */
+function bodyIsMisplaced(document: Document): boolean {
+  const body = document.body;
+  if (!body || document.documentElement?.tagName !== 'HTML') return true;
+  let outside = 0;
+  const walk = (node: Node) => {
+    // childNodes, not nextSibling: linkedom's document-level nodes have no siblings.
+    for (const c of node.childNodes) {
+      if (c === body) continue;
+      if (c.nodeType === 3) outside += visibleChars(c.nodeValue ?? '');
+      else if (c.nodeType === 1 && !NON_TEXT.has((c as Element).tagName)) walk(c);
+    }
+  };
+  walk(document);
+  // Stray bytes outside <body> are common and harmless; only then is <body>'s text worth counting.
+  return outside >= MISPLACED_MIN_CHARS && outside > visibleChars(body.textContent ?? '');
+}
+
+/** The page again with one <html>, an empty <head> and everything else in <body>, as a browser would read it. */
+function regroup(html: string): string {
+  const htmlTag = /<html\b[^>]*>/i.exec(html)?.[0] ?? '<html>';
+  const title = /<title\b[^>]*>[\s\S]*?<\/title\s*>/i.exec(html)?.[0] ?? '';
+  const rest = html.replace(/<!doctype[^>]*>|<\/?(html|head|body)\b[^>]*>/gi, '');
+  return `<!DOCTYPE html>${htmlTag}<head>${title}</head><body>${rest}</body></html>`;
+}
+
+/** The page as a Document whose baseURI/documentURI are right, so Readability makes URLs absolute. */
+export function buildDocument(html: string, url: string, impl: DomImpl): Document {
+  if (impl === 'jsdom') {
+    // Loaded on demand: jsdom takes ~0.6 s to import, and linkedom is the default.
+    const { JSDOM, VirtualConsole } = require('jsdom') as typeof import('jsdom');
+    return new JSDOM(html, { url, virtualConsole: new VirtualConsole() }).window.document;
+  }
+  let { document } = parseHTML(html);
+  if (bodyIsMisplaced(document as unknown as Document)) document = parseHTML(regroup(html)).document;
+  // <base href> from the markup: a selector over the whole tree costs more than this look at the text.
+  const baseTag = /<base\b[^>]*\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/i.exec(html);
+  const baseHref = baseTag ? decodeHTMLAttribute(baseTag[1] ?? baseTag[2] ?? baseTag[3] ?? '') : undefined;
+  const base = resolveUrl(baseHref, url) ?? url;
+  Object.defineProperty(document, 'documentURI', { value: url, configurable: true });
+  Object.defineProperty(document, 'baseURI', { value: base, configurable: true });
+  return document as unknown as Document;
+}
+
+/** Depth of the deepest element, measured without recursion; stops counting past `limit`. */
+export function maxDepth(root: Element, limit: number): number {
+  let deepest = 0;
+  const stack: [Element, number][] = [[root, 1]];
+  while (stack.length) {
+    const [el, depth] = stack.pop() as [Element, number];
+    if (depth > deepest) deepest = depth;
+    if (deepest > limit) return deepest;
+    for (let c = el.firstElementChild; c; c = c.nextElementSibling) stack.push([c, depth + 1]);
+  }
+  return deepest;
+}
+
+export const squash = (s: string): string => s.replace(/\s+/g, ' ').trim();
+export const textOf = (el: Element): string => squash(el.textContent ?? '');
+
+/** Characters that are not white space: the length measure of every rule (markup whitespace varies). */
+export function visibleChars(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 32 && c !== 160) n++;
+  }
+  return n;
+}
+
+/** State modifiers ("has-comments", "social-enabled", "is-sticky") say what a block has, not what it is. */
+const MODIFIER_TOKEN = /^(has|with|show|is|no|non|not|can|js)[-_]|[-_](enabled|disabled|active|visible|open|on|off)$/i;
+
+/** class, id, role and aria-label of an element (state modifiers left out), lower case, space separated. */
+export function namesOf(el: Element): string {
+  const cls = el.getAttribute('class');
+  // BEM modifiers ("section--ads") say what a block has too: only the block's own name counts.
+  const classes = cls ? cls.split(/\s+/).filter((c) => c && !MODIFIER_TOKEN.test(c)).map((c) => c.replace(/--.*$/, '')).join(' ') : '';
+  // A heading's id is an anchor made from its words ("nav_the_results"), not a name of what it is.
+  const id = /^H[1-6]$/.test(el.tagName) ? null : el.getAttribute('id');
+  const role = el.getAttribute('role');
+  const label = el.getAttribute('aria-label');
+  let out = classes;
+  if (id) out += ` ${id}`;
+  if (role) out += ` ${role}`;
+  if (label) out += ` ${label}`;
+  return out.toLowerCase();
+}
+
+/** Total characters of link text (and buttons) inside an element. */
+export function linkChars(el: Element): number {
+  let n = 0;
+  for (const a of el.querySelectorAll('a, button')) n += visibleChars(a.textContent ?? '');
+  return n;
+}
+
+/** Elements that end a run of text (a paragraph) in the page. */
+export const BLOCK_TAGS = new Set(['P', 'DIV', 'SECTION', 'ARTICLE', 'MAIN', 'HEADER', 'FOOTER', 'ASIDE', 'NAV',
+  'H1', 'H2', 'H3', 'H4', 'H5', 'H6', 'LI', 'UL', 'OL', 'DL', 'DT', 'DD', 'BLOCKQUOTE', 'PRE', 'FIGURE', 'FIGCAPTION',
+  'TABLE', 'THEAD', 'TBODY', 'TFOOT', 'TR', 'TD', 'TH', 'CAPTION', 'HR', 'DETAILS', 'SUMMARY', 'FORM', 'FIELDSET',
+  'ADDRESS', 'CENTER', 'BODY', 'HTML', 'OPTION', 'SELECT', 'LEGEND', 'IFRAME', 'VIDEO', 'AUDIO', 'PICTURE']);
+
+export const HEADING_TAGS = new Set(['H1', 'H2', 'H3', 'H4', 'H5', 'H6']);
