@@ -18,7 +18,7 @@
 // stories that ended before the window are swept, with their terms' document frequencies.
 import { analyzeBoth, ANALYSIS_VERSION, hamming, vectorsOf, type Analysis, type EntityKind, type Vectors } from './features.js';
 import { FEATURES, Model, shippedModel, type Contribution } from './model.js';
-import { addInto, BODY, dot, EMPTY, FIGURE, has, LEAD, NAME, pack, Probe, TITLE, type Vec } from './space.js';
+import { addInto, BODY, CountTable, dot, EMPTY, FIGURE, has, LEAD, NAME, pack, Probe, TITLE, type Vec } from './space.js';
 
 export { analyze, analyzeBoth, ANALYSIS_VERSION, decodeVectors, detectLanguage, encodeVectors, entities, terms, vectorsOf, words,
   type Analysis, type Vectors } from './features.js';
@@ -205,7 +205,7 @@ export class Clusterer {
   readonly windowHours: number;
   private readonly onForget?: (doc: DocId, story: StoryKey) => void;
   /** Term / entity id -> documents in memory having it. */
-  private df = new Map<number, number>();
+  private df = new CountTable();
   private docCount = 0;
   private seq = 0;
   private added = 0;
@@ -229,7 +229,8 @@ export class Clusterer {
   private computed?: { doc: ClusterDoc; analysis: Analysis; vectors: Vectors };
   /** The last decide(): its document, state and the candidates worth revisiting with the story it joins. */
   private last?: { doc: ClusterDoc; d: DocState; rivals: StoryState[] };
-  private readonly scratch = new Set<number>();
+  /** Scratch for candidates(). */
+  private readonly found: StoryState[] = [];
 
   constructor(options: Options = {}) {
     this.model = options.model ?? shippedModel(ANALYSIS_VERSION);
@@ -277,21 +278,15 @@ export class Clusterer {
   }
 
   private idf(id: number): number {
-    return Math.log((this.docCount + 1) / ((this.df.get(id) ?? 0) + 1)) + 1;
+    return Math.log((this.docCount + 1) / (this.df.get(id) + 1)) + 1;
   }
 
   /** Count a document's distinct terms and names in (or out of) the document frequencies. */
   private count(d: DocState, sign: 1 | -1): void {
-    const seen = this.scratch;
-    seen.clear();
-    for (const ids of [d.title.ids, d.lead.ids, d.body.ids, d.ents]) {
-      for (let i = 0; i < ids.length; i++) {
-        const id = ids[i] as number;
-        if (seen.has(id)) continue;
-        seen.add(id);
-        bump(this.df, id, sign);
-      }
-    }
+    const df = this.df;
+    df.begin();
+    const v = d.v;
+    for (const ids of [v.title, v.lead, v.body, v.ents]) for (let i = 0; i < ids.length; i++) df.add(ids[i] as number, sign);
     this.docCount += sign;
   }
 
@@ -345,8 +340,13 @@ export class Clusterer {
    * member weighted when there were far fewer documents is weighted again (its story's aggregates too).
    */
   private fresh(m: DocState): void {
-    if (this.docCount <= REWEIGHT_GROWTH * m.n0 + REWEIGHT_MIN) return;
+    if (m.n0 >= 0 && this.docCount <= REWEIGHT_GROWTH * m.n0 + REWEIGHT_MIN) return;
     const w = this.state({ id: m.id, title: '', published: m.time }, m.v);
+    if (m.n0 < 0) {
+      // Loaded without weights (lazy()): its query too.
+      m.query = w.query;
+      m.queryW = w.queryW;
+    }
     m.title = w.title;
     m.lead = w.lead;
     m.body = w.body;
@@ -356,6 +356,28 @@ export class Clusterer {
     m.n0 = w.n0;
     if (m.story) m.story.agg = undefined;
     if (this.probed === m) this.probed = undefined;
+  }
+
+  /**
+   * Vectors -> an article in memory, weighted only when first compared (fresh()): a start adds the
+   * window's articles without a comparison, and most of them are never compared before they leave it.
+   * Its story is indexed under its title and lead terms and its most frequent body terms.
+   */
+  private lazy(doc: ClusterDoc, v: Vectors): DocState {
+    const keys: number[] = [...v.title, ...v.lead];
+    if (v.body.length) {
+      const order = Array.from(v.body.keys()).sort((a, b) => (v.bodyCounts[b] as number) - (v.bodyCounts[a] as number) || a - b);
+      for (const i of order) {
+        if (keys.length >= INDEX_TERMS) break;
+        keys.push(v.body[i] as number);
+      }
+    }
+    const none = new Float32Array(0);
+    return {
+      id: doc.id, time: doc.published, source: doc.source ? this.sourceId(doc.source) : -1, lang: v.lang,
+      title: EMPTY, lead: EMPTY, body: EMPTY, hasBody: v.bodyTokens > 0, ents: v.ents, kinds: v.kinds, entW: none, nums: v.nums, numW: none,
+      mass: 0, simhash: v.simhash, p: 0, tick: 0, query: Int32Array.from(keys.slice(0, INDEX_TERMS)), queryW: none, v, n0: -1,
+    };
   }
 
   private sourceId(name: string): number {
@@ -408,7 +430,10 @@ export class Clusterer {
   private aggregate(s: StoryState): Aggregate {
     if (s.agg) return s.agg;
     const a: Aggregate = { n: 0, centroid: new Map(), titles: new Map(), counts: new Map() };
-    for (const m of s.members.slice(-AGG_MEMBERS)) this.aggregateAdd(a, m);
+    for (const m of s.members.slice(-AGG_MEMBERS)) {
+      this.fresh(m);
+      this.aggregateAdd(a, m);
+    }
     s.agg = a;
     return a;
   }
@@ -608,7 +633,8 @@ export class Clusterer {
   /** Candidate stories: posting lists of the article's heaviest terms, newest stories first. */
   private candidates(d: DocState, limit = CANDIDATES): StoryState[] {
     const epoch = ++this.epoch;
-    const found: StoryState[] = [];
+    const found = this.found;
+    found.length = 0;
     const window = this.windowHours * HOUR;
     for (let q = 0, used = 0; q < d.query.length && used < QUERY_TERMS; q++) {
       const list = this.postings.get(d.query[q] as number);
@@ -626,12 +652,25 @@ export class Clusterer {
         s.acc += w;
       }
     }
-    found.sort((a, b) => b.acc - a.acc || a.seq - b.seq);
+    // The best `limit` by accumulated weight (a selection: hundreds may be found, a few are kept).
+    const top: StoryState[] = [];
+    const better = (a: StoryState, b: StoryState) => a.acc > b.acc || (a.acc === b.acc && a.seq < b.seq);
+    for (const s of found) {
+      if (top.length === limit && !better(s, top[limit - 1] as StoryState)) continue;
+      let i = top.length < limit ? top.length : limit - 1;
+      while (i > 0 && better(s, top[i - 1] as StoryState)) {
+        top[i] = top[i - 1] as StoryState;
+        i--;
+      }
+      top[i] = s;
+    }
+    found.length = 0;
     // Stories sharing only a fraction of what the best one shares are not worth the full signals.
-    const floor = (found[0]?.acc ?? 0) * CANDIDATE_SHARE;
+    const floor = (top[0]?.acc ?? 0) * CANDIDATE_SHARE;
     let n = 0;
-    while (n < found.length && n < limit && (found[n] as StoryState).acc >= floor) n++;
-    return found.slice(0, n);
+    while (n < top.length && (top[n] as StoryState).acc >= floor) n++;
+    top.length = n;
+    return top;
   }
 
   private scoreAll(d: DocState, exclude?: StoryState, self?: DocState, onlySince?: number):
@@ -680,7 +719,7 @@ export class Clusterer {
   add(doc: ClusterDoc, story: StoryKey, p = 0): void {
     if (this.docs.has(doc.id)) this.remove(doc.id);
     const decided = this.last?.doc === doc;
-    const d = this.stateOf(doc);
+    const d = decided ? this.stateOf(doc) : this.lazy(doc, this.vectorsOf(doc));
     const rivals = decided ? (this.last?.rivals ?? []) : [];
     this.last = undefined;
     d.id = doc.id;
@@ -718,7 +757,7 @@ export class Clusterer {
     s.first = Math.min(s.first, d.time);
     s.last = Math.max(s.last, d.time);
     s.sumTime += d.time;
-    if (s.agg && s.members.length <= AGG_MEMBERS) this.aggregateAdd(s.agg, d);
+    if (s.agg && s.members.length <= AGG_MEMBERS && d.n0 >= 0) this.aggregateAdd(s.agg, d);
     else s.agg = undefined;
     if (d.source >= 0) bump(s.sources, d.source, 1);
     bump(s.langs, d.lang, 1);
@@ -783,7 +822,7 @@ export class Clusterer {
 
   /** Forget everything (before filling again from storage). */
   clear(): void {
-    this.df = new Map();
+    this.df = new CountTable();
     this.docCount = 0;
     this.sourceIds.clear();
     this.docs.clear();
@@ -873,6 +912,7 @@ export class Clusterer {
     for (const m of examine) {
       const s = m.story;
       if (!s || s.dead) continue;
+      this.fresh(m);
       const since = m.tick;
       m.tick = this.clock;
       const others = this.scoreAll(m, s, m, since);

@@ -152,3 +152,84 @@ export class Probe {
     return { sum, shared };
   }
 }
+
+/**
+ * Counts per term id (document frequencies) in an open-addressing table of typed arrays: a Map of a few
+ * hundred thousand numbers costs tens of bytes per entry and its lookups dominate a start; this costs 12
+ * bytes per slot. Ids whose count fell to zero keep their slot until the table is rebuilt on growth.
+ */
+export class CountTable {
+  private bits = 12;
+  private keys = new Int32Array(1 << 12).fill(-1);
+  private counts = new Int32Array(1 << 12);
+  private stamps = new Int32Array(1 << 12);
+  private used = 0;
+  private epoch = 0;
+  /** Ids with a count above zero. */
+  size = 0;
+
+  private home(id: number): number {
+    return Math.imul(id, 0x9e3779b1) >>> (32 - this.bits);
+  }
+
+  private find(id: number): number {
+    const mask = (1 << this.bits) - 1;
+    let i = this.home(id);
+    for (;;) {
+      const k = this.keys[i] as number;
+      if (k === id || k === -1) return i;
+      i = (i + 1) & mask;
+    }
+  }
+
+  get(id: number): number {
+    const i = this.find(id);
+    return this.keys[i] === id ? (this.counts[i] as number) : 0;
+  }
+
+  /** Start a new document: add() counts each id once per document. */
+  begin(): void {
+    this.epoch++;
+  }
+
+  /** Add `by` to an id's count, once per document (since begin()). */
+  add(id: number, by: number): void {
+    let i = this.find(id);
+    if (this.keys[i] !== id) {
+      if ((this.used + 1) * 2 > 1 << this.bits) {
+        this.rebuild();
+        i = this.find(id);
+      }
+      this.keys[i] = id;
+      this.counts[i] = 0;
+      this.stamps[i] = 0;
+      this.used++;
+    }
+    if (this.stamps[i] === this.epoch) return;
+    this.stamps[i] = this.epoch;
+    const before = this.counts[i] as number;
+    const after = Math.max(0, before + by);
+    this.counts[i] = after;
+    if (before === 0 && after > 0) this.size++;
+    else if (before > 0 && after === 0) this.size--;
+  }
+
+  /** Re-insert the live ids into a table sized for them (doubling when most are live). */
+  private rebuild(): void {
+    const [keys, counts, stamps] = [this.keys, this.counts, this.stamps];
+    while (this.size * 4 > 1 << this.bits) this.bits++;
+    this.keys = new Int32Array(1 << this.bits).fill(-1);
+    this.counts = new Int32Array(1 << this.bits);
+    this.stamps = new Int32Array(1 << this.bits);
+    this.used = 0;
+    for (let j = 0; j < keys.length; j++) {
+      const c = counts[j] as number;
+      if (keys[j] === -1 || c <= 0) continue;
+      const i = this.find(keys[j] as number);
+      this.keys[i] = keys[j] as number;
+      this.counts[i] = c;
+      this.stamps[i] = stamps[j] as number;
+      this.used++;
+    }
+  }
+}
