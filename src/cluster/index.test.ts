@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { Clusterer, clusterDocs, Model, shippedModel, ANALYSIS_VERSION, type Comparison, type ClusterDoc, type StoryKey } from './index.js';
+import { Clusterer, clusterDocs, decodeVectors, encodeVectors, Model, shippedModel, ANALYSIS_VERSION, type Comparison, type ClusterDoc,
+  type StoryKey } from './index.js';
 import type { ModelFile } from './model.js';
 
 const HOUR = 3_600_000;
@@ -359,6 +360,36 @@ describe('candidates at scale', () => {
     expect(c.size.stories).toBe(5001);
     expect(c.decide(SEED_B).story).toBe(SEED_A.id);
   }, 30_000);
+});
+
+describe('a start from stored vectors', () => {
+  it('a clusterer filled from stored bytes (weighted lazily) decides as the one that clustered the stream', () => {
+    const stream = [SEED_A, QUAKE, WIRE, FLOODS, WIRE_COPY];
+    const live = new Clusterer();
+    for (const d of stream) live.add(d, live.decide(d).story ?? d.id, 1);
+    const started = new Clusterer();
+    for (const d of stream) {
+      const vectors = decodeVectors(encodeVectors(live.vectorsOf(d)));
+      expect(vectors).toBeDefined();
+      started.add({ id: d.id, title: '', published: d.published, vectors }, live.storyOf(d.id) as StoryKey, 1);
+    }
+    expect(started.size).toEqual(live.size);
+    for (const [d, story] of [[SEED_B, SEED_A.id], [QUAKE_FOLLOW_UP, QUAKE.id], [WIRE_OTHER, WIRE.id]] as const) {
+      expect(live.decide(d).story).toBe(story);
+      expect(started.decide(d).story).toBe(story);
+    }
+    // A member loaded from bytes is explained against its story like any other (weighted on first use).
+    expect(started.explainStory(WIRE_COPY, WIRE.id)?.probability).toBeCloseTo(live.explainStory(WIRE_COPY, WIRE.id)?.probability ?? -1, 6);
+  });
+
+  it('bytes of another analysis version or shape are refused (the text is analysed again)', () => {
+    const bytes = encodeVectors(new Clusterer().vectorsOf(QUAKE));
+    expect(decodeVectors(bytes.slice(0, bytes.length - 1))).toBeUndefined();
+    const other = bytes.slice();
+    other[4] = (other[4] as number) + 1; // the version field
+    expect(decodeVectors(other)).toBeUndefined();
+    expect(decodeVectors(new Uint8Array(8))).toBeUndefined();
+  });
 });
 
 // ---- clusterDocs -------------------------------------------------------------------------------------

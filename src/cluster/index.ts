@@ -18,7 +18,7 @@
 // stories that ended before the window are swept, with their terms' document frequencies.
 import { analyzeBoth, ANALYSIS_VERSION, hamming, vectorsOf, type Analysis, type EntityKind, type Vectors } from './features.js';
 import { FEATURES, Model, shippedModel, type Contribution } from './model.js';
-import { addInto, BODY, CountTable, dot, EMPTY, FIGURE, has, LEAD, NAME, pack, Probe, TITLE, type Vec } from './space.js';
+import { addInto, BODY, CountTable, dot, EMPTY, FIGURE, has, LEAD, NAME, pack, Postings, Probe, TITLE, type Vec } from './space.js';
 
 export { analyze, analyzeBoth, ANALYSIS_VERSION, decodeVectors, detectLanguage, encodeVectors, entities, terms, vectorsOf, words,
   type Analysis, type Vectors } from './features.js';
@@ -87,6 +87,7 @@ export interface ClusterDoc {
 }
 
 const HOUR = 3_600_000;
+const NONE = new Float32Array(0);
 const NAME_KIND = 3;
 const F = Object.fromEntries(FEATURES.map((f, i) => [f, i])) as Record<(typeof FEATURES)[number], number>;
 
@@ -145,13 +146,16 @@ export interface StoryState {
   sources: Map<number, number>;
   langs: Map<string, number>;
   bodies: number;
-  indexed: Set<number>;
+  /** Its place in the postings (Clusterer.slots). */
+  slot: number;
   agg?: Aggregate;
   dead: boolean;
   /** The clock when its membership last changed. */
   tick: number;
   /** Scratch for candidate lookups: the lookup's epoch and the accumulated weight. */
   mark: number;
+  /** Scratch for candidate lookups: the query term last counted (a story indexed twice under one term counts once). */
+  q: number;
   acc: number;
 }
 
@@ -214,7 +218,9 @@ export class Clusterer {
   private readonly sourceIds = new Map<string, number>();
   private readonly docs = new Map<DocId, DocState>();
   private readonly stories = new Map<StoryKey, StoryState>();
-  private readonly postings = new Map<number, StoryState[]>();
+  private readonly postings = new Postings();
+  /** Story by postings slot. */
+  private slots: StoryState[] = [];
   /** Members to re-examine at the next refine(), and story pairs that competed for an article. */
   private readonly pending = new Set<DocState>();
   private readonly rivals = new Map<StoryState, Set<StoryState>>();
@@ -364,19 +370,20 @@ export class Clusterer {
    * Its story is indexed under its title and lead terms and its most frequent body terms.
    */
   private lazy(doc: ClusterDoc, v: Vectors): DocState {
-    const keys: number[] = [...v.title, ...v.lead];
-    if (v.body.length) {
-      const order = Array.from(v.body.keys()).sort((a, b) => (v.bodyCounts[b] as number) - (v.bodyCounts[a] as number) || a - b);
-      for (const i of order) {
-        if (keys.length >= INDEX_TERMS) break;
-        keys.push(v.body[i] as number);
-      }
+    const query = new Int32Array(Math.min(INDEX_TERMS, v.title.length + v.lead.length + v.body.length));
+    let n = 0;
+    for (let i = 0; i < v.title.length && n < query.length; i++) query[n++] = v.title[i] as number;
+    for (let i = 0; i < v.lead.length && n < query.length; i++) query[n++] = v.lead[i] as number;
+    // Body terms by count, highest first (counts are small: one pass per count).
+    let top = 0;
+    for (let i = 0; i < v.bodyCounts.length; i++) top = Math.max(top, v.bodyCounts[i] as number);
+    for (let c = top; c > 0 && n < query.length; c--) {
+      for (let i = 0; i < v.body.length && n < query.length; i++) if (v.bodyCounts[i] === c) query[n++] = v.body[i] as number;
     }
-    const none = new Float32Array(0);
     return {
       id: doc.id, time: doc.published, source: doc.source ? this.sourceId(doc.source) : -1, lang: v.lang,
-      title: EMPTY, lead: EMPTY, body: EMPTY, hasBody: v.bodyTokens > 0, ents: v.ents, kinds: v.kinds, entW: none, nums: v.nums, numW: none,
-      mass: 0, simhash: v.simhash, p: 0, tick: 0, query: Int32Array.from(keys.slice(0, INDEX_TERMS)), queryW: none, v, n0: -1,
+      title: EMPTY, lead: EMPTY, body: EMPTY, hasBody: v.bodyTokens > 0, ents: v.ents, kinds: v.kinds, entW: NONE, nums: v.nums, numW: NONE,
+      mass: 0, simhash: v.simhash, p: 0, tick: 0, query: query.subarray(0, n), queryW: NONE, v, n0: -1,
     };
   }
 
@@ -636,20 +643,26 @@ export class Clusterer {
     const found = this.found;
     found.length = 0;
     const window = this.windowHours * HOUR;
+    const slots = this.slots;
+    const { slot, next } = this.postings;
     for (let q = 0, used = 0; q < d.query.length && used < QUERY_TERMS; q++) {
-      const list = this.postings.get(d.query[q] as number);
-      if (!list) continue;
+      let e = this.postings.head(d.query[q] as number);
+      if (e < 0) continue;
       used++;
       const w = d.queryW[q] as number;
-      for (let i = list.length - 1, seen = 0; i >= 0 && seen < POSTINGS_CAP; i--, seen++) {
-        const s = list[i] as StoryState;
+      for (let seen = 0; e >= 0 && seen < POSTINGS_CAP; e = next[e] as number, seen++) {
+        const s = slots[slot[e] as number] as StoryState;
         if (s.dead) continue;
         if (s.mark !== epoch) {
           s.mark = epoch;
           s.acc = 0;
+          s.q = -1;
           if (s.last >= d.time - window && s.first <= d.time + window) found.push(s);
         }
-        s.acc += w;
+        if (s.q !== q) {
+          s.q = q;
+          s.acc += w;
+        }
       }
     }
     // The best `limit` by accumulated weight (a selection: hundreds may be found, a few are kept).
@@ -746,7 +759,8 @@ export class Clusterer {
 
   private newStory(key: StoryKey): StoryState {
     const s: StoryState = { key, seq: this.seq++, members: [], first: Infinity, last: -Infinity, sumTime: 0,
-      sources: new Map(), langs: new Map(), bodies: 0, indexed: new Set(), dead: false, tick: 0, mark: 0, acc: 0 };
+      sources: new Map(), langs: new Map(), bodies: 0, slot: this.slots.length, dead: false, tick: 0, mark: 0, q: -1, acc: 0 };
+    this.slots.push(s);
     this.stories.set(key, s);
     return s;
   }
@@ -763,14 +777,7 @@ export class Clusterer {
     bump(s.langs, d.lang, 1);
     if (d.hasBody) s.bodies++;
     s.tick = ++this.clock;
-    for (let i = 0; i < d.query.length && i < INDEX_TERMS; i++) {
-      const id = d.query[i] as number;
-      if (s.indexed.has(id)) continue;
-      s.indexed.add(id);
-      const list = this.postings.get(id);
-      if (list) list.push(s);
-      else this.postings.set(id, [s]);
-    }
+    for (let i = 0; i < d.query.length && i < INDEX_TERMS; i++) this.postings.add(d.query[i] as number, s.slot);
   }
 
   /** Take a member out of its story (the story is dropped when it empties). */
@@ -829,6 +836,7 @@ export class Clusterer {
     for (const s of this.stories.values()) s.dead = true;
     this.stories.clear();
     this.postings.clear();
+    this.slots = [];
     this.pending.clear();
     this.rivals.clear();
     this.shrunk.clear();
@@ -971,11 +979,13 @@ export class Clusterer {
         this.onForget?.(m.id, key);
       }
     }
-    for (const [id, list] of this.postings) {
-      const live = list.filter((s) => !s.dead);
-      if (live.length === 0) this.postings.delete(id);
-      else if (live.length < list.length) this.postings.set(id, live);
-    }
+    // Stories that ended (swept, merged, emptied) leave the postings; the others get slots anew.
+    const live = this.slots.filter((s) => !s.dead);
+    const renumber = new Int32Array(this.slots.length).fill(-1);
+    live.forEach((s, i) => { renumber[s.slot] = i; });
+    this.postings.compact((slot) => renumber[slot] as number);
+    live.forEach((s, i) => { s.slot = i; });
+    this.slots = live;
     this.probed = undefined;
   }
 

@@ -142,4 +142,10 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX fetch_history_source ON fetch_history(source_id, id);
   CREATE INDEX items_source_published ON items(source_id, published_at);
   `,
+  // 7: the clusterer's term vectors per article in binary (cluster/features.ts encodeVectors: hashed ids
+  //    in little-endian typed arrays), so a start decodes bytes instead of parsing and hashing JSON;
+  //    NULL where only the JSON analysis was stored
+  `
+  ALTER TABLE cluster_features ADD COLUMN vectors BLOB;
+  `,
 ];
