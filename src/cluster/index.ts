@@ -152,9 +152,9 @@ export interface StoryState {
   dead: boolean;
   /** The clock when its membership last changed. */
   tick: number;
-  /** Scratch for candidate lookups: the lookup's epoch and the accumulated weight. */
+  /** Scratch for candidate lookups: the lookup that saw it last, the query term counted last (a story
+   *  indexed twice under one term counts once), the weight so far (-Infinity: ended or out of the window). */
   mark: number;
-  /** Scratch for candidate lookups: the query term last counted (a story indexed twice under one term counts once). */
   q: number;
   acc: number;
 }
@@ -644,24 +644,29 @@ export class Clusterer {
     found.length = 0;
     const window = this.windowHours * HOUR;
     const slots = this.slots;
-    const { slot, next } = this.postings;
+    const blocks = this.postings.blocks;
     for (let q = 0, used = 0; q < d.query.length && used < QUERY_TERMS; q++) {
-      let e = this.postings.head(d.query[q] as number);
-      if (e < 0) continue;
+      let h = this.postings.head(d.query[q] as number);
+      if (h < 0) continue;
       used++;
       const w = d.queryW[q] as number;
-      for (let seen = 0; e >= 0 && seen < POSTINGS_CAP; e = next[e] as number, seen++) {
-        const s = slots[slot[e] as number] as StoryState;
-        if (s.dead) continue;
-        if (s.mark !== epoch) {
-          s.mark = epoch;
-          s.acc = 0;
-          s.q = -1;
-          if (s.last >= d.time - window && s.first <= d.time + window) found.push(s);
-        }
-        if (s.q !== q) {
-          s.q = q;
-          s.acc += w;
+      let seen = 0;
+      for (; h >= 0 && seen < POSTINGS_CAP; h = blocks[h + 1] as number) {
+        for (let j = h + 1 + (blocks[h] as number); j > h + 1 && seen < POSTINGS_CAP; j--, seen++) {
+          const s = slots[blocks[j] as number] as StoryState;
+          if (s.mark !== epoch) {
+            s.mark = epoch;
+            s.q = -1;
+            if (s.dead || s.last < d.time - window || s.first > d.time + window) s.acc = -Infinity;
+            else {
+              s.acc = 0;
+              found.push(s);
+            }
+          }
+          if (s.q !== q) {
+            s.q = q;
+            s.acc += w;
+          }
         }
       }
     }
@@ -978,15 +983,20 @@ export class Clusterer {
         this.count(m, -1);
         this.onForget?.(m.id, key);
       }
+      // Its slot stays in the postings until they are compacted: what it held is freed now.
+      s.members = [];
+      s.agg = undefined;
     }
-    // Stories that ended (swept, merged, emptied) leave the postings; the others get slots anew.
+    // Stories that ended (swept, merged, emptied) leave the postings, the others getting slots anew, once
+    // they are as many as the live ones (the cost of a compaction is then paid by as many new stories).
+    this.probed = undefined;
     const live = this.slots.filter((s) => !s.dead);
+    if (this.slots.length - live.length < Math.max(live.length, 1024)) return;
     const renumber = new Int32Array(this.slots.length).fill(-1);
     live.forEach((s, i) => { renumber[s.slot] = i; });
     this.postings.compact((slot) => renumber[slot] as number);
     live.forEach((s, i) => { s.slot = i; });
     this.slots = live;
-    this.probed = undefined;
   }
 
   /** The signals, their contributions and the probability of `doc` against a story of its own. */

@@ -34,11 +34,13 @@ describe('CountTable (document frequencies)', () => {
 describe('Postings', () => {
   const list = (p: Postings, term: number) => {
     const out: number[] = [];
-    for (let e = p.head(term); e >= 0; e = p.next[e] as number) out.push(p.slot[e] as number);
+    for (let h = p.head(term); h >= 0; h = p.blocks[h + 1] as number) {
+      for (let k = (p.blocks[h] as number) - 1; k >= 0; k--) out.push(p.blocks[h + 2 + k] as number);
+    }
     return out;
   };
 
-  it('lists a term\'s stories newest first, a story once while it is among the newest', () => {
+  it('lists a term\'s stories newest first across blocks, a story once while it is among the newest', () => {
     const p = new Postings();
     p.add(5, 0);
     p.add(5, 1);
@@ -47,6 +49,8 @@ describe('Postings', () => {
     expect(list(p, 5)).toEqual([1, 0]);
     expect(list(p, 6)).toEqual([1]);
     expect(list(p, 7)).toEqual([]);
+    for (let s = 2; s < 30; s++) p.add(9, s);
+    expect(list(p, 9)).toEqual(Array.from({ length: 28 }, (_, i) => 29 - i));
   });
 
   it('compacts: dropped stories leave, the others keep their order under new slots', () => {

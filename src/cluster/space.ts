@@ -235,23 +235,27 @@ export class CountTable {
   }
 }
 
-/**
- * Posting lists: term id -> the stories indexed under it, newest first, as chains through two typed
- * arrays (an entry's story slot and the term's previous entry) with one head per term in an
- * open-addressing table. A Map of arrays costs a JS array per term and dominated a start's profile;
- * here an entry is 8 bytes. Entries of stories that ended stay until compact().
- */
-/** A story is not indexed under a term again when it is among the term's newest this many. */
+/** A story is not indexed under a term again when it is among the newest of the term's newest block. */
 const RECENT_CHECKED = 8;
+/** Story slots per block of a posting list (a block is two more numbers: its fill and the older block). */
+const BLOCK = 8;
+const BLOCK_SIZE = BLOCK + 2;
 
+/**
+ * Posting lists: term id -> the stories indexed under it, newest first, in blocks of BLOCK story slots
+ * in one Int32Array (a block: its fill, the term's previous (older) block or -1, then the slots), with
+ * one head block per term in an open-addressing table. A Map of arrays costs a JS array per term and
+ * dominated a start's profile; a chain of single entries cost a cache miss per entry in every lookup.
+ * Entries of stories that ended stay until compact().
+ */
 export class Postings {
   private bits = 12;
   private keys = new Int32Array(1 << 12).fill(-1);
   private heads = new Int32Array(1 << 12);
   private terms = 0;
-  /** Per entry: its story's slot, and the term's previous (older) entry or -1. */
-  slot = new Int32Array(1 << 12);
-  next = new Int32Array(1 << 12);
+  /** The blocks: [fill, previous block, BLOCK slots] each. */
+  blocks = new Int32Array(BLOCK_SIZE * 1024);
+  private used = 0;
   private n = 0;
 
   private find(id: number): number {
@@ -264,7 +268,7 @@ export class Postings {
     }
   }
 
-  /** The newest entry of a term, or -1 (then follow next[]). */
+  /** The newest block of a term (an offset into blocks), or -1. */
   head(id: number): number {
     const i = this.find(id);
     return this.keys[i] === id ? (this.heads[i] as number) : -1;
@@ -282,20 +286,30 @@ export class Postings {
       this.heads[i] = -1;
       this.terms++;
     }
-    const h = this.heads[i] as number;
-    // Not again when among the term's newest few (a story's members share their terms).
-    for (let e = h, k = 0; e >= 0 && k < RECENT_CHECKED; e = this.next[e] as number, k++) if (this.slot[e] === slot) return;
-    if (this.n === this.slot.length) {
-      const s = new Int32Array(this.n * 2);
-      s.set(this.slot);
-      this.slot = s;
-      const nx = new Int32Array(this.n * 2);
-      nx.set(this.next);
-      this.next = nx;
+    let h = this.heads[i] as number;
+    const b = this.blocks;
+    if (h >= 0) {
+      // Not again when among the term's newest (a story's members share their terms).
+      const fill = b[h] as number;
+      for (let k = fill - 1; k >= 0 && k >= fill - RECENT_CHECKED; k--) if (b[h + 2 + k] === slot) return;
     }
-    this.slot[this.n] = slot;
-    this.next[this.n] = h;
-    this.heads[i] = this.n++;
+    if (h < 0 || b[h] === BLOCK) {
+      if (this.used + BLOCK_SIZE > this.blocks.length) {
+        const grown = new Int32Array(this.blocks.length * 2);
+        grown.set(this.blocks);
+        this.blocks = grown;
+      }
+      const nb = this.used;
+      this.used += BLOCK_SIZE;
+      this.blocks[nb] = 0;
+      this.blocks[nb + 1] = h;
+      h = nb;
+      this.heads[i] = h;
+    }
+    const blocks = this.blocks;
+    blocks[h + 2 + (blocks[h] as number)] = slot;
+    blocks[h] = (blocks[h] as number) + 1;
+    this.n++;
   }
 
   private grow(): void {
@@ -321,25 +335,20 @@ export class Postings {
    * (and terms left without entries).
    */
   compact(renumber: (slot: number) => number): void {
-    const order: number[] = [];
-    const termOf = new Int32Array(this.n);
-    for (let j = 0; j < this.keys.length; j++) {
-      if (this.keys[j] === -1) continue;
-      for (let e = this.heads[j] as number; e >= 0; e = this.next[e] as number) termOf[e] = this.keys[j] as number;
+    const [keys, heads, blocks] = [this.keys, this.heads, this.blocks];
+    this.clear();
+    for (let j = 0; j < keys.length; j++) {
+      if (keys[j] === -1) continue;
+      // The term's live slots, oldest first.
+      const live: number[] = [];
+      for (let h = heads[j] as number; h >= 0; h = blocks[h + 1] as number) {
+        for (let k = (blocks[h] as number) - 1; k >= 0; k--) {
+          const to = renumber(blocks[h + 2 + k] as number);
+          if (to >= 0) live.push(to);
+        }
+      }
+      for (let k = live.length - 1; k >= 0; k--) this.add(keys[j] as number, live[k] as number);
     }
-    for (let e = 0; e < this.n; e++) if (renumber(this.slot[e] as number) >= 0) order.push(e);
-    const [slot] = [this.slot];
-    this.bits = 12;
-    while (order.length * 2 > 1 << this.bits) this.bits++;
-    this.keys = new Int32Array(1 << this.bits).fill(-1);
-    this.heads = new Int32Array(1 << this.bits);
-    this.terms = 0;
-    const size = Math.max(1 << 12, order.length * 2);
-    const oldSlot = slot;
-    this.slot = new Int32Array(size);
-    this.next = new Int32Array(size);
-    this.n = 0;
-    for (const e of order) this.add(termOf[e] as number, renumber(oldSlot[e] as number));
   }
 
   clear(): void {
@@ -347,8 +356,8 @@ export class Postings {
     this.keys = new Int32Array(1 << 12).fill(-1);
     this.heads = new Int32Array(1 << 12);
     this.terms = 0;
-    this.slot = new Int32Array(1 << 12);
-    this.next = new Int32Array(1 << 12);
+    this.blocks = new Int32Array(BLOCK_SIZE * 1024);
+    this.used = 0;
     this.n = 0;
   }
 }
