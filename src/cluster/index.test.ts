@@ -282,6 +282,55 @@ describe('refine: articles move, stories merge, keys stay', () => {
     expect(changes).toContainEqual(expect.objectContaining({ kind: 'move', doc: 'teaser', from: 'quake-story', to: 'wire-story' }));
   });
 
+  it('recluster: two stories of one event that never competed merge into the older, whose key survives', () => {
+    const c = new Clusterer();
+    // Placed with certainty (as a start loads them): refine() has nothing to look at.
+    c.add(QUAKE, 'quake-a', 1);
+    c.add(FLOODS, 'floods', 1);
+    c.add(QUAKE_FOLLOW_UP, 'quake-b', 1);
+    c.add(WIRE, 'wire', 1);
+    expect(c.refine()).toEqual([]);
+    const changes = c.recluster();
+    expect(changes).toEqual([expect.objectContaining({ kind: 'merge', keep: 'quake-a', drop: 'quake-b' })]);
+    expect([c.storyOf(QUAKE.id), c.storyOf(QUAKE_FOLLOW_UP.id), c.storyOf(FLOODS.id), c.storyOf(WIRE.id)])
+      .toEqual(['quake-a', 'quake-a', 'floods', 'wire']);
+    // Done again, nothing is left to change.
+    expect(c.recluster()).toEqual([]);
+  });
+
+  it('recluster: members placed in the wrong story go to their events; stories older than the hours asked for are not re-examined', () => {
+    const fill = () => {
+      const c = new Clusterer();
+      c.add(WIRE, 'wire', 1);
+      c.add(WIRE_COPY, 'wire', 1);
+      c.add(QUAKE, 'quake', 1);
+      c.add(WIRE_OTHER, 'quake', 1);
+      // Four days old: a story mixing the quake follow-up and a copy of the wire story.
+      c.add({ ...QUAKE_FOLLOW_UP, id: 'old-quake', published: T0 - 96 * HOUR }, 'old', 1);
+      c.add({ ...WIRE_COPY, id: 'old-wire', published: T0 - 95 * HOUR }, 'old', 1);
+      return c;
+    };
+    const recent = fill();
+    expect(recent.recluster(48).length).toBeGreaterThan(0);
+    // The quake report joins its event's follow-up; the wire write-up left behind joins the wire story.
+    expect([recent.storyOf(QUAKE.id), recent.storyOf(WIRE_OTHER.id)]).toEqual(['old', 'wire']);
+    expect(recent.storyOf('old-wire')).toBe('old');
+    const whole = fill();
+    whole.recluster();
+    expect(whole.storyOf(WIRE_OTHER.id)).toBe('wire');
+    expect(whole.storyOf('old-wire')).not.toBe('old');
+  });
+
+  it('recluster keeps the seed pair one story and the same-day look-alikes apart', () => {
+    const items = [SEED_A, FLOODS, QUAKE, WIRE, SEED_B, WIRE_COPY, QUAKE_FOLLOW_UP, WIRE_OTHER];
+    const c = new Clusterer();
+    for (const d of items) c.add(d, c.decide(d).story ?? d.id, c.decide(d).probability);
+    c.refine();
+    c.recluster();
+    expect(c.storyOf(SEED_B.id)).toBe(c.storyOf(SEED_A.id));
+    expect(new Set([SEED_A, FLOODS, QUAKE, WIRE].map((d) => c.storyOf(d.id))).size).toBe(4);
+  });
+
   it('rekey and rename: provisional keys become stored ids without touching membership', () => {
     const c = new Clusterer();
     c.add({ ...WIRE, id: 'pending-1' }, 'pending-story');

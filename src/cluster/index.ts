@@ -637,8 +637,12 @@ export class Clusterer {
     return { p, m: p - this.model.threshold(x), x };
   }
 
-  /** Candidate stories: posting lists of the article's heaviest terms, newest stories first. */
-  private candidates(d: DocState, limit = CANDIDATES): StoryState[] {
+  /**
+   * Candidate stories: posting lists of the article's heaviest terms, newest stories first. A term
+   * counts among the QUERY_TERMS read when it has a story other than `exclude` (the story of a member
+   * alone in it: it holds all the member's rarest terms, which would use the lookup up in a small window).
+   */
+  private candidates(d: DocState, limit = CANDIDATES, exclude?: StoryState): StoryState[] {
     const epoch = ++this.epoch;
     const found = this.found;
     found.length = 0;
@@ -648,12 +652,13 @@ export class Clusterer {
     for (let q = 0, used = 0; q < d.query.length && used < QUERY_TERMS; q++) {
       let h = this.postings.head(d.query[q] as number);
       if (h < 0) continue;
-      used++;
       const w = d.queryW[q] as number;
       let seen = 0;
+      let other = false;
       for (; h >= 0 && seen < POSTINGS_CAP; h = blocks[h + 1] as number) {
         for (let j = h + 1 + (blocks[h] as number); j > h + 1 && seen < POSTINGS_CAP; j--, seen++) {
           const s = slots[blocks[j] as number] as StoryState;
+          if (s !== exclude) other = true;
           if (s.mark !== epoch) {
             s.mark = epoch;
             s.q = -1;
@@ -669,6 +674,7 @@ export class Clusterer {
           }
         }
       }
+      if (other) used++;
     }
     // The best `limit` by accumulated weight (a selection: hundreds may be found, a few are kept).
     const top: StoryState[] = [];
@@ -694,7 +700,9 @@ export class Clusterer {
   private scoreAll(d: DocState, exclude?: StoryState, self?: DocState, onlySince?: number):
     { s: StoryState; p: number; m: number; x: number[] }[] {
     const out: { s: StoryState; p: number; m: number; x: number[] }[] = [];
-    for (const s of this.candidates(d)) {
+    // A member alone in its story: the story's terms are its own, the rarest of which no other story has.
+    const alone = exclude && exclude.members.length === 1 ? exclude : undefined;
+    for (const s of this.candidates(d, CANDIDATES, alone)) {
       if (s === exclude || (onlySince !== undefined && s.tick <= onlySince)) continue;
       out.push({ s, ...this.verdict(d, s, self) });
     }
@@ -898,6 +906,28 @@ export class Clusterer {
     const ms = from.members.slice(-MEMBERS_COMPARED);
     for (const m of ms) sum += this.verdict(m, to).m;
     return sum / ms.length;
+  }
+
+  /**
+   * Re-cluster the recent window (the last `hours`, default the whole window): what refine() does for
+   * what changed, done for every story active in it — each of their recent members is examined against
+   * all its candidates (a clearly better home takes it), and every pair of stories that competed for
+   * one of them merges when their members match each other on average (average linkage under the model,
+   * both ways). Keys stay: members move into existing stories and a merge keeps the older key, so no
+   * entry disappears while its articles are published. Meant to run now and then (it costs a decision
+   * per recent member), to catch what the single pass and the incremental refinement missed. Returns
+   * what changed, in order.
+   */
+  recluster(hours = this.windowHours): Change[] {
+    const since = this.latest - hours * HOUR;
+    for (const s of this.stories.values()) {
+      if (s.last < since) continue;
+      for (const m of s.members.slice(-MEMBERS_COMPARED)) {
+        m.tick = -1;
+        this.pending.add(m);
+      }
+    }
+    return this.refine();
   }
 
   /**
