@@ -92,7 +92,7 @@ const NAME_KIND = 3;
 const F = Object.fromEntries(FEATURES.map((f, i) => [f, i])) as Record<(typeof FEATURES)[number], number>;
 
 /** An article in memory. */
-export interface DocState {
+interface DocState {
   id: DocId;
   story?: StoryState;
   time: number;
@@ -135,7 +135,7 @@ interface Aggregate {
   packedTitles?: { vec: Vec; norm: number };
 }
 
-export interface StoryState {
+interface StoryState {
   key: StoryKey;
   /** Order of creation: on a merge the older story (smaller) survives. */
   seq: number;
@@ -180,7 +180,7 @@ export type Change =
   | { kind: 'merge'; keep: StoryKey; drop: StoryKey; probability: number };
 
 /** A probability, and its margin over the regime's threshold (> 0: belongs; comparable across regimes). */
-export interface Verdict {
+interface Verdict {
   p: number;
   m: number;
   x: number[];
@@ -276,11 +276,6 @@ export class Clusterer {
 
   has(id: DocId): boolean {
     return this.docs.has(id);
-  }
-
-  /** The members of a story (ids, oldest placement first), or undefined. */
-  membersOf(story: StoryKey): DocId[] | undefined {
-    return this.stories.get(story)?.members.map((m) => m.id);
   }
 
   private idf(id: number): number {
@@ -626,7 +621,7 @@ export class Clusterer {
   }
 
   /** The model's verdict on an article and a story (without `self` when it is a member). */
-  verdict(d: DocState, s: StoryState, self?: DocState): Verdict {
+  private verdict(d: DocState, s: StoryState, self?: DocState): Verdict {
     const dl = d.lang;
     const sl = this.language(s);
     const x = this.signals(d, s, self);
