@@ -1,7 +1,9 @@
 // Text -> what the clusterer compares, per document: its language, stemmed terms of the title, the lead
 // (first sentences) and the body, named entities by kind (as written), numbers, and a SimHash of the body.
-// Pure functions, no state except caches. The result (`Analysis`) is plain data: storage keeps it per
-// article, so a restart never re-reads or re-stems a text.
+// Pure functions, no state except caches. One tokenizer pass over the text serves the terms, the lead,
+// the names and the SimHash. Two forms of the result: `Analysis` (readable strings, for explain and
+// tests) and `Vectors` (hashed ids in typed arrays, what the clusterer reads); storage keeps the
+// vectors' bytes per article, so a restart never re-reads or re-stems a text.
 import { franc } from 'franc-min';
 import { createRequire } from 'node:module';
 
@@ -12,13 +14,15 @@ const stopwordsIso = require('stopwords-iso') as Record<string, string[] | undef
 
 // ---- Tunables -------------------------------------------------------------------------------------
 /** Bump when the analysis changes: stored analyses of another version are recomputed. */
-export const ANALYSIS_VERSION = 1;
+export const ANALYSIS_VERSION = 2;
 /** Only the start of a body is read: the lede names the event; the tail wanders into background. */
 export const BODY_WORDS = 300;
 /** The lead: the first sentences of the body, up to this many words. */
 export const LEAD_WORDS = 45;
 /** Distinct body terms kept (the most frequent): bounds storage and comparison cost. */
 export const BODY_TERMS = 80;
+/** Words of a body read for its SimHash (a wire copy is recognised by its first thousand words). */
+export const SIMHASH_WORDS = 1000;
 /** Bodies shorter than this (in tokens) get no SimHash: too short to call near-identical. */
 export const SIMHASH_MIN_TOKENS = 40;
 /** Shingle size (tokens) for SimHash. */
@@ -105,13 +109,16 @@ const PERSON_TITLES = new Set(['mr', 'mrs', 'ms', 'dr', 'sir', 'president', 'min
 const PLACE_PREPOSITIONS = new Set(['in', 'at', 'near', 'from', 'across', 'outside', 'off', 'im', 'nach', 'aus', 'en',
   'desde', 'à', 'au', 'dans', 'nei', 'nel', 'a']);
 const PERSON_VERBS = new Set(['said', 'says', 'told', 'added', 'sagte', 'dijo', 'declaró', 'a déclaré', 'ha detto']);
+/** Words kept in the word -> term cache per language (cleared when full). */
+const TERM_CACHE_MAX = 200_000;
 // ---------------------------------------------------------------------------------------------------
 
 /** Entity kinds: people, organisations, places, other names (kind not told). */
 export type EntityKind = 'person' | 'org' | 'place' | 'name';
 export const ENTITY_KINDS: readonly EntityKind[] = ['person', 'org', 'place', 'name'];
+export const KIND_INDEX: Record<EntityKind, number> = { person: 0, org: 1, place: 2, name: 3 };
 
-/** One document's analysis: plain data (stored as JSON per article). */
+/** One document's analysis, readable (terms and names as strings): what `explain` and the tests look at. */
 export interface Analysis {
   v: number;
   /** ISO 639-1 code, or 'und' when too short to tell. */
@@ -130,6 +137,28 @@ export interface Analysis {
   simhash?: [number, number];
   /** Body tokens read (0: title only). */
   bodyTokens: number;
+}
+
+/**
+ * The same analysis as the clusterer reads it: terms and names as 30-bit hashed ids (small integers a
+ * Map or a typed array holds without boxing; with a few hundred thousand distinct terms in a window,
+ * collisions are a handful of unrelated pairs and move no cosine measurably), ascending. Stored per
+ * article in its binary form (encodeVectors), so a start reads bytes instead of re-reading texts.
+ */
+export interface Vectors {
+  lang: string;
+  bodyTokens: number;
+  title: Int32Array;
+  lead: Int32Array;
+  body: Int32Array;
+  /** The body terms' counts, aligned with `body`. */
+  bodyCounts: Uint16Array;
+  /** Entity ids and their kinds (KIND_INDEX), aligned. */
+  ents: Int32Array;
+  kinds: Uint8Array;
+  /** Figures (ids of their terms). */
+  nums: Int32Array;
+  simhash?: [number, number];
 }
 
 const WORD = /[\p{L}\p{N}][\p{L}\p{N}\p{M}'’.,-]*[\p{L}\p{N}\p{M}]|[\p{L}\p{N}]/gu;
@@ -157,7 +186,12 @@ function stopwordsFor(lang: string): Set<string> {
   return s;
 }
 
-const PROFILE_SETS: [string, Set<string>][] = Object.entries(PROFILES).map(([l, w]) => [l, new Set(w.split(' '))]);
+/** Function word -> the profile languages it belongs to (one lookup per word instead of one per language). */
+const PROFILE_LANGS = Object.keys(PROFILES);
+const PROFILE_WORDS = new Map<string, number[]>();
+PROFILE_LANGS.forEach((lang, i) => {
+  for (const w of (PROFILES[lang] as string).split(' ')) PROFILE_WORDS.set(w, [...(PROFILE_WORDS.get(w) ?? []), i]);
+});
 const FRANC_ONLY = Object.keys(FRANC);
 
 /**
@@ -167,31 +201,134 @@ const FRANC_ONLY = Object.keys(FRANC);
  */
 export function detectLanguage(text: string): string {
   const sample = text.slice(0, LANG_CHARS);
-  for (const [re, lang] of SCRIPTS) if (re.test(sample)) return lang;
-  const ws = sample.toLowerCase().match(WORD) ?? [];
-  const hits = PROFILE_SETS.map(([l, set]) => [l, ws.reduce((n, w) => n + (set.has(w) ? 1 : 0), 0)] as const)
-    .sort((a, b) => b[1] - a[1]);
-  const [top, second] = [hits[0] as readonly [string, number], hits[1] as readonly [string, number]];
-  if (top[1] >= PROFILE_MIN_HITS && top[1] >= 2 * second[1]) return top[0];
+  if (!/^[\x00-\x7f]*$/.test(sample)) for (const [re, lang] of SCRIPTS) if (re.test(sample)) return lang;
+  const hits = new Array<number>(PROFILE_LANGS.length).fill(0);
+  for (const w of sample.toLowerCase().match(WORD) ?? []) for (const i of PROFILE_WORDS.get(w) ?? []) hits[i] = (hits[i] as number) + 1;
+  let top = 0;
+  let second = -1;
+  for (let i = 1; i < hits.length; i++) {
+    if ((hits[i] as number) > (hits[top] as number)) {
+      second = top;
+      top = i;
+    } else if (second < 0 || (hits[i] as number) > (hits[second] as number)) second = i;
+  }
+  const [t, s] = [hits[top] as number, hits[second] as number];
+  if (t >= PROFILE_MIN_HITS && t >= 2 * s) return PROFILE_LANGS[top] as string;
   if (sample.length < MIN_LANG_CHARS) return 'und';
   const code = franc(sample, { only: FRANC_ONLY, minLength: MIN_LANG_CHARS });
   return FRANC[code] ?? 'und';
 }
 
+// ---- tokens -----------------------------------------------------------------------------------------
+
+/** A text's words, with per word: where it starts, whether a sentence starts there, whether only spaces separate it from the next. */
+interface Tokens {
+  words: string[];
+  /** Offset just past each word. */
+  ends: number[];
+  /** 1: first word of a sentence; 2: the next word follows after spaces only (a name may go on). */
+  flags: number[];
+}
+const SENTENCE_START = 1;
+const JOINED = 2;
+
+/** Per UTF-16 unit: 0 not yet classified, 1 letter or digit, 2 combining mark, 3 anything else. */
+const CLASS = new Uint8Array(65536);
+const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
+const MARK = /\p{M}/u;
+function classOf(code: number): number {
+  let c = CLASS[code] as number;
+  if (c === 0) {
+    const ch = String.fromCharCode(code);
+    // Surrogates count as letters: astral letters are rare in news copy and emoji are filtered as words later.
+    c = (code >= 0xd800 && code <= 0xdfff) || LETTER_OR_DIGIT.test(ch) ? 1 : MARK.test(ch) ? 2 : 3;
+    CLASS[code] = c;
+  }
+  return c;
+}
+/** Characters that may sit inside a word when a letter or digit follows: apostrophes, periods, commas, hyphens. */
+const isInner = (code: number) => code === 39 || code === 0x2019 || code === 46 || code === 44 || code === 45;
+const isSpace = (code: number) => code === 32 || code === 9 || code === 0xa0;
+/** Sentence-ending punctuation (a sentence starts after it and white space) — as the word pattern's split did. */
+const isStop = (code: number) => code === 46 || code === 33 || code === 63 || code === 58 || code === 59;
+
+/**
+ * One pass over a text: words as the WORD pattern finds them (a letter or digit, then letters, digits,
+ * marks and inner punctuation, ending on a letter, digit or mark), at most `limit` of them.
+ */
+function tokenize(text: string, limit = Infinity): Tokens {
+  const out: Tokens = { words: [], ends: [], flags: [] };
+  const n = text.length;
+  let i = 0;
+  let sentence = true;
+  let gapStop = false;
+  let gapOther = false;
+  while (i < n && out.words.length < limit) {
+    const code = text.charCodeAt(i);
+    const cls = code < 128 ? ((code >= 48 && code <= 57) || ((code | 32) >= 97 && (code | 32) <= 122) ? 1 : 3) : classOf(code);
+    if (cls !== 1) {
+      if (code === 10) {
+        sentence = true;
+        gapOther = true;
+      } else if (isStop(code)) {
+        gapStop = true;
+        gapOther = true;
+      } else if (isSpace(code) || code === 13) {
+        if (gapStop) sentence = true;
+      } else gapOther = true;
+      i++;
+      continue;
+    }
+    if (out.words.length > 0) {
+      const last = out.flags.length - 1;
+      if (!gapOther) out.flags[last] = (out.flags[last] as number) | JOINED;
+    }
+    const start = i;
+    let end = i + 1;
+    let j = i + 1;
+    while (j < n) {
+      const c = text.charCodeAt(j);
+      const k = c < 128 ? ((c >= 48 && c <= 57) || ((c | 32) >= 97 && (c | 32) <= 122) ? 1 : 3) : classOf(c);
+      if (k === 1 || k === 2) {
+        j++;
+        end = j;
+      } else if (isInner(c)) j++;
+      else break;
+    }
+    out.words.push(text.slice(start, end));
+    out.ends.push(end);
+    out.flags.push(sentence ? SENTENCE_START : 0);
+    sentence = false;
+    gapStop = false;
+    gapOther = false;
+    i = end;
+  }
+  return out;
+}
+
 const segmenters = new Map<string, Intl.Segmenter>();
+function segmentWords(text: string, lang: string): string[] {
+  let seg = segmenters.get(lang);
+  if (!seg) {
+    seg = new Intl.Segmenter(lang === 'und' ? undefined : lang, { granularity: 'word' });
+    segmenters.set(lang, seg);
+  }
+  const out: string[] = [];
+  for (const s of seg.segment(text)) if (s.isWordLike) out.push(s.segment);
+  return out;
+}
+
 /** Words of a text: Intl.Segmenter for scripts without spaces, a Unicode word pattern otherwise. */
 export function words(text: string, lang = 'und'): string[] {
-  if (NO_SPACES.test(text)) {
-    let seg = segmenters.get(lang);
-    if (!seg) {
-      seg = new Intl.Segmenter(lang === 'und' ? undefined : lang, { granularity: 'word' });
-      segmenters.set(lang, seg);
-    }
-    const out: string[] = [];
-    for (const s of seg.segment(text)) if (s.isWordLike) out.push(s.segment);
-    return out;
-  }
-  return (text.match(WORD) ?? []).map((w) => w.replace(/[.,]+$/, ''));
+  if (NO_SPACES.test(text)) return segmentWords(text, lang);
+  return tokenize(text).words;
+}
+
+/** Tokens of a text in any script (a segmented text has no sentence or name cues: names are not looked for there). */
+function tokensOf(text: string, lang: string, limit = Infinity): Tokens {
+  if (!NO_SPACES.test(text)) return tokenize(text, limit);
+  const ws = segmentWords(text, lang).slice(0, limit);
+  return { words: ws, ends: ws.map(() => 0), flags: ws.map(() => 0) };
 }
 
 /**
@@ -212,23 +349,47 @@ function americanize(w: string): string {
   return w;
 }
 
-/** word -> term per language (stemming dominates analysis time; news vocabulary repeats). */
-const TERM_CACHES = new Map<string, Map<string, string | null>>();
-const TERM_CACHE_MAX = 200_000;
+// ---- ids --------------------------------------------------------------------------------------------
 
-/** Lowercase, possessives and edge punctuation dropped, stemmed in `lang`; undefined for stopwords and noise. */
-export function normalizeTerm(word: string, lang = 'en'): string | undefined {
+/** FNV-1a, 32 bits, with a seed (two seeds make the two halves of a 64-bit hash). */
+function fnv1a(text: string, seed: number): number {
+  let h = (0x811c9dc5 ^ seed) >>> 0;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h >>> 0;
+}
+/** A term's id: 30 bits of its hash (a small integer everywhere in V8). */
+export const termId = (term: string): number => fnv1a(term, 0) & 0x3fffffff;
+/** A name's id (another seed: the name "apple" and the term "appl" never meet). */
+export const entityId = (key: string): number => fnv1a(key, 0x5bd1e995) & 0x3fffffff;
+
+// ---- terms ------------------------------------------------------------------------------------------
+
+/** A word's term in one language, with its id (interned: news vocabulary repeats). */
+interface Term { t: string; id: number }
+/** word -> term per language (stemming dominates analysis time; news vocabulary repeats). */
+const TERM_CACHES = new Map<string, Map<string, Term | null>>();
+
+function termOf(word: string, lang: string): Term | null {
   let cache = TERM_CACHES.get(lang);
   if (!cache) {
     cache = new Map();
     TERM_CACHES.set(lang, cache);
   }
   const hit = cache.get(word);
-  if (hit !== undefined) return hit ?? undefined;
-  const term = computeTerm(word, lang);
+  if (hit !== undefined) return hit;
+  const t = computeTerm(word, lang);
+  const term = t === undefined ? null : { t, id: termId(t) };
   if (cache.size >= TERM_CACHE_MAX) cache.clear();
-  cache.set(word, term ?? null);
+  cache.set(word, term);
   return term;
+}
+
+/** Lowercase, possessives and edge punctuation dropped, stemmed in `lang`; undefined for stopwords and noise. */
+export function normalizeTerm(word: string, lang = 'en'): string | undefined {
+  return termOf(word, lang)?.t;
 }
 
 function computeTerm(word: string, lang: string): string | undefined {
@@ -236,6 +397,7 @@ function computeTerm(word: string, lang: string): string | undefined {
   if (stopwordsFor(lang).has(w)) return undefined;
   if (/^[\d.,]+$/.test(w)) return numberKey(w);
   if (w.length < 2 && !NO_SPACES.test(w)) return undefined;
+  if (!/[\p{L}\p{N}]/u.test(w)) return undefined;
   const stem = stemmerFor(lang === 'und' ? 'en' : lang);
   if (!stem) return w;
   return stem.stem(lang === 'en' || lang === 'und' ? americanize(w) : w);
@@ -252,17 +414,33 @@ function numberKey(w: string): string | undefined {
 export function terms(text: string, lang = 'en'): string[] {
   const out: string[] = [];
   for (const w of words(text, lang)) {
-    const t = normalizeTerm(w, lang);
-    if (t) out.push(t);
+    const t = termOf(w, lang);
+    if (t) out.push(t.t);
   }
   return out;
 }
 
 /** The start of a text up to the end of its n-th word, punctuation and line breaks kept. */
 export function head(text: string, n: number): string {
-  let count = 0;
-  for (const m of text.matchAll(WORD)) if (++count === n) return text.slice(0, (m.index ?? 0) + m[0].length);
-  return text;
+  if (NO_SPACES.test(text)) {
+    let count = 0;
+    for (const m of text.matchAll(WORD)) if (++count === n) return text.slice(0, (m.index ?? 0) + m[0].length);
+    return text;
+  }
+  const t = tokenize(text, n);
+  return t.words.length === n ? text.slice(0, t.ends[n - 1]) : text;
+}
+
+/** How many of a body's first tokens make its lead: two sentences within LEAD_WORDS words (all of them if those are short). */
+function leadLength(tokens: Tokens): number {
+  const n = Math.min(tokens.words.length, LEAD_WORDS);
+  let sentences = 0;
+  for (let i = 1; i < n; i++) {
+    if (((tokens.flags[i] as number) & SENTENCE_START) && ++sentences === 2) {
+      return (tokens.ends[i - 1] as number) >= 40 ? i : n;
+    }
+  }
+  return n;
 }
 
 /** The body's first sentences, up to LEAD_WORDS words (a dateline like "LONDON (Reuters) -" included). */
@@ -274,9 +452,16 @@ export function lead(body: string): string {
   return two.length >= 40 ? two : first;
 }
 
-const isCapitalized = (w: string) => /^\p{Lu}/u.test(w);
-const isAcronym = (w: string) => /^\p{Lu}{2,6}s?$/u.test(w);
-const cleanName = (w: string) => w.replace(/['’]s$/, '').replace(/[.,'’-]+$/, '');
+// ---- names ------------------------------------------------------------------------------------------
+
+const UPPER = /^\p{Lu}/u;
+const isCapitalized = (w: string) => {
+  const c = w.charCodeAt(0);
+  return c < 128 ? c >= 65 && c <= 90 : UPPER.test(w);
+};
+const ACRONYM = /^\p{Lu}{2,6}s?$/u;
+const isAcronym = (w: string) => w.length >= 2 && w.length <= 7 && ACRONYM.test(w);
+const cleanName = (w: string) => (w.endsWith('s') && (w.endsWith("'s") || w.endsWith('’s')) ? w.slice(0, -2) : w);
 
 /** The kind of a capitalized phrase from its words and neighbours (cues: "Inc", "City", "in …", "Mr …", "… said"). */
 function kindOf(phrase: readonly string[], before: string | undefined, after: string | undefined): EntityKind {
@@ -294,76 +479,102 @@ function kindOf(phrase: readonly string[], before: string | undefined, after: st
 const KIND_RANK: Record<EntityKind, number> = { person: 3, org: 3, place: 2, name: 1 };
 
 /**
+ * Named entities of tokens: runs of capitalized words, separated by spaces only, that are not
+ * sentence-initial (or that a title in sentence case capitalizes), and acronyms; each word keyed in
+ * lowercase with the phrase's kind and the form as written. `only`: keep just these keys (and acronyms).
+ */
+function scanNames(t: Tokens, titleCase: boolean, lang: string, found: Map<string, [EntityKind, string]>, only?: Set<string>): void {
+  const stop = stopwordsFor(lang);
+  const put = (w: string, kind: EntityKind) => {
+    const key = w.toLowerCase();
+    if (key.length < 2 || NOT_NAMES.has(key) || stop.has(key)) return;
+    const had = found.get(key);
+    if (!had || KIND_RANK[kind] > KIND_RANK[had[0]]) found.set(key, [kind, had?.[1] ?? w]);
+  };
+  const ws = t.words;
+  let i = 0;
+  while (i < ws.length) {
+    const w = cleanName(ws[i] as string);
+    if (!isCapitalized(w) || (NOT_NAMES.has(w.toLowerCase()) && !isAcronym(w))) {
+      i++;
+      continue;
+    }
+    const startOk = !((t.flags[i] as number) & SENTENCE_START) || titleCase;
+    let j = i + 1;
+    while (j < ws.length && ((t.flags[j - 1] as number) & JOINED) && !((t.flags[j] as number) & SENTENCE_START) &&
+      isCapitalized(ws[j] as string)) j++;
+    const phrase: string[] = [];
+    for (let k = i; k < j; k++) {
+      const p = cleanName(ws[k] as string);
+      if (!NOT_NAMES.has(p.toLowerCase())) phrase.push(p);
+    }
+    const before = i > 0 && !((t.flags[i] as number) & SENTENCE_START) ? (ws[i - 1] as string).toLowerCase() : undefined;
+    const after = j < ws.length ? (ws[j] as string).toLowerCase() : undefined;
+    if (phrase.length > 0 && (startOk || phrase.length > 1 || isAcronym(w))) {
+      const kind = kindOf(phrase, before, after);
+      for (const p of phrase) if (!only || only.has(p.toLowerCase()) || isAcronym(p)) put(p, kind);
+    }
+    i = j;
+  }
+}
+
+/** Title-case headline: most of its words capitalized (then only names the body also capitalizes count). */
+function isTitleCase(t: Tokens): boolean {
+  let letters = 0;
+  let caps = 0;
+  for (const w of t.words) {
+    if (!/\p{L}/u.test(w)) continue;
+    letters++;
+    if (isCapitalized(w)) caps++;
+  }
+  return caps / Math.max(1, letters) >= 0.6;
+}
+
+function namesOf(title: Tokens, body: Tokens, lang: string): [string, EntityKind, string][] {
+  const found = new Map<string, [EntityKind, string]>();
+  scanNames(body, false, lang, found);
+  if (isTitleCase(title)) scanNames(title, true, lang, found, new Set(found.keys()));
+  else scanNames(title, false, lang, found);
+  return [...found].map(([key, [kind, asWritten]]) => [key, kind, asWritten]);
+}
+
+/**
  * Named entities: runs of capitalized words that are not sentence-initial (or that a title in sentence
  * case capitalizes), and acronyms, each word keyed in lowercase with the phrase's kind and the form as
  * written. A Title Case headline capitalizes everything, so there only acronyms and words also
  * capitalized in the body count. A word's strongest kind in the document wins.
  */
 export function entities(title: string, body: string, lang = 'en'): [string, EntityKind, string][] {
-  const found = new Map<string, [EntityKind, string]>();
-  const put = (w: string, kind: EntityKind) => {
-    const key = w.toLowerCase();
-    if (key.length < 2 || NOT_NAMES.has(key) || stopwordsFor(lang).has(key)) return;
-    const had = found.get(key);
-    if (!had || KIND_RANK[kind] > KIND_RANK[had[0]]) found.set(key, [kind, had?.[1] ?? w]);
-  };
-  const scan = (text: string, titleCase: boolean, only?: Set<string>) => {
-    for (const sentence of text.split(/(?<=[.!?:;])\s+|\n+/)) {
-      const ws = words(sentence, lang);
-      let i = 0;
-      while (i < ws.length) {
-        const w = cleanName(ws[i] as string);
-        const startOk = i > 0 || titleCase;
-        if (!isCapitalized(w) || NOT_NAMES.has(w.toLowerCase()) && !isAcronym(w)) {
-          i++;
-          continue;
-        }
-        let j = i + 1;
-        while (j < ws.length && isCapitalized(cleanName(ws[j] as string)) && !/[,.]$/.test(ws[j - 1] as string)) j++;
-        const phrase = ws.slice(i, j).map(cleanName).filter((p) => !NOT_NAMES.has(p.toLowerCase()));
-        const before = i > 0 ? (ws[i - 1] as string).toLowerCase() : undefined;
-        const after = j < ws.length ? (ws[j] as string).toLowerCase() : undefined;
-        if (phrase.length > 0 && (startOk || phrase.length > 1 || isAcronym(w))) {
-          const kind = kindOf(phrase, before, after);
-          for (const p of phrase) if (!only || only.has(p.toLowerCase()) || isAcronym(p)) put(p, kind);
-        }
-        i = j;
-      }
-    }
-  };
-  const bodyHead = head(body, BODY_WORDS);
-  scan(bodyHead, false);
-  const bodyNames = new Set(found.keys());
-  const titleWords = words(title, lang).filter((w) => /\p{L}/u.test(w));
-  const capShare = titleWords.filter(isCapitalized).length / Math.max(1, titleWords.length);
-  if (capShare < 0.6) scan(title, false);
-  else scan(title, true, bodyNames);
-  return [...found].map(([key, [kind, asWritten]]) => [key, kind, asWritten]);
+  if (NO_SPACES.test(title) || NO_SPACES.test(body)) return [];
+  const t = tokenize(title);
+  // The title is a sentence of its own.
+  if (t.flags.length) t.flags[0] = (t.flags[0] as number) | SENTENCE_START;
+  return namesOf(t, tokenize(body, BODY_WORDS), lang);
 }
 
 // ---- SimHash ----------------------------------------------------------------------------------------
 
-/** FNV-1a, 32 bits, with a seed so two independent halves make a 64-bit hash. */
-function fnv1a(text: string, seed: number): number {
-  let h = (0x811c9dc5 ^ seed) >>> 0;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h >>> 0;
+/** A 32-bit mix of an integer (murmur3's finalizer). */
+function mix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
 }
 
-/** 64-bit SimHash of token shingles as [hi, lo], or undefined for short texts. */
-export function simhash(tokens: readonly string[]): [number, number] | undefined {
-  if (tokens.length < SIMHASH_MIN_TOKENS) return undefined;
+/** 64-bit SimHash of shingles of SHINGLE consecutive term ids as [hi, lo], or undefined for short texts. */
+function simhashIds(ids: ArrayLike<number>): [number, number] | undefined {
+  if (ids.length < SIMHASH_MIN_TOKENS) return undefined;
   const acc = new Int32Array(64);
-  for (let i = 0; i + SHINGLE <= tokens.length; i++) {
-    const sh = `${tokens[i]} ${tokens[i + 1]} ${tokens[i + 2]}`;
-    const hi = fnv1a(sh, 0x9e3779b9);
-    const lo = fnv1a(sh, 0x7f4a7c15);
+  for (let i = 0; i + SHINGLE <= ids.length; i++) {
+    let s = 0x9747b28c;
+    for (let k = 0; k < SHINGLE; k++) s = Math.imul(s ^ (ids[i + k] as number), 0x01000193);
+    const hi = mix(s);
+    const lo = mix(s ^ 0x7f4a7c15);
     for (let b = 0; b < 32; b++) {
-      acc[b] = (acc[b] as number) + ((hi >>> b) & 1 ? 1 : -1);
-      acc[32 + b] = (acc[32 + b] as number) + ((lo >>> b) & 1 ? 1 : -1);
+      acc[b] = (acc[b] as number) + (((hi >>> b) & 1) << 1) - 1;
+      acc[32 + b] = (acc[32 + b] as number) + (((lo >>> b) & 1) << 1) - 1;
     }
   }
   let hi = 0;
@@ -373,6 +584,11 @@ export function simhash(tokens: readonly string[]): [number, number] | undefined
     if ((acc[32 + b] as number) > 0) lo |= 1 << b;
   }
   return [hi >>> 0, lo >>> 0];
+}
+
+/** 64-bit SimHash of token shingles as [hi, lo], or undefined for short texts. */
+export function simhash(tokens: readonly string[]): [number, number] | undefined {
+  return simhashIds(tokens.map(termId));
 }
 
 function popcount(x: number): number {
@@ -387,34 +603,142 @@ export function hamming(a: readonly [number, number], b: readonly [number, numbe
 
 // ---- the analysis of one document -----------------------------------------------------------------
 
-const distinct = (xs: readonly string[]) => [...new Set(xs)];
-
-/** Stemmed terms of words (stopwords dropped), in order. */
-function termsOf(ws: readonly string[], lang: string): string[] {
-  const out: string[] = [];
-  for (const w of ws) {
-    const t = normalizeTerm(w, lang);
-    if (t) out.push(t);
+/** Distinct terms of tokens [from, to), in order. */
+function distinctTerms(ts: Tokens, lang: string, from: number, to: number): Term[] {
+  const seen = new Set<number>();
+  const out: Term[] = [];
+  for (let i = from; i < to; i++) {
+    const t = termOf(ts.words[i] as string, lang);
+    if (t && !seen.has(t.id)) {
+      seen.add(t.id);
+      out.push(t);
+    }
   }
   return out;
 }
 
+const sortedIds = (ids: Iterable<number>) => Int32Array.from(new Set(ids)).sort();
+
+/** Both forms of a document's analysis. `lang` forces the language (otherwise detected from title and lead). */
+export function analyzeBoth(title: string, body: string | undefined, lang?: string): { analysis: Analysis; vectors: Vectors } {
+  const text = body ?? '';
+  const firstLang = lang ?? 'und';
+  // Tokens once: the body's first SIMHASH_WORDS (its first BODY_WORDS make the term vector and hold the names).
+  const bodyTokens = text ? tokensOf(text, firstLang, SIMHASH_WORDS) : { words: [], ends: [], flags: [] };
+  const leadN = leadLength(bodyTokens);
+  const language = lang ?? detectLanguage(`${title}. ${text.slice(0, leadN ? (bodyTokens.ends[leadN - 1] as number) || LANG_CHARS : 0)}`);
+  const titleTokens = tokensOf(title, language);
+  if (titleTokens.flags.length) titleTokens.flags[0] = (titleTokens.flags[0] as number) | SENTENCE_START;
+  const ws = bodyTokens.words;
+  const headN = Math.min(ws.length, BODY_WORDS);
+  // Counted by id: two words ("Reid", "Reid's") may make one term.
+  const counts = new Map<number, { t: Term; n: number }>();
+  const allIds: number[] = [];
+  let bodyCount = 0;
+  for (let i = 0; i < ws.length; i++) {
+    const t = termOf(ws[i] as string, language);
+    if (!t) continue;
+    allIds.push(t.id);
+    if (i < headN) {
+      const c = counts.get(t.id);
+      if (c) c.n++;
+      else counts.set(t.id, { t, n: 1 });
+      bodyCount++;
+    }
+  }
+  const body2 = [...counts.values()].map((c) => [c.t, c.n] as const).sort((a, b) => b[1] - a[1]).slice(0, BODY_TERMS);
+  const titleTerms = distinctTerms(titleTokens, language, 0, titleTokens.words.length);
+  const leadTerms = distinctTerms(bodyTokens, language, 0, leadN);
+  const numbers = new Map<number, string>();
+  for (const t of titleTerms) if (/^\d/.test(t.t)) numbers.set(t.id, t.t);
+  for (const { t } of counts.values()) if (/^\d/.test(t.t)) numbers.set(t.id, t.t);
+  const names = NO_SPACES.test(title) || NO_SPACES.test(text) ? []
+    : namesOf(titleTokens, headN < ws.length ? { words: ws.slice(0, headN), ends: bodyTokens.ends, flags: bodyTokens.flags } : bodyTokens, language);
+  const sim = simhashIds(allIds);
+  const analysis: Analysis = {
+    v: ANALYSIS_VERSION, lang: language, title: titleTerms.map((t) => t.t), lead: leadTerms.map((t) => t.t),
+    body: body2.map(([t, n]) => [t.t, n]), entities: names, numbers: [...numbers.values()], simhash: sim, bodyTokens: bodyCount,
+  };
+  const bodyOrder = body2.map(([t, n]) => [t.id, n] as const).sort((a, b) => a[0] - b[0]);
+  const entOrder = names.map(([key, kind]) => [entityId(key), KIND_INDEX[kind]] as const).sort((a, b) => a[0] - b[0]);
+  const vectors: Vectors = {
+    lang: language, bodyTokens: bodyCount, title: sortedIds(titleTerms.map((t) => t.id)), lead: sortedIds(leadTerms.map((t) => t.id)),
+    body: Int32Array.from(bodyOrder, (e) => e[0]), bodyCounts: Uint16Array.from(bodyOrder, (e) => Math.min(e[1], 65535)),
+    ents: Int32Array.from(entOrder, (e) => e[0]), kinds: Uint8Array.from(entOrder, (e) => e[1]), nums: sortedIds(numbers.keys()), simhash: sim,
+  };
+  return { analysis, vectors };
+}
+
 /** A document's analysis. `lang` forces the language (otherwise detected from title and lead). */
 export function analyze(title: string, body: string | undefined, lang?: string): Analysis {
-  const text = body ?? '';
-  const leadText = text ? lead(text) : '';
-  const language = lang ?? detectLanguage(`${title}. ${leadText}`);
-  // The body's words once: its first BODY_WORDS make the term vector, all of them the SimHash.
-  const ws = text ? words(text, language) : [];
-  const bodyTerms = termsOf(ws.slice(0, BODY_WORDS), language);
-  const counts = new Map<string, number>();
-  for (const t of bodyTerms) counts.set(t, (counts.get(t) ?? 0) + 1);
-  const body2 = [...counts].sort((a, b) => b[1] - a[1]).slice(0, BODY_TERMS);
-  const titleTerms = distinct(terms(title, language));
-  const all = ws.length > BODY_WORDS ? [...bodyTerms, ...termsOf(ws.slice(BODY_WORDS), language)] : bodyTerms;
-  const numbers = distinct([...titleTerms, ...bodyTerms].filter((t) => /^\d/.test(t)));
+  return analyzeBoth(title, body, lang).analysis;
+}
+
+/** The clusterer's form of a readable analysis (for analyses given as data: tests, explain). */
+export function vectorsOf(a: Analysis): Vectors {
+  const body = a.body.map(([t, n]) => [termId(t), n] as const).sort((x, y) => x[0] - y[0]);
+  const ents = a.entities.map(([key, kind]) => [entityId(key), KIND_INDEX[kind]] as const).sort((x, y) => x[0] - y[0]);
   return {
-    v: ANALYSIS_VERSION, lang: language, title: titleTerms, lead: distinct(terms(leadText, language)), body: body2,
-    entities: entities(title, text, language), numbers, simhash: simhash(all), bodyTokens: bodyTerms.length,
+    lang: a.lang, bodyTokens: a.bodyTokens, title: sortedIds(a.title.map(termId)), lead: sortedIds(a.lead.map(termId)),
+    body: Int32Array.from(body, (e) => e[0]), bodyCounts: Uint16Array.from(body, (e) => e[1]),
+    ents: Int32Array.from(ents, (e) => e[0]), kinds: Uint8Array.from(ents, (e) => e[1]), nums: sortedIds(a.numbers.map(termId)),
+    simhash: a.simhash,
   };
+}
+
+// ---- the stored form ----------------------------------------------------------------------------------
+
+/** Header: magic, analysis version, language (3 ASCII bytes), body tokens, SimHash flag, hi, lo, five lengths. */
+const HEADER = 12;
+const MAGIC = 0x53464356; // "SFCV"
+
+/** Vectors -> bytes (little-endian int32 header and ids, then the counts and kinds). */
+export function encodeVectors(v: Vectors): Uint8Array {
+  const nIds = v.title.length + v.lead.length + v.body.length + v.ents.length + v.nums.length;
+  const countBytes = (v.bodyCounts.length * 2 + 3) & ~3;
+  const buf = new ArrayBuffer((HEADER + nIds) * 4 + countBytes + v.kinds.length);
+  const head32 = new Int32Array(buf, 0, HEADER + nIds);
+  let lang = 0;
+  for (let i = 0; i < Math.min(3, v.lang.length); i++) lang |= (v.lang.charCodeAt(i) & 0xff) << (8 * i);
+  head32.set([MAGIC, ANALYSIS_VERSION, lang, v.bodyTokens, v.simhash ? 1 : 0, v.simhash?.[0] ?? 0, v.simhash?.[1] ?? 0,
+    v.title.length, v.lead.length, v.body.length, v.ents.length, v.nums.length]);
+  let at = HEADER;
+  for (const ids of [v.title, v.lead, v.body, v.ents, v.nums]) {
+    head32.set(ids, at);
+    at += ids.length;
+  }
+  new Uint16Array(buf, at * 4, v.bodyCounts.length).set(v.bodyCounts);
+  new Uint8Array(buf, at * 4 + countBytes, v.kinds.length).set(v.kinds);
+  return new Uint8Array(buf);
+}
+
+/** Bytes -> vectors, or undefined when they are not vectors of this analysis version (then the text is analysed again). */
+export function decodeVectors(bytes: Uint8Array): Vectors | undefined {
+  if (bytes.byteLength < HEADER * 4) return undefined;
+  // One copy into an aligned buffer: every array below is a view of it.
+  const buf = new ArrayBuffer(bytes.byteLength);
+  new Uint8Array(buf).set(bytes);
+  const h = new Int32Array(buf, 0, HEADER);
+  if (h[0] !== MAGIC || h[1] !== ANALYSIS_VERSION) return undefined;
+  const [nt, nl, nb, ne, nn] = [h[7], h[8], h[9], h[10], h[11]] as number[] as [number, number, number, number, number];
+  const nIds = nt + nl + nb + ne + nn;
+  const countBytes = (nb * 2 + 3) & ~3;
+  if (bytes.byteLength !== (HEADER + nIds) * 4 + countBytes + ne) return undefined;
+  let at = HEADER * 4;
+  const ids = (n: number) => {
+    const a = new Int32Array(buf, at, n);
+    at += n * 4;
+    return a;
+  };
+  const code = h[2] as number;
+  const lang = String.fromCharCode(...[code & 0xff, (code >>> 8) & 0xff, (code >>> 16) & 0xff].filter((c) => c > 0));
+  const title = ids(nt);
+  const lead = ids(nl);
+  const body = ids(nb);
+  const ents = ids(ne);
+  const nums = ids(nn);
+  const bodyCounts = new Uint16Array(buf, at, nb);
+  const kinds = new Uint8Array(buf, at + countBytes, ne);
+  return { lang, bodyTokens: h[3] as number, title, lead, body, bodyCounts, ents, kinds, nums,
+    simhash: h[4] ? [(h[5] as number) >>> 0, (h[6] as number) >>> 0] : undefined };
 }

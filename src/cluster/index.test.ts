@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { Clusterer, clusterDocs, Model, shippedModel, ANALYSIS_VERSION, type Comparison, type ClusterDoc, type StoryKey } from './index.js';
+import { Clusterer, clusterDocs, decodeVectors, encodeVectors, Model, shippedModel, ANALYSIS_VERSION, type Comparison, type ClusterDoc,
+  type StoryKey } from './index.js';
 import type { ModelFile } from './model.js';
 
 const HOUR = 3_600_000;
@@ -281,6 +282,55 @@ describe('refine: articles move, stories merge, keys stay', () => {
     expect(changes).toContainEqual(expect.objectContaining({ kind: 'move', doc: 'teaser', from: 'quake-story', to: 'wire-story' }));
   });
 
+  it('recluster: two stories of one event that never competed merge into the older, whose key survives', () => {
+    const c = new Clusterer();
+    // Placed with certainty (as a start loads them): refine() has nothing to look at.
+    c.add(QUAKE, 'quake-a', 1);
+    c.add(FLOODS, 'floods', 1);
+    c.add(QUAKE_FOLLOW_UP, 'quake-b', 1);
+    c.add(WIRE, 'wire', 1);
+    expect(c.refine()).toEqual([]);
+    const changes = c.recluster();
+    expect(changes).toEqual([expect.objectContaining({ kind: 'merge', keep: 'quake-a', drop: 'quake-b' })]);
+    expect([c.storyOf(QUAKE.id), c.storyOf(QUAKE_FOLLOW_UP.id), c.storyOf(FLOODS.id), c.storyOf(WIRE.id)])
+      .toEqual(['quake-a', 'quake-a', 'floods', 'wire']);
+    // Done again, nothing is left to change.
+    expect(c.recluster()).toEqual([]);
+  });
+
+  it('recluster: members placed in the wrong story go to their events; stories older than the hours asked for are not re-examined', () => {
+    const fill = () => {
+      const c = new Clusterer();
+      c.add(WIRE, 'wire', 1);
+      c.add(WIRE_COPY, 'wire', 1);
+      c.add(QUAKE, 'quake', 1);
+      c.add(WIRE_OTHER, 'quake', 1);
+      // Four days old: a story mixing the quake follow-up and a copy of the wire story.
+      c.add({ ...QUAKE_FOLLOW_UP, id: 'old-quake', published: T0 - 96 * HOUR }, 'old', 1);
+      c.add({ ...WIRE_COPY, id: 'old-wire', published: T0 - 95 * HOUR }, 'old', 1);
+      return c;
+    };
+    const recent = fill();
+    expect(recent.recluster(48).length).toBeGreaterThan(0);
+    // The quake report joins its event's follow-up; the wire write-up left behind joins the wire story.
+    expect([recent.storyOf(QUAKE.id), recent.storyOf(WIRE_OTHER.id)]).toEqual(['old', 'wire']);
+    expect(recent.storyOf('old-wire')).toBe('old');
+    const whole = fill();
+    whole.recluster();
+    expect(whole.storyOf(WIRE_OTHER.id)).toBe('wire');
+    expect(whole.storyOf('old-wire')).not.toBe('old');
+  });
+
+  it('recluster keeps the seed pair one story and the same-day look-alikes apart', () => {
+    const items = [SEED_A, FLOODS, QUAKE, WIRE, SEED_B, WIRE_COPY, QUAKE_FOLLOW_UP, WIRE_OTHER];
+    const c = new Clusterer();
+    for (const d of items) c.add(d, c.decide(d).story ?? d.id, c.decide(d).probability);
+    c.refine();
+    c.recluster();
+    expect(c.storyOf(SEED_B.id)).toBe(c.storyOf(SEED_A.id));
+    expect(new Set([SEED_A, FLOODS, QUAKE, WIRE].map((d) => c.storyOf(d.id))).size).toBe(4);
+  });
+
   it('rekey and rename: provisional keys become stored ids without touching membership', () => {
     const c = new Clusterer();
     c.add({ ...WIRE, id: 'pending-1' }, 'pending-story');
@@ -359,6 +409,36 @@ describe('candidates at scale', () => {
     expect(c.size.stories).toBe(5001);
     expect(c.decide(SEED_B).story).toBe(SEED_A.id);
   }, 30_000);
+});
+
+describe('a start from stored vectors', () => {
+  it('a clusterer filled from stored bytes (weighted lazily) decides as the one that clustered the stream', () => {
+    const stream = [SEED_A, QUAKE, WIRE, FLOODS, WIRE_COPY];
+    const live = new Clusterer();
+    for (const d of stream) live.add(d, live.decide(d).story ?? d.id, 1);
+    const started = new Clusterer();
+    for (const d of stream) {
+      const vectors = decodeVectors(encodeVectors(live.vectorsOf(d)));
+      expect(vectors).toBeDefined();
+      started.add({ id: d.id, title: '', published: d.published, vectors }, live.storyOf(d.id) as StoryKey, 1);
+    }
+    expect(started.size).toEqual(live.size);
+    for (const [d, story] of [[SEED_B, SEED_A.id], [QUAKE_FOLLOW_UP, QUAKE.id], [WIRE_OTHER, WIRE.id]] as const) {
+      expect(live.decide(d).story).toBe(story);
+      expect(started.decide(d).story).toBe(story);
+    }
+    // A member loaded from bytes is explained against its story like any other (weighted on first use).
+    expect(started.explainStory(WIRE_COPY, WIRE.id)?.probability).toBeCloseTo(live.explainStory(WIRE_COPY, WIRE.id)?.probability ?? -1, 6);
+  });
+
+  it('bytes of another analysis version or shape are refused (the text is analysed again)', () => {
+    const bytes = encodeVectors(new Clusterer().vectorsOf(QUAKE));
+    expect(decodeVectors(bytes.slice(0, bytes.length - 1))).toBeUndefined();
+    const other = bytes.slice();
+    other[4] = (other[4] as number) + 1; // the version field
+    expect(decodeVectors(other)).toBeUndefined();
+    expect(decodeVectors(new Uint8Array(8))).toBeUndefined();
+  });
 });
 
 // ---- clusterDocs -------------------------------------------------------------------------------------

@@ -5,15 +5,23 @@
 // numbers, time gaps to the story's newest/oldest/mean member, story size, same outlet, near-duplicate
 // bodies) and combined by a learned logistic regression (model.ts, src/cluster/model.json): an article
 // joins the candidate story it most probably belongs to when that probability reaches the model's
-// threshold. Candidates come from an inverted index over the distinctive terms of stories active in a
-// time window, so the cost per article does not grow with the database. Past the single pass, refine()
-// re-examines the stories that changed: a member moves when another story is now a better home (or
-// leaves a story it no longer matches), and two stories merge when their members match the other story
-// on average (average linkage under the model). Story keys never change except on a merge (older kept).
-import { analyze, ANALYSIS_VERSION, hamming, type Analysis, type EntityKind } from './features.js';
+// threshold. Candidates come from an inverted index over the heaviest terms of the stories in a time
+// window, read newest first and capped, so the cost per article does not grow with the database.
+//
+// Past the single pass, refine() re-examines what changed: a member placed with little confidence moves
+// when a story that changed since is now a clearly better home, and two stories that competed for one
+// article merge when their members match the other story on average (average linkage under the
+// model). Story keys never change except on a merge.
+//
+// Memory: an article is a handful of typed arrays (hashed term ids and weights); a story's aggregates
+// (body centroid, title vocabulary, who names what) are computed from its recent members when needed;
+// stories that ended before the window are swept, with their terms' document frequencies.
+import { analyzeBoth, ANALYSIS_VERSION, hamming, vectorsOf, type Analysis, type EntityKind, type Vectors } from './features.js';
 import { FEATURES, Model, shippedModel, type Contribution } from './model.js';
+import { addInto, BODY, CountTable, dot, EMPTY, FIGURE, has, LEAD, NAME, pack, Postings, Probe, TITLE, type Vec } from './space.js';
 
-export { analyze, ANALYSIS_VERSION, detectLanguage, entities, terms, words, type Analysis } from './features.js';
+export { analyze, analyzeBoth, ANALYSIS_VERSION, decodeVectors, detectLanguage, encodeVectors, entities, terms, vectorsOf, words,
+  type Analysis, type Vectors } from './features.js';
 export { FEATURES, Model, ModelError, MODEL_VERSION, shippedModel, type Contribution, type ModelFile } from './model.js';
 
 // ---- Tunables -------------------------------------------------------------------------------------
@@ -27,9 +35,11 @@ export interface Options {
 }
 /** Default candidate window: a story grows by matching its event, not by chaining over weeks. */
 export const WINDOW_HOURS = 7 * 24;
-/** Query terms per article: its heaviest terms (rarest in context; title and lead boosted) look up
- *  candidate stories, and index its story. */
+/** An article's heaviest terms kept (title and lead boosted): the first QUERY_TERMS with postings look up candidates. */
+const QUERY_KEPT = 64;
 const QUERY_TERMS = 14;
+/** Each member indexes its story under its heaviest terms (not all of them: postings stay short). */
+const INDEX_TERMS = 48;
 /** Most recent stories read per posting list: keeps lookups flat however common a term gets. */
 const POSTINGS_CAP = 64;
 /** Candidate stories scored in full per article (the rest are ranked out by shared query-term weight). */
@@ -38,16 +48,21 @@ const CANDIDATES = 10;
 const CANDIDATE_SHARE = 0.3;
 /** Recent members an article is compared with, one by one. */
 const MEMBERS_COMPARED = 24;
+/** A story's aggregates (centroid, title vocabulary, name counts) are those of its most recent members. */
+const AGG_MEMBERS = 64;
 /** Terms kept in a story's body centroid (the heaviest). */
 const CENTROID_TERMS = 150;
 /** Hamming distance (of 64 bits) at or under which two bodies are near-identical copies. */
 const NEAR_DUPLICATE_BITS = 10;
 /** A move needs the new home to beat the current one by this much probability (no flip-flopping). */
 const MOVE_MARGIN = 0.1;
-/** A candidate scoring at least this for a new article is re-examined at the next refine(). */
+/** A candidate scoring at least this for a new article is re-examined with the article's story at the next refine(). */
 const REVISIT_FROM = 0.2;
 /** Members that joined at or above this probability are not re-examined (unless their story shrank). */
 const SURE = 0.9;
+/** A member is weighted again when the documents in memory have grown past this factor (plus a few) since. */
+const REWEIGHT_GROWTH = 1.25;
+const REWEIGHT_MIN = 10;
 /** How often (in added articles) stale stories are dropped from memory. */
 const SWEEP_EVERY = 2000;
 // ---------------------------------------------------------------------------------------------------
@@ -65,21 +80,18 @@ export interface ClusterDoc {
   published: number;
   /** The outlet (source) that published it, if known. */
   source?: string;
-  /** Its analysis when already known (stored per article): then title and text are not read again. */
+  /** Its analysis when already known: then title and text are not read again. */
   analysis?: Analysis;
+  /** Its vectors when already known (stored per article): then nothing is analysed. */
+  vectors?: Vectors;
 }
 
 const HOUR = 3_600_000;
-const KIND_INDEX: Record<EntityKind, number> = { person: 0, org: 1, place: 2, name: 3 };
+const NONE = new Float32Array(0);
+const NAME_KIND = 3;
 const F = Object.fromEntries(FEATURES.map((f, i) => [f, i])) as Record<(typeof FEATURES)[number], number>;
 
-/** A sparse unit vector: ascending term ids and their weights. */
-interface Vec {
-  ids: Int32Array;
-  ws: Float32Array;
-}
-const EMPTY: Vec = { ids: new Int32Array(0), ws: new Float32Array(0) };
-
+/** An article in memory. */
 interface DocState {
   id: DocId;
   story?: StoryState;
@@ -90,18 +102,37 @@ interface DocState {
   lead: Vec;
   body: Vec;
   hasBody: boolean;
-  /** Entity ids and their kinds (KIND_INDEX); figures as term ids. */
+  /** Entity ids, their kinds and rarity weights; figures (term ids) and theirs. */
   ents: Int32Array;
   kinds: Uint8Array;
+  entW: Float32Array;
   nums: Int32Array;
+  numW: Float32Array;
+  /** Rarity-weighted mass of its names and figures. */
+  mass: number;
   simhash?: [number, number];
   /** Probability with which it joined (or was last confirmed in) its story. */
   p: number;
-  /** Rarity-weighted mass of its names and figures (computed on first use). */
-  mass?: number;
-  /** Its terms, heaviest first: the first QUERY_TERMS that some story has look up candidates. */
+  /** The clock when it was last placed or examined: stories changed since are worth a look. */
+  tick: number;
+  /** Its heaviest terms, heaviest first, and their weights. */
   query: Int32Array;
   queryW: Float32Array;
+  /** What it was weighted from, and the number of documents then (weights are refreshed when that has grown much). */
+  v: Vectors;
+  n0: number;
+}
+
+/** A story's aggregates over its most recent AGG_MEMBERS members. */
+interface Aggregate {
+  /** How many members they cover (the most recent ones). */
+  n: number;
+  centroid: Map<number, number>;
+  titles: Map<number, number>;
+  /** Entity / figure id -> members naming it. */
+  counts: Map<number, number>;
+  packed?: { vec: Vec; norm: number };
+  packedTitles?: { vec: Vec; norm: number };
 }
 
 interface StoryState {
@@ -112,35 +143,20 @@ interface StoryState {
   first: number;
   last: number;
   sumTime: number;
-  /** Sum of the members' unit body vectors (heaviest terms kept). */
-  centroid: Map<number, number>;
-  packed?: { vec: Vec; norm: number };
-  /** Sum of the members' unit title vectors. */
-  titles: Map<number, number>;
-  packedTitles?: { vec: Vec; norm: number };
-  /** Entity / figure id -> members naming it. */
-  counts: Map<number, number>;
   sources: Map<number, number>;
   langs: Map<string, number>;
   bodies: number;
-  indexed: Set<number>;
+  /** Its place in the postings (Clusterer.slots). */
+  slot: number;
+  agg?: Aggregate;
   dead: boolean;
-  /** A member left: its remaining members are re-examined even when sure. */
-  shrank: boolean;
-  /** Scratch for candidate lookups: the lookup's epoch and the accumulated weight. */
+  /** The clock when its membership last changed. */
+  tick: number;
+  /** Scratch for candidate lookups: the lookup that saw it last, the query term counted last (a story
+   *  indexed twice under one term counts once), the weight so far (-Infinity: ended or out of the window). */
   mark: number;
+  q: number;
   acc: number;
-}
-
-/** An analysis's terms as interned ids. */
-interface Interned {
-  title: Int32Array;
-  lead: Int32Array;
-  body: Int32Array;
-  bodyCounts: Float64Array;
-  ents: Int32Array;
-  kinds: Uint8Array;
-  nums: Int32Array;
 }
 
 /** The signals between an article and a story, the probability, and the story's key. */
@@ -158,81 +174,16 @@ export interface Decision {
   best?: Scored;
 }
 
-/** What refine() changed: a member moved to another story, or a story merged into an older one. */
+/** What refine() changed: a member moved to another story (created when new), or a story merged into another. */
 export type Change =
   | { kind: 'move'; doc: DocId; from: StoryKey; to: StoryKey; probability: number }
   | { kind: 'merge'; keep: StoryKey; drop: StoryKey; probability: number };
 
-function dot(a: Vec, b: Vec): number {
-  let i = 0;
-  let j = 0;
-  let s = 0;
-  const ai = a.ids;
-  const bi = b.ids;
-  while (i < ai.length && j < bi.length) {
-    const x = ai[i] as number;
-    const y = bi[j] as number;
-    if (x === y) {
-      s += (a.ws[i] as number) * (b.ws[j] as number);
-      i++;
-      j++;
-    } else if (x < y) i++;
-    else j++;
-  }
-  return s;
-}
-
-/** dot() of two term vectors sharing at least two terms, else 0: one common word is a coincidence, not a story. */
-function dot2(a: Vec, b: Vec): number {
-  let i = 0;
-  let j = 0;
-  let s = 0;
-  let shared = 0;
-  const ai = a.ids;
-  const bi = b.ids;
-  while (i < ai.length && j < bi.length) {
-    const x = ai[i] as number;
-    const y = bi[j] as number;
-    if (x === y) {
-      s += (a.ws[i] as number) * (b.ws[j] as number);
-      shared++;
-      i++;
-      j++;
-    } else if (x < y) i++;
-    else j++;
-  }
-  return shared >= 2 ? s : 0;
-}
-
-function has(sorted: Int32Array, id: number): boolean {
-  let lo = 0;
-  let hi = sorted.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const v = sorted[mid] as number;
-    if (v === id) return true;
-    if (v < id) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return false;
-}
-
-/** A sum of vectors packed for dot products, with its norm. */
-function pack(m: Map<number, number>): { vec: Vec; norm: number } {
-  let n = 0;
-  for (const w of m.values()) n += w * w;
-  const ids = Int32Array.from(m.keys()).sort();
-  const ws = new Float32Array(ids.length);
-  ids.forEach((id, i) => { ws[i] = m.get(id) as number; });
-  return { vec: { ids, ws }, norm: Math.sqrt(n) };
-}
-
-function addInto(m: Map<number, number>, v: Vec, sign: 1 | -1): void {
-  v.ids.forEach((id, i) => {
-    const w = (m.get(id) ?? 0) + sign * (v.ws[i] as number);
-    if (Math.abs(w) < 1e-6) m.delete(id);
-    else m.set(id, w);
-  });
+/** A probability, and its margin over the regime's threshold (> 0: belongs; comparable across regimes). */
+interface Verdict {
+  p: number;
+  m: number;
+  x: number[];
 }
 
 /**
@@ -247,28 +198,45 @@ function sharesText(x: readonly number[], titleWord: boolean): boolean {
 
 const logGap = (ms: number) => Math.log1p(Math.abs(ms) / HOUR / 24);
 
+function bump<K>(m: Map<K, number>, k: K, by: number): void {
+  const n = (m.get(k) ?? 0) + by;
+  if (n > 0) m.set(k, n);
+  else m.delete(k);
+}
+
 export class Clusterer {
   readonly model: Model;
   readonly windowHours: number;
   private readonly onForget?: (doc: DocId, story: StoryKey) => void;
-  private readonly terms = new Map<string, number>();
-  private df = new Int32Array(1024);
+  /** Term / entity id -> documents in memory having it. */
+  private df = new CountTable();
   private docCount = 0;
   private seq = 0;
   private added = 0;
+  private clock = 0;
   private latest = -Infinity;
   private readonly sourceIds = new Map<string, number>();
   private readonly docs = new Map<DocId, DocState>();
   private readonly stories = new Map<StoryKey, StoryState>();
-  private readonly postings = new Map<number, StoryState[]>();
-  private readonly touched = new Set<StoryState>();
+  private readonly postings = new Postings();
+  /** Story by postings slot. */
+  private slots: StoryState[] = [];
+  /** Members to re-examine at the next refine(), and story pairs that competed for an article. */
+  private readonly pending = new Set<DocState>();
+  private readonly rivals = new Map<StoryState, Set<StoryState>>();
+  /** Stories a member left since the last refine(): their members are re-examined. */
+  private readonly shrunk = new Set<StoryState>();
   private epoch = 0;
+  private readonly probe = new Probe();
+  private probed?: DocState;
   /** Set by signals(): the article's title shares two words with the story's titles (the no-words-in-common rule). */
   private titleWord = false;
-  private readonly analyses = new WeakMap<ClusterDoc, Analysis>();
-  private internedOf = new WeakMap<Analysis, Interned>();
-  /** Scratch for count(): the epoch at which a term was last seen. */
-  private seen = new Int32Array(1024);
+  /** The last document analysed, with both forms (decide() and add() of one document analyse it once). */
+  private computed?: { doc: ClusterDoc; analysis: Analysis; vectors: Vectors };
+  /** The last decide(): its document, state and the candidates worth revisiting with the story it joins. */
+  private last?: { doc: ClusterDoc; d: DocState; rivals: StoryState[] };
+  /** Scratch for candidates(). */
+  private readonly found: StoryState[] = [];
 
   constructor(options: Options = {}) {
     this.model = options.model ?? shippedModel(ANALYSIS_VERSION);
@@ -277,18 +245,29 @@ export class Clusterer {
   }
 
   get size(): { stories: number; documents: number; terms: number } {
-    return { stories: this.stories.size, documents: this.docs.size, terms: this.terms.size };
+    return { stories: this.stories.size, documents: this.docs.size, terms: this.df.size };
   }
 
   /** A document's analysis (given, or computed once per document object). */
   analysisOf(doc: ClusterDoc): Analysis {
     if (doc.analysis) return doc.analysis;
-    let a = this.analyses.get(doc);
-    if (!a) {
-      a = analyze(doc.title, doc.text);
-      this.analyses.set(doc, a);
+    return this.both(doc).analysis;
+  }
+
+  /** A document's vectors (given, from its analysis, or computed once per document object). */
+  vectorsOf(doc: ClusterDoc): Vectors {
+    if (doc.vectors) return doc.vectors;
+    if (this.computed?.doc === doc) return this.computed.vectors;
+    if (doc.analysis) {
+      this.computed = { doc, analysis: doc.analysis, vectors: vectorsOf(doc.analysis) };
+      return this.computed.vectors;
     }
-    return a;
+    return this.both(doc).vectors;
+  }
+
+  private both(doc: ClusterDoc): { analysis: Analysis; vectors: Vectors } {
+    if (this.computed?.doc !== doc) this.computed = { doc, ...analyzeBoth(doc.title, doc.text) };
+    return this.computed;
   }
 
   storyOf(id: DocId): StoryKey | undefined {
@@ -299,88 +278,107 @@ export class Clusterer {
     return this.docs.has(id);
   }
 
-  private termId(term: string): number {
-    let id = this.terms.get(term);
-    if (id === undefined) {
-      id = this.terms.size;
-      this.terms.set(term, id);
-      if (id >= this.df.length) {
-        const grown = new Int32Array(this.df.length * 2);
-        grown.set(this.df);
-        this.df = grown;
-      }
-    }
-    return id;
-  }
-
   private idf(id: number): number {
-    return Math.log((this.docCount + 1) / ((this.df[id] ?? 0) + 1)) + 1;
+    return Math.log((this.docCount + 1) / (this.df.get(id) + 1)) + 1;
   }
 
-  /** Analysis -> vectors under the current statistics (nothing is counted). */
-  /** An analysis's terms as interned ids (computed once per analysis object). */
-  private interned(a: Analysis): Interned {
-    let n = this.internedOf.get(a);
-    if (!n) {
-      const ids = (ts: readonly string[]) => {
-        const out = new Int32Array(ts.length);
-        for (let i = 0; i < ts.length; i++) out[i] = this.termId(ts[i] as string);
-        return out;
-      };
-      const ents = a.entities.map(([key, kind]) => [this.termId(`\u0001${key}`), KIND_INDEX[kind]] as const).sort((x, y) => x[0] - y[0]);
-      n = {
-        title: ids(a.title), lead: ids(a.lead), body: ids(a.body.map((b) => b[0])),
-        bodyCounts: Float64Array.from(a.body, (b) => b[1]),
-        ents: Int32Array.from(ents, (e) => e[0]), kinds: Uint8Array.from(ents, (e) => e[1]), nums: ids(a.numbers).sort(),
-      };
-      this.internedOf.set(a, n);
+  /** Count a document's distinct terms and names in (or out of) the document frequencies. */
+  private count(d: DocState, sign: 1 | -1): void {
+    const df = this.df;
+    df.begin();
+    const v = d.v;
+    for (const ids of [v.title, v.lead, v.body, v.ents]) for (let i = 0; i < ids.length; i++) df.add(ids[i] as number, sign);
+    this.docCount += sign;
+  }
+
+  private unit(ids: Int32Array, weight: (i: number) => number): Vec {
+    if (ids.length === 0) return EMPTY;
+    const ws = new Float32Array(ids.length);
+    let norm = 0;
+    for (let i = 0; i < ids.length; i++) {
+      const w = weight(i) * this.idf(ids[i] as number);
+      ws[i] = w;
+      norm += w * w;
     }
-    return n;
+    norm = Math.sqrt(norm) || 1;
+    for (let i = 0; i < ws.length; i++) ws[i] = (ws[i] as number) / norm;
+    return { ids, ws };
   }
 
-  /** Analysis -> vectors under the current statistics (nothing is counted). */
-  private state(doc: ClusterDoc, a: Analysis): DocState {
-    const n = this.interned(a);
-    const vec = (ids: Int32Array, weight: (i: number) => number): Vec => {
-      if (ids.length === 0) return EMPTY;
-      const order = Array.from(ids.keys()).sort((x, y) => (ids[x] as number) - (ids[y] as number));
-      const out = new Int32Array(order.length);
-      const ws = new Float32Array(order.length);
-      let norm = 0;
-      let k = 0;
-      for (const i of order) {
-        const id = ids[i] as number;
-        if (k > 0 && out[k - 1] === id) continue;
-        const w = weight(i) * this.idf(id);
-        out[k] = id;
-        ws[k] = w;
-        norm += w * w;
-        k++;
-      }
-      norm = Math.sqrt(norm) || 1;
-      for (let i = 0; i < k; i++) ws[i] = (ws[i] as number) / norm;
-      return { ids: out.subarray(0, k), ws: ws.subarray(0, k) };
-    };
-    const title = vec(n.title, () => 1);
-    const lead = vec(n.lead, () => 1);
-    const body = vec(n.body, (i) => 1 + Math.log(n.bodyCounts[i] as number));
-    // The query: every term, heaviest first (title and lead boosted); candidates() reads the first few indexed ones.
+  /** Vectors -> an article in memory, weighted under the current statistics (nothing is counted). */
+  private state(doc: ClusterDoc, v: Vectors): DocState {
+    const title = this.unit(v.title, () => 1);
+    const lead = this.unit(v.lead, () => 1);
+    const body = this.unit(v.body, (i) => 1 + Math.log(v.bodyCounts[i] as number));
+    const entW = Float32Array.from(v.ents, (id) => this.idf(id));
+    const numW = Float32Array.from(v.nums, (id) => this.idf(id));
+    let mass = 0;
+    for (const w of entW) mass += w;
+    for (const w of numW) mass += w;
+    // The query: the heaviest terms (title and lead boosted), kept in order of weight.
     const q = new Map<number, number>();
-    const put = (v: Vec, boost: number) => {
-      for (let i = 0; i < v.ids.length; i++) {
-        const id = v.ids[i] as number;
-        const w = (v.ws[i] as number) * boost;
+    const put = (x: Vec, boost: number) => {
+      for (let i = 0; i < x.ids.length; i++) {
+        const id = x.ids[i] as number;
+        const w = (x.ws[i] as number) * boost;
         if (w > (q.get(id) ?? 0)) q.set(id, w);
       }
     };
     put(body, 1);
     put(lead, 1.5);
     put(title, 2);
-    const top = [...q].sort((x, y) => y[1] - x[1]);
+    const top = [...q].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, QUERY_KEPT);
     return {
-      id: doc.id, time: doc.published, source: doc.source ? this.sourceId(doc.source) : -1, lang: a.lang,
-      title, lead, body, hasBody: a.bodyTokens > 0, query: Int32Array.from(top, (e) => e[0]),
-      queryW: Float32Array.from(top, (e) => e[1]), ents: n.ents, kinds: n.kinds, nums: n.nums, simhash: a.simhash, p: 0,
+      id: doc.id, time: doc.published, source: doc.source ? this.sourceId(doc.source) : -1, lang: v.lang,
+      title, lead, body, hasBody: v.bodyTokens > 0, ents: v.ents, kinds: v.kinds, entW, nums: v.nums, numW, mass,
+      simhash: v.simhash, p: 0, tick: 0, query: Int32Array.from(top, (e) => e[0]), queryW: Float32Array.from(top, (e) => e[1]),
+      v, n0: this.docCount,
+    };
+  }
+
+  /**
+   * Weights go stale as the statistics grow (a batch starting empty; a worker starting small): a
+   * member weighted when there were far fewer documents is weighted again (its story's aggregates too).
+   */
+  private fresh(m: DocState): void {
+    if (m.n0 >= 0 && this.docCount <= REWEIGHT_GROWTH * m.n0 + REWEIGHT_MIN) return;
+    const w = this.state({ id: m.id, title: '', published: m.time }, m.v);
+    if (m.n0 < 0) {
+      // Loaded without weights (lazy()): its query too.
+      m.query = w.query;
+      m.queryW = w.queryW;
+    }
+    m.title = w.title;
+    m.lead = w.lead;
+    m.body = w.body;
+    m.entW = w.entW;
+    m.numW = w.numW;
+    m.mass = w.mass;
+    m.n0 = w.n0;
+    if (m.story) m.story.agg = undefined;
+    if (this.probed === m) this.probed = undefined;
+  }
+
+  /**
+   * Vectors -> an article in memory, weighted only when first compared (fresh()): a start adds the
+   * window's articles without a comparison, and most of them are never compared before they leave it.
+   * Its story is indexed under its title and lead terms and its most frequent body terms.
+   */
+  private lazy(doc: ClusterDoc, v: Vectors): DocState {
+    const query = new Int32Array(Math.min(INDEX_TERMS, v.title.length + v.lead.length + v.body.length));
+    let n = 0;
+    for (let i = 0; i < v.title.length && n < query.length; i++) query[n++] = v.title[i] as number;
+    for (let i = 0; i < v.lead.length && n < query.length; i++) query[n++] = v.lead[i] as number;
+    // Body terms by count, highest first (counts are small: one pass per count).
+    let top = 0;
+    for (let i = 0; i < v.bodyCounts.length; i++) top = Math.max(top, v.bodyCounts[i] as number);
+    for (let c = top; c > 0 && n < query.length; c--) {
+      for (let i = 0; i < v.body.length && n < query.length; i++) if (v.bodyCounts[i] === c) query[n++] = v.body[i] as number;
+    }
+    return {
+      id: doc.id, time: doc.published, source: doc.source ? this.sourceId(doc.source) : -1, lang: v.lang,
+      title: EMPTY, lead: EMPTY, body: EMPTY, hasBody: v.bodyTokens > 0, ents: v.ents, kinds: v.kinds, entW: NONE, nums: v.nums, numW: NONE,
+      mass: 0, simhash: v.simhash, p: 0, tick: 0, query: query.subarray(0, n), queryW: NONE, v, n0: -1,
     };
   }
 
@@ -393,29 +391,35 @@ export class Clusterer {
     return id;
   }
 
-  private count(a: Analysis, sign: 1 | -1): void {
-    const n = this.interned(a);
-    const mark = ++this.epoch;
-    if (this.seen.length < this.df.length) {
-      const grown = new Int32Array(this.df.length);
-      grown.set(this.seen);
-      this.seen = grown;
-    }
-    for (const ids of [n.title, n.lead, n.body, n.ents]) {
-      for (const id of ids) {
-        if (this.seen[id] === mark) continue;
-        this.seen[id] = mark;
-        this.df[id] = Math.max(0, (this.df[id] as number) + sign);
+  /** Put an article into the probe table (once per article, however many stories it is compared with). */
+  private load(d: DocState): void {
+    if (this.probed === d) return;
+    const p = this.probe;
+    p.begin(d.title.ids.length + d.lead.ids.length + d.body.ids.length + d.ents.length + d.nums.length);
+    p.putVec(d.title, TITLE);
+    p.putVec(d.lead, LEAD);
+    p.putVec(d.body, BODY);
+    for (let i = 0; i < d.ents.length; i++) p.put(d.ents[i] as number, NAME, d.entW[i] as number);
+    for (let i = 0; i < d.nums.length; i++) p.put(d.nums[i] as number, FIGURE, d.numW[i] as number);
+    this.probed = d;
+  }
+
+  /** The probed article's dot product with a vector in one channel; 0 unless `min` terms are shared. */
+  private probeDot(v: Vec, channel: number, min = 1): number {
+    let sum = 0;
+    let shared = 0;
+    const p = this.probe;
+    for (let i = 0; i < v.ids.length; i++) {
+      const s = p.slot(v.ids[i] as number);
+      if (s < 0) continue;
+      const w = p.at(s, channel);
+      if (w !== 0) {
+        sum += w * (v.ws[i] as number);
+        shared++;
       }
     }
-    this.docCount += sign;
+    return shared >= min ? sum : 0;
   }
-
-  private packCentroid(s: StoryState): { vec: Vec; norm: number } {
-    s.packed ??= pack(s.centroid);
-    return s.packed;
-  }
-
 
   private language(s: StoryState): string {
     let best = 'und';
@@ -424,13 +428,47 @@ export class Clusterer {
     return best;
   }
 
-  /** The signals between an article and a story (without `self` when the article is a member). */
+  /** A story's aggregates over its recent members (computed when first needed after a change). */
+  private aggregate(s: StoryState): Aggregate {
+    if (s.agg) return s.agg;
+    const a: Aggregate = { n: 0, centroid: new Map(), titles: new Map(), counts: new Map() };
+    for (const m of s.members.slice(-AGG_MEMBERS)) {
+      this.fresh(m);
+      this.aggregateAdd(a, m);
+    }
+    s.agg = a;
+    return a;
+  }
+
+  private aggregateAdd(a: Aggregate, m: DocState): void {
+    a.n++;
+    addInto(a.centroid, m.body);
+    addInto(a.titles, m.title);
+    for (const id of m.ents) bump(a.counts, id, 1);
+    for (const id of m.nums) bump(a.counts, id, 1);
+    a.packed = undefined;
+    a.packedTitles = undefined;
+  }
+
+  /** Is a member among those its story's aggregates cover? */
+  private inAggregate(s: StoryState, m: DocState): boolean {
+    const i = s.members.lastIndexOf(m);
+    return i >= 0 && i >= s.members.length - AGG_MEMBERS;
+  }
+
+  /**
+   * The signals between an article and a story (without `self` when the article is a member). The
+   * article must be in the probe table (load()).
+   */
   private signals(d: DocState, s: StoryState, self?: DocState): number[] {
+    if (this.docs.get(d.id) === d) this.fresh(d);
+    this.load(d);
     const x = new Array<number>(FEATURES.length).fill(0);
     const excl = self && self.story === s ? self : undefined;
     const size = s.members.length - (excl ? 1 : 0);
     this.titleWord = false;
     if (size <= 0) return x;
+    const p = this.probe;
     let tt = 0;
     let tl = 0;
     let ll = 0;
@@ -438,28 +476,72 @@ export class Clusterer {
     let bits = 64;
     let seen = 0;
     let eb = 0;
-    const dMass = this.entityMass(d);
+    const dMass = d.mass;
     for (let i = s.members.length - 1; i >= 0 && seen < MEMBERS_COMPARED; i--) {
       const m = s.members[i] as DocState;
       if (m === excl) continue;
+      this.fresh(m);
       seen++;
-      tt = Math.max(tt, dot2(d.title, m.title));
-      tl = Math.max(tl, dot2(d.title, m.lead), dot2(d.lead, m.title));
-      ll = Math.max(ll, dot2(d.lead, m.lead));
-      if (d.hasBody && m.hasBody) bm = Math.max(bm, dot(d.body, m.body));
+      // The member's title and lead against the article's title and lead: one probe per term.
+      let sTT = 0, nTT = 0, sLT = 0, nLT = 0, sTL = 0, nTL = 0, sLL = 0, nLL = 0;
+      const mt = m.title;
+      for (let k = 0; k < mt.ids.length; k++) {
+        const slot = p.slot(mt.ids[k] as number);
+        if (slot < 0) continue;
+        const w = mt.ws[k] as number;
+        const a = p.at(slot, TITLE);
+        if (a !== 0) { sTT += a * w; nTT++; }
+        const b = p.at(slot, LEAD);
+        if (b !== 0) { sLT += b * w; nLT++; }
+      }
+      const ml = m.lead;
+      for (let k = 0; k < ml.ids.length; k++) {
+        const slot = p.slot(ml.ids[k] as number);
+        if (slot < 0) continue;
+        const w = ml.ws[k] as number;
+        const a = p.at(slot, TITLE);
+        if (a !== 0) { sTL += a * w; nTL++; }
+        const b = p.at(slot, LEAD);
+        if (b !== 0) { sLL += b * w; nLL++; }
+      }
+      if (nTT >= 2 && sTT > tt) tt = sTT;
+      if (nTL >= 2 && sTL > tl) tl = sTL;
+      if (nLT >= 2 && sLT > tl) tl = sLT;
+      if (nLL >= 2 && sLL > ll) ll = sLL;
+      if (d.hasBody && m.hasBody) {
+        const b = this.probeDot(m.body, BODY);
+        if (b > bm) bm = b;
+      }
       if (d.simhash && m.simhash) bits = Math.min(bits, hamming(d.simhash, m.simhash));
-      if (dMass > 0) eb = Math.max(eb, this.entityJaccard(d, m, dMass));
+      if (dMass > 0) {
+        let shared = 0;
+        for (let k = 0; k < m.ents.length; k++) {
+          const slot = p.slot(m.ents[k] as number);
+          if (slot >= 0) shared += p.at(slot, NAME);
+        }
+        for (let k = 0; k < m.nums.length; k++) {
+          const slot = p.slot(m.nums[k] as number);
+          if (slot >= 0) shared += p.at(slot, FIGURE);
+        }
+        const union = dMass + m.mass - shared;
+        if (union > 0 && shared / union > eb) eb = shared / union;
+      }
     }
+    const agg = this.aggregate(s);
+    const selfIn = !!excl && this.inAggregate(s, excl);
+    const n = agg.n - (selfIn ? 1 : 0);
     const bodies = s.bodies - (excl?.hasBody ? 1 : 0);
     const both = d.hasBody && bodies > 0;
     let bc = 0;
-    if (both) {
-      const c = this.packCentroid(s);
-      if (excl) {
-        const cd = dot(c.vec, excl.body);
-        const norm2 = c.norm * c.norm - 2 * cd + 1;
-        bc = norm2 > 1e-9 ? (dot(d.body, c.vec) - dot(d.body, excl.body)) / Math.sqrt(norm2) : 0;
-      } else bc = c.norm > 0 ? dot(d.body, c.vec) / c.norm : 0;
+    if (both && n > 0) {
+      const c = (agg.packed ??= pack(agg.centroid, CENTROID_TERMS));
+      const num = this.probeDot(c.vec, BODY);
+      if (selfIn && excl) {
+        const ce = excl === d ? num : dot(c.vec, excl.body);
+        const de = excl === d ? (d.body.ids.length ? 1 : 0) : this.probeDot(excl.body, BODY);
+        const norm2 = c.norm * c.norm - 2 * ce + (excl.body.ids.length ? 1 : 0);
+        bc = norm2 > 1e-9 ? (num - de) / Math.sqrt(norm2) : 0;
+      } else bc = c.norm > 0 ? num / c.norm : 0;
     }
     x[F.titleTitle] = tt;
     x[F.titleLead] = tl;
@@ -468,28 +550,36 @@ export class Clusterer {
     x[F.bodyMax] = bm;
     x[F.bothBodies] = both ? 1 : 0;
     x[F.titleOnly] = both ? 0 : tt;
-    if (!both) {
-      const tc = (s.packedTitles ??= pack(s.titles));
-      let num = dot2(d.title, tc.vec);
+    if (!both && n > 0) {
+      const tc = (agg.packedTitles ??= pack(agg.titles));
+      let num = this.probeDot(tc.vec, TITLE, 2);
       let norm2 = tc.norm * tc.norm;
-      if (excl && num > 0) {
-        num -= dot(d.title, excl.title);
-        norm2 += -2 * dot(tc.vec, excl.title) + (excl.title.ids.length ? 1 : 0);
+      if (selfIn && excl && num > 0) {
+        const te = excl === d ? num : dot(tc.vec, excl.title);
+        num -= excl === d ? (d.title.ids.length ? 1 : 0) : this.probeDot(excl.title, TITLE);
+        norm2 += -2 * te + (excl.title.ids.length ? 1 : 0);
       }
       x[F.titleStory] = norm2 > 1e-9 ? Math.max(0, num / Math.sqrt(norm2)) : 0;
       this.titleWord = (x[F.titleStory] as number) > 1e-9;
     }
     // An entity counts by the share of the story's members that name it: its core names weigh fully.
-    const share = (id: number, selfHas: boolean) =>
-      Math.min(1, ((s.counts.get(id) ?? 0) - (selfHas ? 1 : 0)) / Math.max(1, size * 0.5));
+    const counted = (id: number, selfHas: boolean) => (agg.counts.get(id) ?? 0) - (selfIn && selfHas ? 1 : 0);
+    const share = (id: number, selfHas: boolean) => Math.min(1, counted(id, selfHas) / Math.max(1, n * 0.5));
     const mass = [0, 0, 0, 0];
     const shared = [0, 0, 0, 0];
+    let named = 0;
+    let fresh = 0;
     for (let i = 0; i < d.ents.length; i++) {
       const id = d.ents[i] as number;
       const k = d.kinds[i] as number;
-      const w = this.idf(id);
+      const w = d.entW[i] as number;
+      const selfHas = !!excl && (excl === d || has(excl.ents, id));
       mass[k] = (mass[k] as number) + w;
-      shared[k] = (shared[k] as number) + w * share(id, !!excl && has(excl.ents, id));
+      shared[k] = (shared[k] as number) + w * share(id, selfHas);
+      if (k !== NAME_KIND) {
+        named += w;
+        if (counted(id, selfHas) <= 0) fresh += w;
+      }
     }
     const kinds = [[F.personShare, F.personAny], [F.orgShare, F.orgAny], [F.placeShare, F.placeAny], [F.nameShare, F.nameAny]] as const;
     kinds.forEach(([si, ai], k) => {
@@ -500,10 +590,11 @@ export class Clusterer {
     });
     let nm = 0;
     let ns = 0;
-    for (const id of d.nums) {
-      const w = this.idf(id);
+    for (let i = 0; i < d.nums.length; i++) {
+      const id = d.nums[i] as number;
+      const w = d.numW[i] as number;
       nm += w;
-      ns += w * share(id, !!excl && has(excl.nums, id));
+      ns += w * share(id, !!excl && (excl === d || has(excl.nums, id)));
     }
     if (nm > 0) {
       x[F.numberShare] = ns / nm;
@@ -525,55 +616,12 @@ export class Clusterer {
     if (d.source >= 0) x[F.sameOutlet] = ((s.sources.get(d.source) ?? 0) - (excl && excl.source === d.source ? 1 : 0)) / size;
     x[F.nearDuplicate] = bits <= NEAR_DUPLICATE_BITS ? 1 : 0;
     x[F.entityBest] = eb;
-
-    let named = 0;
-    let fresh = 0;
-    for (let i = 0; i < d.ents.length; i++) {
-      if ((d.kinds[i] as number) === KIND_INDEX.name) continue;
-      const id = d.ents[i] as number;
-      const w = this.idf(id);
-      named += w;
-      if ((s.counts.get(id) ?? 0) - (excl && has(excl.ents, id) ? 1 : 0) <= 0) fresh += w;
-    }
     x[F.entityNew] = named > 0 ? fresh / named : 0;
     return x;
   }
 
-  private entityMass(d: DocState): number {
-    if (d.mass === undefined) {
-      let m = 0;
-      for (const id of d.ents) m += this.idf(id);
-      for (const id of d.nums) m += this.idf(id);
-      d.mass = m;
-    }
-    return d.mass;
-  }
-
-  /** Rarity-weighted Jaccard of two documents' names and figures. */
-  private entityJaccard(a: DocState, b: DocState, aMass: number): number {
-    let shared = 0;
-    const sum = (x: Int32Array, y: Int32Array) => {
-      let i = 0;
-      let j = 0;
-      while (i < x.length && j < y.length) {
-        const u = x[i] as number;
-        const v = y[j] as number;
-        if (u === v) {
-          shared += this.idf(u);
-          i++;
-          j++;
-        } else if (u < v) i++;
-        else j++;
-      }
-    };
-    sum(a.ents, b.ents);
-    sum(a.nums, b.nums);
-    const union = aMass + this.entityMass(b) - shared;
-    return union > 0 ? shared / union : 0;
-  }
-
-  /** The probability, and its margin over the regime's threshold (> 0: belongs; comparable across regimes). */
-  private probability(d: DocState, s: StoryState, self?: DocState): { p: number; m: number; x: number[] } {
+  /** The model's verdict on an article and a story (without `self` when it is a member). */
+  private verdict(d: DocState, s: StoryState, self?: DocState): Verdict {
     const dl = d.lang;
     const sl = this.language(s);
     const x = this.signals(d, s, self);
@@ -584,39 +632,82 @@ export class Clusterer {
     return { p, m: p - this.model.threshold(x), x };
   }
 
-  /** Candidate stories: posting lists of the article's heaviest terms, newest stories first. */
-  private candidates(d: DocState, limit = CANDIDATES): StoryState[] {
+  /**
+   * Candidate stories: posting lists of the article's heaviest terms, newest stories first. A term
+   * counts among the QUERY_TERMS read when it has a story other than `exclude` (the story of a member
+   * alone in it: it holds all the member's rarest terms, which would use the lookup up in a small window).
+   */
+  private candidates(d: DocState, limit = CANDIDATES, exclude?: StoryState): StoryState[] {
     const epoch = ++this.epoch;
-    const found: StoryState[] = [];
+    const found = this.found;
+    found.length = 0;
     const window = this.windowHours * HOUR;
+    const slots = this.slots;
+    const blocks = this.postings.blocks;
     for (let q = 0, used = 0; q < d.query.length && used < QUERY_TERMS; q++) {
-      const list = this.postings.get(d.query[q] as number);
-      if (!list) continue;
-      used++;
+      let h = this.postings.head(d.query[q] as number);
+      if (h < 0) continue;
       const w = d.queryW[q] as number;
-      for (let i = list.length - 1, seen = 0; i >= 0 && seen < POSTINGS_CAP; i--, seen++) {
-        const s = list[i] as StoryState;
-        if (s.dead) continue;
-        if (s.mark !== epoch) {
-          s.mark = epoch;
-          s.acc = 0;
-          if (s.last >= d.time - window && s.first <= d.time + window) found.push(s);
+      let seen = 0;
+      let other = false;
+      for (; h >= 0 && seen < POSTINGS_CAP; h = blocks[h + 1] as number) {
+        for (let j = h + 1 + (blocks[h] as number); j > h + 1 && seen < POSTINGS_CAP; j--, seen++) {
+          const s = slots[blocks[j] as number] as StoryState;
+          if (s !== exclude) other = true;
+          if (s.mark !== epoch) {
+            s.mark = epoch;
+            s.q = -1;
+            if (s.dead || s.last < d.time - window || s.first > d.time + window) s.acc = -Infinity;
+            else {
+              s.acc = 0;
+              found.push(s);
+            }
+          }
+          if (s.q !== q) {
+            s.q = q;
+            s.acc += w;
+          }
         }
-        s.acc += w;
       }
+      if (other) used++;
     }
-    found.sort((a, b) => b.acc - a.acc);
+    // The best `limit` by accumulated weight (a selection: hundreds may be found, a few are kept).
+    const top: StoryState[] = [];
+    const better = (a: StoryState, b: StoryState) => a.acc > b.acc || (a.acc === b.acc && a.seq < b.seq);
+    for (const s of found) {
+      if (top.length === limit && !better(s, top[limit - 1] as StoryState)) continue;
+      let i = top.length < limit ? top.length : limit - 1;
+      while (i > 0 && better(s, top[i - 1] as StoryState)) {
+        top[i] = top[i - 1] as StoryState;
+        i--;
+      }
+      top[i] = s;
+    }
+    found.length = 0;
     // Stories sharing only a fraction of what the best one shares are not worth the full signals.
-    const floor = (found[0]?.acc ?? 0) * CANDIDATE_SHARE;
+    const floor = (top[0]?.acc ?? 0) * CANDIDATE_SHARE;
     let n = 0;
-    while (n < found.length && n < limit && (found[n] as StoryState).acc >= floor) n++;
-    return found.slice(0, n);
+    while (n < top.length && (top[n] as StoryState).acc >= floor) n++;
+    top.length = n;
+    return top;
   }
 
-  private scoreAll(d: DocState, exclude?: StoryState, self?: DocState): { s: StoryState; p: number; m: number; x: number[] }[] {
-    return this.candidates(d).filter((s) => s !== exclude)
-      .map((s) => ({ s, ...this.probability(d, s, self) }))
-      .sort((a, b) => b.m - a.m || a.s.seq - b.s.seq);
+  private scoreAll(d: DocState, exclude?: StoryState, self?: DocState, onlySince?: number):
+    { s: StoryState; p: number; m: number; x: number[] }[] {
+    const out: { s: StoryState; p: number; m: number; x: number[] }[] = [];
+    // A member alone in its story: the story's terms are its own, the rarest of which no other story has.
+    const alone = exclude && exclude.members.length === 1 ? exclude : undefined;
+    for (const s of this.candidates(d, CANDIDATES, alone)) {
+      if (s === exclude || (onlySince !== undefined && s.tick <= onlySince)) continue;
+      out.push({ s, ...this.verdict(d, s, self) });
+    }
+    return out.sort((a, b) => b.m - a.m || a.s.seq - b.s.seq);
+  }
+
+  /** The state of a document about to be decided or added (the one decide() just built, when it is the same). */
+  private stateOf(doc: ClusterDoc): DocState {
+    if (this.last?.doc === doc) return this.last.d;
+    return this.state(doc, this.vectorsOf(doc));
   }
 
   /**
@@ -624,7 +715,7 @@ export class Clusterer {
    * true story when retrieval missed it). Languages that differ are left out (never candidates).
    */
   candidateSignals(doc: ClusterDoc, extra: readonly StoryKey[] = []): { story: StoryKey; features: number[] }[] {
-    const d = this.state(doc, this.analysisOf(doc));
+    const d = this.state(doc, this.vectorsOf(doc));
     const cands = this.candidates(d);
     for (const k of extra) {
       const s = this.stories.get(k);
@@ -634,38 +725,50 @@ export class Clusterer {
       .map((s) => ({ story: s.key, features: this.signals(d, s) }));
   }
 
-  /** Which story should this document join? Does not change any state. */
+  /** Which story should this document join? Does not change any story. */
   decide(doc: ClusterDoc): Decision {
-    const d = this.state(doc, this.analysisOf(doc));
+    const d = this.state(doc, this.vectorsOf(doc));
     const scored = this.scoreAll(d);
     const top = scored[0];
+    this.last = { doc, d, rivals: scored.filter((c) => c.p >= REVISIT_FROM).map((c) => c.s) };
     if (!top) return { probability: 0 };
     const best = { story: top.s.key, features: top.x, probability: top.p };
-    for (const c of scored) if (c.p >= REVISIT_FROM) this.touched.add(c.s);
     return top.m >= 0 ? { story: top.s.key, probability: top.p, best } : { probability: top.p, best };
   }
 
   /** Record a document as a member of a story (created when new), having joined with probability `p`. */
   add(doc: ClusterDoc, story: StoryKey, p = 0): void {
     if (this.docs.has(doc.id)) this.remove(doc.id);
-    const a = this.analysisOf(doc);
-    this.count(a, 1);
-    const d = this.state(doc, a);
+    const decided = this.last?.doc === doc;
+    const d = decided ? this.stateOf(doc) : this.lazy(doc, this.vectorsOf(doc));
+    const rivals = decided ? (this.last?.rivals ?? []) : [];
+    this.last = undefined;
+    d.id = doc.id;
     d.p = p;
-    let s = this.stories.get(story);
-    if (!s) {
-      s = this.newStory(story);
-    }
+    this.count(d, 1);
+    const s = this.stories.get(story) ?? this.newStory(story);
     this.docs.set(d.id, d);
     this.absorb(s, d);
+    // Decided: the candidates as they were are known; otherwise (placed by the caller) all of them are worth a look.
+    d.tick = decided ? this.clock : -1;
+    if (p < SURE) this.pending.add(d);
+    for (const r of rivals) this.rival(s, r);
     this.latest = Math.max(this.latest, d.time);
     if (++this.added % SWEEP_EVERY === 0) this.sweep();
   }
 
+  /** Two stories competed for an article: refine() asks whether they are one. */
+  private rival(a: StoryState, b: StoryState): void {
+    if (a === b || a.dead || b.dead) return;
+    const set = this.rivals.get(a) ?? new Set();
+    set.add(b);
+    this.rivals.set(a, set);
+  }
+
   private newStory(key: StoryKey): StoryState {
     const s: StoryState = { key, seq: this.seq++, members: [], first: Infinity, last: -Infinity, sumTime: 0,
-      centroid: new Map(), titles: new Map(), counts: new Map(), sources: new Map(), langs: new Map(), bodies: 0, indexed: new Set(),
-      dead: false, shrank: false, mark: 0, acc: 0 };
+      sources: new Map(), langs: new Map(), bodies: 0, slot: this.slots.length, dead: false, tick: 0, mark: 0, q: -1, acc: 0 };
+    this.slots.push(s);
     this.stories.set(key, s);
     return s;
   }
@@ -676,27 +779,13 @@ export class Clusterer {
     s.first = Math.min(s.first, d.time);
     s.last = Math.max(s.last, d.time);
     s.sumTime += d.time;
-    addInto(s.centroid, d.body, 1);
-    if (s.centroid.size > CENTROID_TERMS * 2) {
-      s.centroid = new Map([...s.centroid].sort((a, b) => b[1] - a[1]).slice(0, CENTROID_TERMS));
-    }
-    s.packed = undefined;
-    addInto(s.titles, d.title, 1);
-    s.packedTitles = undefined;
-    for (const id of d.ents) s.counts.set(id, (s.counts.get(id) ?? 0) + 1);
-    for (const id of d.nums) s.counts.set(id, (s.counts.get(id) ?? 0) + 1);
-    if (d.source >= 0) s.sources.set(d.source, (s.sources.get(d.source) ?? 0) + 1);
-    s.langs.set(d.lang, (s.langs.get(d.lang) ?? 0) + 1);
+    if (s.agg && s.members.length <= AGG_MEMBERS && d.n0 >= 0) this.aggregateAdd(s.agg, d);
+    else s.agg = undefined;
+    if (d.source >= 0) bump(s.sources, d.source, 1);
+    bump(s.langs, d.lang, 1);
     if (d.hasBody) s.bodies++;
-    this.touched.add(s);
-    const index = (id: number) => {
-      if (s.indexed.has(id)) return;
-      s.indexed.add(id);
-      const list = this.postings.get(id);
-      if (list) list.push(s);
-      else this.postings.set(id, [s]);
-    };
-    for (const v of [d.title, d.lead, d.body]) for (const id of v.ids) index(id);
+    s.tick = ++this.clock;
+    for (let i = 0; i < d.query.length && i < INDEX_TERMS; i++) this.postings.add(d.query[i] as number, s.slot);
   }
 
   /** Take a member out of its story (the story is dropped when it empties). */
@@ -705,33 +794,25 @@ export class Clusterer {
     if (!s) return undefined;
     s.members.splice(s.members.indexOf(d), 1);
     d.story = undefined;
+    s.tick = ++this.clock;
     if (s.members.length === 0) {
       s.dead = true;
       this.stories.delete(s.key);
-      this.touched.delete(s);
+      this.rivals.delete(s);
       return s;
     }
     s.sumTime -= d.time;
-    s.first = Math.min(...s.members.map((m) => m.time));
-    s.last = Math.max(...s.members.map((m) => m.time));
-    addInto(s.centroid, d.body, -1);
-    s.packed = undefined;
-    addInto(s.titles, d.title, -1);
-    s.packedTitles = undefined;
-    const dec = (m: Map<number, number>, id: number) => {
-      const n = (m.get(id) ?? 0) - 1;
-      if (n > 0) m.set(id, n);
-      else m.delete(id);
-    };
-    for (const id of d.ents) dec(s.counts, id);
-    for (const id of d.nums) dec(s.counts, id);
-    if (d.source >= 0) dec(s.sources, d.source);
-    const l = (s.langs.get(d.lang) ?? 1) - 1;
-    if (l > 0) s.langs.set(d.lang, l);
-    else s.langs.delete(d.lang);
+    s.first = Infinity;
+    s.last = -Infinity;
+    for (const m of s.members) {
+      s.first = Math.min(s.first, m.time);
+      s.last = Math.max(s.last, m.time);
+    }
+    s.agg = undefined;
+    if (d.source >= 0) bump(s.sources, d.source, -1);
+    bump(s.langs, d.lang, -1);
     if (d.hasBody) s.bodies--;
-    s.shrank = true;
-    this.touched.add(s);
+    this.shrunk.add(s);
     return s;
   }
 
@@ -741,7 +822,9 @@ export class Clusterer {
     if (!d) return;
     this.detach(d);
     this.docs.delete(id);
-    this.docCount--;
+    this.pending.delete(d);
+    this.count(d, -1);
+    if (this.probed === d) this.probed = undefined;
   }
 
   /** A member's text grew (full text after a teaser): replace its analysis; refine() may move it. */
@@ -754,16 +837,19 @@ export class Clusterer {
 
   /** Forget everything (before filling again from storage). */
   clear(): void {
-    this.terms.clear();
-    this.internedOf = new WeakMap();
-    this.df = new Int32Array(1024);
+    this.df = new CountTable();
     this.docCount = 0;
     this.sourceIds.clear();
     this.docs.clear();
     for (const s of this.stories.values()) s.dead = true;
     this.stories.clear();
     this.postings.clear();
-    this.touched.clear();
+    this.slots = [];
+    this.pending.clear();
+    this.rivals.clear();
+    this.shrunk.clear();
+    this.probed = undefined;
+    this.last = undefined;
   }
 
   /** A story's key changes (a provisional key becomes the stored id). */
@@ -789,9 +875,15 @@ export class Clusterer {
     const k = this.stories.get(keep);
     const d = this.stories.get(drop);
     if (!k || !d || k === d) return;
+    const theirRivals = this.rivals.get(d);
     for (const m of [...d.members]) {
       this.detach(m);
       this.absorb(k, m);
+    }
+    if (theirRivals) {
+      const set = this.rivals.get(k) ?? new Set();
+      for (const r of theirRivals) if (r !== k) set.add(r);
+      this.rivals.set(k, set);
     }
   }
 
@@ -803,60 +895,92 @@ export class Clusterer {
     this.absorb(this.stories.get(to) ?? this.newStory(to), d);
   }
 
+  /** Average linkage under the model: the members of `from` (the recent ones) against story `to`. */
+  private linkage(from: StoryState, to: StoryState): number {
+    let sum = 0;
+    const ms = from.members.slice(-MEMBERS_COMPARED);
+    for (const m of ms) sum += this.verdict(m, to).m;
+    return sum / ms.length;
+  }
+
   /**
-   * Re-examine the stories that changed since the last call (new members, candidates that scored for
-   * a new article, members that left): a member moves when another story is now a clearly better home,
-   * then stories whose members match each other on average (both ways) merge into the older one.
-   * Returns what changed, in order.
+   * Re-cluster the recent window (the last `hours`, default the whole window): what refine() does for
+   * what changed, done for every story active in it — each of their recent members is examined against
+   * all its candidates (a clearly better home takes it), and every pair of stories that competed for
+   * one of them merges when their members match each other on average (average linkage under the model,
+   * both ways). Keys stay: members move into existing stories and a merge keeps the older key, so no
+   * entry disappears while its articles are published. Meant to run now and then (it costs a decision
+   * per recent member), to catch what the single pass and the incremental refinement missed. Returns
+   * what changed, in order.
+   */
+  recluster(hours = this.windowHours): Change[] {
+    const since = this.latest - hours * HOUR;
+    for (const s of this.stories.values()) {
+      if (s.last < since) continue;
+      for (const m of s.members.slice(-MEMBERS_COMPARED)) {
+        m.tick = -1;
+        this.pending.add(m);
+      }
+    }
+    return this.refine();
+  }
+
+  /**
+   * Re-examine what changed since the last call: members placed with little confidence (and those of
+   * stories a member left) against the candidate stories that changed since they were placed — a member
+   * moves when one is a clearly better home — then pairs of stories that competed for one article merge
+   * into the older when the members of each match the other on average (both ways). Returns what
+   * changed, in order.
    */
   refine(): Change[] {
     const changes: Change[] = [];
-    const scope = [...this.touched].filter((s) => !s.dead);
-    this.touched.clear();
-    const pairs = new Map<StoryState, Set<StoryState>>();
-    for (const s of scope) {
+    const examine = new Set<DocState>(this.pending);
+    this.pending.clear();
+    for (const s of this.shrunk) {
       if (s.dead) continue;
-      const recheckAll = s.shrank;
-      s.shrank = false;
-      const examine = s.members.slice(-MEMBERS_COMPARED).filter((m) => recheckAll || m.p < SURE);
-      for (const m of examine) {
-        if (m.story !== s) continue;
-        const mine = s.members.length > 1 ? this.probability(m, s, m) : { p: 0, m: -1 };
-        const own = mine.p;
-        const others = this.scoreAll(m, s, m);
-        for (const o of others) if (o.p >= REVISIT_FROM) {
-          const set = pairs.get(s) ?? new Set();
-          set.add(o.s);
-          pairs.set(s, set);
-        }
-        const best = others[0];
-        if (best && best.m >= 0 && best.m > mine.m + MOVE_MARGIN && s.members.length === 1) {
-          // The last member leaving would end its story: a merge, and the older story's key is kept.
-          const [keep, drop] = s.seq <= best.s.seq ? [s, best.s] : [best.s, s];
-          changes.push({ kind: 'merge', keep: keep.key, drop: drop.key, probability: best.p });
-          this.merge(keep.key, drop.key);
-          m.p = best.p;
-          break;
-        } else if (best && best.m >= 0 && best.m > mine.m + MOVE_MARGIN) {
-          const from = s.key;
-          this.move(m.id, best.s.key);
-          m.p = best.p;
-          changes.push({ kind: 'move', doc: m.id, from, to: best.s.key, probability: best.p });
-          if (s.dead) break;
-        } else m.p = Math.max(m.p, own);
+      for (const m of s.members.slice(-MEMBERS_COMPARED)) {
+        m.tick = -1;
+        examine.add(m);
       }
+    }
+    this.shrunk.clear();
+    for (const [a, others] of this.rivals) for (const st of [a, ...others]) {
+      for (const m of st.members.slice(-MEMBERS_COMPARED)) if (m.p < SURE) examine.add(m);
+    }
+    for (const m of examine) {
+      const s = m.story;
+      if (!s || s.dead) continue;
+      this.fresh(m);
+      const since = m.tick;
+      m.tick = this.clock;
+      const others = this.scoreAll(m, s, m, since);
+      for (const o of others) if (o.p >= REVISIT_FROM) this.rival(s, o.s);
+      const best = others[0];
+      if (!best || best.m < 0) continue;
+      const mine = s.members.length > 1 ? this.verdict(m, s, m) : { p: 0, m: -1 };
+      if (best.m <= mine.m + MOVE_MARGIN) {
+        m.p = Math.max(m.p, mine.p);
+        continue;
+      }
+      if (s.members.length === 1) {
+        // The last member leaving would end its story: a merge, and the older story's key is kept.
+        const [keep, drop] = s.seq <= best.s.seq ? [s, best.s] : [best.s, s];
+        changes.push({ kind: 'merge', keep: keep.key, drop: drop.key, probability: best.p });
+        this.merge(keep.key, drop.key);
+      } else {
+        changes.push({ kind: 'move', doc: m.id, from: s.key, to: best.s.key, probability: best.p });
+        this.move(m.id, best.s.key);
+      }
+      m.p = best.p;
     }
     // Average linkage under the model, both ways: the members of each story match the other on average
     // (one way only would undo a member's leaving: the model is not symmetric).
-    const linkage = (from: StoryState, to: StoryState) => {
-      let sum = 0;
-      for (const m of from.members.slice(-MEMBERS_COMPARED)) sum += this.probability(m, to).m;
-      return sum / Math.min(from.members.length, MEMBERS_COMPARED);
-    };
+    const pairs = [...this.rivals];
+    this.rivals.clear();
     for (const [a, others] of pairs) {
       for (const b of others) {
         if (a.dead || b.dead || a === b) continue;
-        const avg = Math.min(linkage(a, b), linkage(b, a));
+        const avg = Math.min(this.linkage(a, b), this.linkage(b, a));
         if (avg < 0) continue;
         const [keep, drop] = a.seq <= b.seq ? [a, b] : [b, a];
         changes.push({ kind: 'merge', keep: keep.key, drop: drop.key, probability: avg + 0.5 });
@@ -876,17 +1000,28 @@ export class Clusterer {
       if (s.last >= horizon) continue;
       s.dead = true;
       this.stories.delete(key);
-      this.touched.delete(s);
+      this.rivals.delete(s);
+      this.shrunk.delete(s);
       for (const m of s.members) {
         this.docs.delete(m.id);
+        this.pending.delete(m);
+        this.count(m, -1);
         this.onForget?.(m.id, key);
       }
+      // Its slot stays in the postings until they are compacted: what it held is freed now.
+      s.members = [];
+      s.agg = undefined;
     }
-    for (const [id, list] of this.postings) {
-      const live = list.filter((s) => !s.dead);
-      if (live.length === 0) this.postings.delete(id);
-      else if (live.length < list.length) this.postings.set(id, live);
-    }
+    // Stories that ended (swept, merged, emptied) leave the postings, the others getting slots anew, once
+    // they are as many as the live ones (the cost of a compaction is then paid by as many new stories).
+    this.probed = undefined;
+    const live = this.slots.filter((s) => !s.dead);
+    if (this.slots.length - live.length < Math.max(live.length, 1024)) return;
+    const renumber = new Int32Array(this.slots.length).fill(-1);
+    live.forEach((s, i) => { renumber[s.slot] = i; });
+    this.postings.compact((slot) => renumber[slot] as number);
+    live.forEach((s, i) => { s.slot = i; });
+    this.slots = live;
   }
 
   /** The signals, their contributions and the probability of `doc` against a story of its own. */
@@ -894,8 +1029,9 @@ export class Clusterer {
     const s = this.stories.get(story);
     if (!s) return undefined;
     const self = this.docs.get(doc.id);
-    const d = self && self.story === s ? self : this.state(doc, this.analysisOf(doc));
-    const { p, x } = this.probability(d, s, self && self.story === s ? self : undefined);
+    const mine = self && self.story === s ? self : undefined;
+    const d = mine ?? this.state(doc, this.vectorsOf(doc));
+    const { p, x } = this.verdict(d, s, mine);
     return { ...this.model.explain(x), probability: p };
   }
 
@@ -907,13 +1043,12 @@ export class Clusterer {
   compare(a: ClusterDoc, b: ClusterDoc): Comparison {
     const tmp = new Clusterer({ model: this.model, windowHours: this.windowHours });
     // The statistics (rarity of terms) are this clusterer's: the comparison borrows them.
-    for (const [t, id] of this.terms) tmp.terms.set(t, id);
-    tmp.df = this.df.slice();
+    tmp.df = this.df;
     tmp.docCount = this.docCount;
     const [aa, ab] = [this.analysisOf(a), this.analysisOf(b)];
-    const da = tmp.state(a, aa);
+    const da = tmp.state(a, this.vectorsOf(a));
     const sb = tmp.newStory('b');
-    tmp.absorb(sb, tmp.state(b, ab));
+    tmp.absorb(sb, tmp.state(b, this.vectorsOf(b)));
     const x = tmp.signals(da, sb);
     const explained = this.model.explain(x);
     const differ = aa.lang !== 'und' && ab.lang !== 'und' && aa.lang !== ab.lang;

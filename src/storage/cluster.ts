@@ -11,6 +11,15 @@ export interface StoredFeatures {
   analysis: string;
 }
 
+/** An article's stored term vectors (binary, cluster/features.ts encodeVectors), for a start. */
+export interface StoredVectors {
+  articleId: number;
+  storyId: number;
+  published: string;
+  sourceId: number | null;
+  vectors: Uint8Array;
+}
+
 export class ClusterStore {
   constructor(private readonly db: Database.Database) {}
 
@@ -24,10 +33,24 @@ export class ClusterStore {
       ORDER BY f.published_at, f.article_id`).all({ since, version })) as StoredFeatures[];
   }
 
-  /** Store (or replace) an article's analysis. */
-  save(articleId: number, version: number, published: string, sourceId: number | undefined, analysis: string): void {
-    this.db.prepare(`INSERT OR REPLACE INTO cluster_features (article_id, version, published_at, source_id, analysis)
-      VALUES (?, ?, ?, ?, ?)`).run(articleId, version, published, sourceId ?? null, analysis);
+  /**
+   * Binary term vectors of `version` of the window's articles (as window(), only rows that have them):
+   * no JSON is read, so a start costs a decode per article.
+   */
+  windowVectors(since: string, version: number): StoredVectors[] {
+    return (this.db.prepare(`
+      SELECT f.article_id AS articleId, a.story_id AS storyId, f.published_at AS published, f.source_id AS sourceId,
+        f.vectors
+      FROM cluster_features f JOIN articles a ON a.id = f.article_id
+      WHERE (f.published_at >= @since OR a.first_seen_at >= @since) AND f.version = @version AND f.vectors IS NOT NULL
+      ORDER BY f.published_at, f.article_id`).all({ since, version })) as StoredVectors[];
+  }
+
+  /** Store (or replace) an article's analysis, with its binary vectors when given. */
+  save(articleId: number, version: number, published: string, sourceId: number | undefined, analysis: string,
+    vectors?: Uint8Array): void {
+    this.db.prepare(`INSERT OR REPLACE INTO cluster_features (article_id, version, published_at, source_id, analysis, vectors)
+      VALUES (?, ?, ?, ?, ?, ?)`).run(articleId, version, published, sourceId ?? null, analysis, vectors ?? null);
   }
 
   /** One article's stored analysis of `version`, if any. */

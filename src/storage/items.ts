@@ -49,7 +49,7 @@ export interface Placement {
   /** The model's probability behind the decision (kept in the story's history). */
   probability?: number;
   /** The clusterer's analysis of the article, stored so that a restart never recomputes it. */
-  features?: { version: number; analysis: string };
+  features?: { version: number; analysis: string; vectors?: Uint8Array };
 }
 
 /** A new article written by save(): which input item, its id and story, and whether the story is new. */
@@ -141,8 +141,8 @@ export class ItemStore {
       touchStory: db.prepare('UPDATE stories SET updated_at = @now, published_at = min(published_at, @published) WHERE id = @id'),
       storyOfArticle: db.prepare('SELECT story_id FROM articles WHERE id = ?'),
       liveStory: db.prepare('SELECT 1 FROM stories WHERE id = ? AND merged_into IS NULL'),
-      saveFeatures: db.prepare(`INSERT OR REPLACE INTO cluster_features (article_id, version, published_at, source_id, analysis)
-        VALUES (?, ?, ?, ?, ?)`),
+      saveFeatures: db.prepare(`INSERT OR REPLACE INTO cluster_features (article_id, version, published_at, source_id, analysis, vectors)
+        VALUES (?, ?, ?, ?, ?, ?)`),
     };
   }
 
@@ -243,7 +243,8 @@ export class ItemStore {
           const articleId = Number(q.insertArticle.run(item.url ?? null, storyId, now).lastInsertRowid);
           article = { id: articleId, story_id: storyId };
           if (placement?.features) {
-            q.saveFeatures.run(articleId, placement.features.version, item.published, sourceId, placement.features.analysis);
+            q.saveFeatures.run(articleId, placement.features.version, item.published, sourceId, placement.features.analysis,
+              placement.features.vectors ?? null);
           }
           this.stories.recordTx(storyId, created ? 'created' : 'joined', now, { article: articleId, probability: placement?.probability });
           result.articles.push({ index, articleId, storyId, createdStory: created });

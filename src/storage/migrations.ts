@@ -150,4 +150,10 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX items_source_hash ON items(source_id, content_hash);
   CREATE INDEX stories_merged ON stories(merged_into) WHERE merged_into IS NOT NULL;
   `,
+  // 8: the clusterer's term vectors per article in binary (cluster/features.ts encodeVectors: hashed ids
+  //    in little-endian typed arrays), so a start decodes bytes instead of parsing and hashing JSON;
+  //    NULL where only the JSON analysis was stored
+  `
+  ALTER TABLE cluster_features ADD COLUMN vectors BLOB;
+  `,
 ];

@@ -1,0 +1,363 @@
+// The vector space the clusterer computes in: sparse unit vectors over hashed term ids (typed arrays),
+// and a probe table that holds one article's vectors for the comparisons with many others (each
+// comparison then walks the other side once, one hash probe per term, instead of merging two lists).
+
+/** A sparse vector: ascending term ids and their weights. */
+export interface Vec {
+  ids: Int32Array;
+  ws: Float32Array;
+}
+export const EMPTY: Vec = { ids: new Int32Array(0), ws: new Float32Array(0) };
+
+/** The dot product of two sparse vectors (a merge of their ascending ids). */
+export function dot(a: Vec, b: Vec): number {
+  let i = 0;
+  let j = 0;
+  let s = 0;
+  const ai = a.ids;
+  const bi = b.ids;
+  while (i < ai.length && j < bi.length) {
+    const x = ai[i] as number;
+    const y = bi[j] as number;
+    if (x === y) {
+      s += (a.ws[i] as number) * (b.ws[j] as number);
+      i++;
+      j++;
+    } else if (x < y) i++;
+    else j++;
+  }
+  return s;
+}
+
+/** Is `id` in an ascending list? */
+export function has(sorted: Int32Array, id: number): boolean {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const v = sorted[mid] as number;
+    if (v === id) return true;
+    if (v < id) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}
+
+/** A sum of vectors (id -> weight), the heaviest `keep` terms packed for dot products, with its norm. */
+export function pack(m: ReadonlyMap<number, number>, keep = Infinity): { vec: Vec; norm: number } {
+  let entries = [...m];
+  if (entries.length > keep) entries = entries.sort((a, b) => b[1] - a[1]).slice(0, keep);
+  entries.sort((a, b) => a[0] - b[0]);
+  const ids = new Int32Array(entries.length);
+  const ws = new Float32Array(entries.length);
+  let n = 0;
+  entries.forEach(([id, w], i) => {
+    ids[i] = id;
+    ws[i] = w;
+    n += w * w;
+  });
+  return { vec: { ids, ws }, norm: Math.sqrt(n) };
+}
+
+export function addInto(m: Map<number, number>, v: Vec, sign: 1 | -1 = 1): void {
+  for (let i = 0; i < v.ids.length; i++) {
+    const id = v.ids[i] as number;
+    const w = (m.get(id) ?? 0) + sign * (v.ws[i] as number);
+    if (Math.abs(w) < 1e-6) m.delete(id);
+    else m.set(id, w);
+  }
+}
+
+/** Channels of the probe: what the probed article has under a term id. */
+export const TITLE = 0;
+export const LEAD = 1;
+export const BODY = 2;
+export const NAME = 3;
+export const FIGURE = 4;
+const CHANNELS = 5;
+
+/**
+ * One article's vectors in an open-addressing table (linear probing, keys stamped with an epoch so a
+ * new article never clears the table): `slot(id)` finds a term, `at(slot, channel)` its weight.
+ */
+export class Probe {
+  private bits = 10;
+  private keys = new Int32Array(1 << 10);
+  private stamp = new Int32Array(1 << 10);
+  private w = new Float32Array(CHANNELS << 10);
+  private epoch = 0;
+
+  /** Start a new article of at most `n` entries. */
+  begin(n: number): void {
+    if (n * 3 > 1 << this.bits) {
+      while (n * 3 > 1 << this.bits) this.bits++;
+      this.keys = new Int32Array(1 << this.bits);
+      this.stamp = new Int32Array(1 << this.bits);
+      this.w = new Float32Array(CHANNELS << this.bits);
+      this.epoch = 0;
+    }
+    this.epoch++;
+  }
+
+  private home(id: number): number {
+    return Math.imul(id, 0x9e3779b1) >>> (32 - this.bits);
+  }
+
+  /** Put a weight under a term id and channel. */
+  put(id: number, channel: number, weight: number): void {
+    const mask = (1 << this.bits) - 1;
+    let i = this.home(id);
+    while (this.stamp[i] === this.epoch && this.keys[i] !== id) i = (i + 1) & mask;
+    if (this.stamp[i] !== this.epoch) {
+      this.stamp[i] = this.epoch;
+      this.keys[i] = id;
+      this.w.fill(0, i * CHANNELS, i * CHANNELS + CHANNELS);
+    }
+    this.w[i * CHANNELS + channel] = weight;
+  }
+
+  putVec(v: Vec, channel: number): void {
+    for (let i = 0; i < v.ids.length; i++) this.put(v.ids[i] as number, channel, v.ws[i] as number);
+  }
+
+  /** The slot of a term id, or -1. */
+  slot(id: number): number {
+    const mask = (1 << this.bits) - 1;
+    let i = this.home(id);
+    while (this.stamp[i] === this.epoch) {
+      if (this.keys[i] === id) return i * CHANNELS;
+      i = (i + 1) & mask;
+    }
+    return -1;
+  }
+
+  /** The weight at a slot (from slot()) in a channel. */
+  at(slot: number, channel: number): number {
+    return this.w[slot + channel] as number;
+  }
+
+  /** Sum over a vector of its weights times the probe's in a channel, and how many terms both have. */
+  dot(v: Vec, channel: number): { sum: number; shared: number } {
+    let sum = 0;
+    let shared = 0;
+    for (let i = 0; i < v.ids.length; i++) {
+      const s = this.slot(v.ids[i] as number);
+      if (s < 0) continue;
+      const w = this.w[s + channel] as number;
+      if (w !== 0) {
+        sum += w * (v.ws[i] as number);
+        shared++;
+      }
+    }
+    return { sum, shared };
+  }
+}
+
+/**
+ * Counts per term id (document frequencies) in an open-addressing table of typed arrays: a Map of a few
+ * hundred thousand numbers costs tens of bytes per entry and its lookups dominate a start; this costs 12
+ * bytes per slot. Ids are term ids (non-negative, 30 bits). Ids whose count fell to zero keep their slot
+ * until the table is rebuilt on growth.
+ */
+export class CountTable {
+  private bits = 12;
+  private keys = new Int32Array(1 << 12).fill(-1);
+  private counts = new Int32Array(1 << 12);
+  private stamps = new Int32Array(1 << 12);
+  private used = 0;
+  private epoch = 0;
+  /** Ids with a count above zero. */
+  size = 0;
+
+  private home(id: number): number {
+    return Math.imul(id, 0x9e3779b1) >>> (32 - this.bits);
+  }
+
+  private find(id: number): number {
+    const mask = (1 << this.bits) - 1;
+    let i = this.home(id);
+    for (;;) {
+      const k = this.keys[i] as number;
+      if (k === id || k === -1) return i;
+      i = (i + 1) & mask;
+    }
+  }
+
+  get(id: number): number {
+    const i = this.find(id);
+    return this.keys[i] === id ? (this.counts[i] as number) : 0;
+  }
+
+  /** Start a new document: add() counts each id once per document. */
+  begin(): void {
+    this.epoch++;
+  }
+
+  /** Add `by` to an id's count, once per document (since begin()). */
+  add(id: number, by: number): void {
+    let i = this.find(id);
+    if (this.keys[i] !== id) {
+      if ((this.used + 1) * 2 > 1 << this.bits) {
+        this.rebuild();
+        i = this.find(id);
+      }
+      this.keys[i] = id;
+      this.counts[i] = 0;
+      this.stamps[i] = 0;
+      this.used++;
+    }
+    if (this.stamps[i] === this.epoch) return;
+    this.stamps[i] = this.epoch;
+    const before = this.counts[i] as number;
+    const after = Math.max(0, before + by);
+    this.counts[i] = after;
+    if (before === 0 && after > 0) this.size++;
+    else if (before > 0 && after === 0) this.size--;
+  }
+
+  /** Re-insert the live ids into a table sized for them (doubling when most are live). */
+  private rebuild(): void {
+    const [keys, counts, stamps] = [this.keys, this.counts, this.stamps];
+    while (this.size * 4 > 1 << this.bits) this.bits++;
+    this.keys = new Int32Array(1 << this.bits).fill(-1);
+    this.counts = new Int32Array(1 << this.bits);
+    this.stamps = new Int32Array(1 << this.bits);
+    this.used = 0;
+    for (let j = 0; j < keys.length; j++) {
+      const c = counts[j] as number;
+      if (keys[j] === -1 || c <= 0) continue;
+      const i = this.find(keys[j] as number);
+      this.keys[i] = keys[j] as number;
+      this.counts[i] = c;
+      this.stamps[i] = stamps[j] as number;
+      this.used++;
+    }
+  }
+}
+
+/** A story is not indexed under a term again when it is among the newest of the term's newest block. */
+const RECENT_CHECKED = 8;
+/** Story slots per block of a posting list (a block is two more numbers: its fill and the older block). */
+const BLOCK = 8;
+const BLOCK_SIZE = BLOCK + 2;
+
+/**
+ * Posting lists: term id -> the stories indexed under it, newest first, in blocks of BLOCK story slots
+ * in one Int32Array (a block: its fill, the term's previous (older) block or -1, then the slots), with
+ * one head block per term in an open-addressing table. A Map of arrays costs a JS array per term and
+ * dominated a start's profile; a chain of single entries cost a cache miss per entry in every lookup.
+ * Entries of stories that ended stay until compact().
+ */
+export class Postings {
+  private bits = 12;
+  private keys = new Int32Array(1 << 12).fill(-1);
+  private heads = new Int32Array(1 << 12);
+  private terms = 0;
+  /** The blocks: [fill, previous block, BLOCK slots] each. */
+  blocks = new Int32Array(BLOCK_SIZE * 1024);
+  private used = 0;
+  private n = 0;
+
+  private find(id: number): number {
+    const mask = (1 << this.bits) - 1;
+    let i = Math.imul(id, 0x9e3779b1) >>> (32 - this.bits);
+    for (;;) {
+      const k = this.keys[i] as number;
+      if (k === id || k === -1) return i;
+      i = (i + 1) & mask;
+    }
+  }
+
+  /** The newest block of a term (an offset into blocks), or -1. */
+  head(id: number): number {
+    const i = this.find(id);
+    return this.keys[i] === id ? (this.heads[i] as number) : -1;
+  }
+
+  /** Index a story slot under a term (not again when it is among the term's newest few). */
+  add(id: number, slot: number): void {
+    let i = this.find(id);
+    if (this.keys[i] !== id) {
+      if ((this.terms + 1) * 2 > 1 << this.bits) {
+        this.grow();
+        i = this.find(id);
+      }
+      this.keys[i] = id;
+      this.heads[i] = -1;
+      this.terms++;
+    }
+    let h = this.heads[i] as number;
+    const b = this.blocks;
+    if (h >= 0) {
+      // Not again when among the term's newest (a story's members share their terms).
+      const fill = b[h] as number;
+      for (let k = fill - 1; k >= 0 && k >= fill - RECENT_CHECKED; k--) if (b[h + 2 + k] === slot) return;
+    }
+    if (h < 0 || b[h] === BLOCK) {
+      if (this.used + BLOCK_SIZE > this.blocks.length) {
+        const grown = new Int32Array(this.blocks.length * 2);
+        grown.set(this.blocks);
+        this.blocks = grown;
+      }
+      const nb = this.used;
+      this.used += BLOCK_SIZE;
+      this.blocks[nb] = 0;
+      this.blocks[nb + 1] = h;
+      h = nb;
+      this.heads[i] = h;
+    }
+    const blocks = this.blocks;
+    blocks[h + 2 + (blocks[h] as number)] = slot;
+    blocks[h] = (blocks[h] as number) + 1;
+    this.n++;
+  }
+
+  private grow(): void {
+    const [keys, heads] = [this.keys, this.heads];
+    this.bits++;
+    this.keys = new Int32Array(1 << this.bits).fill(-1);
+    this.heads = new Int32Array(1 << this.bits);
+    for (let j = 0; j < keys.length; j++) {
+      if (keys[j] === -1) continue;
+      const i = this.find(keys[j] as number);
+      this.keys[i] = keys[j] as number;
+      this.heads[i] = heads[j] as number;
+    }
+  }
+
+  /** Entries held (for the memory figures). */
+  get size(): number {
+    return this.n;
+  }
+
+  /**
+   * Keep the entries whose slot `renumber` maps to a new slot (>= 0), in their order; drop the others
+   * (and terms left without entries).
+   */
+  compact(renumber: (slot: number) => number): void {
+    const [keys, heads, blocks] = [this.keys, this.heads, this.blocks];
+    this.clear();
+    for (let j = 0; j < keys.length; j++) {
+      if (keys[j] === -1) continue;
+      // The term's live slots, oldest first.
+      const live: number[] = [];
+      for (let h = heads[j] as number; h >= 0; h = blocks[h + 1] as number) {
+        for (let k = (blocks[h] as number) - 1; k >= 0; k--) {
+          const to = renumber(blocks[h + 2 + k] as number);
+          if (to >= 0) live.push(to);
+        }
+      }
+      for (let k = live.length - 1; k >= 0; k--) this.add(keys[j] as number, live[k] as number);
+    }
+  }
+
+  clear(): void {
+    this.bits = 12;
+    this.keys = new Int32Array(1 << 12).fill(-1);
+    this.heads = new Int32Array(1 << 12);
+    this.terms = 0;
+    this.blocks = new Int32Array(BLOCK_SIZE * 1024);
+    this.used = 0;
+    this.n = 0;
+  }
+}
