@@ -36,7 +36,7 @@ export interface ClusterWorkerData {
  */
 const READS: Readonly<Record<string, ReadonlySet<string>>> = {
   items: new Set(['newArticles', 'clusterInputsToAnalyse', 'clusterInputFor', 'itemForCluster', 'knownHashes']),
-  cluster: new Set(['window', 'get']),
+  cluster: new Set(['window', 'windowVectors', 'get']),
   stories: new Set(['history', 'list', 'changeToken']),
   sources: new Set(['list', 'get', 'fetchStates']),
 };

@@ -63,6 +63,23 @@ describe('saveAndCluster: the clusterer decides, storage writes items, analyses 
     expect(storyOf('q2')).toBe(storyOf('q1'));
   });
 
+  it('a start reads the stored binary vectors (no JSON), and the JSON analysis where a row has no vectors', () => {
+    saveAndCluster(store, new Clusterer(), sources[0] as number, [item('q1', 'Magnitude 6.4 earthquake shakes northern Chile', QUAKE, '2025-07-18T10:00:00Z'),
+      item('n1', 'Northwind Semiconductor cuts forecast, shares slide', CHIPS, '2025-07-18T11:00:00Z')], NOW, log);
+    expect((store.db.prepare('SELECT count(*) AS n FROM cluster_features WHERE vectors IS NOT NULL').get() as { n: number }).n).toBe(2);
+    store.db.prepare("UPDATE items SET title = 'x', content = NULL").run();
+    // the quake's JSON is unreadable: only its vectors can place the next report with it
+    store.db.prepare("UPDATE cluster_features SET analysis = 'not json' WHERE article_id = ?").run(articleOf('q1'));
+    // the chip maker's row lost its vectors: its JSON analysis is read instead
+    store.db.prepare('UPDATE cluster_features SET vectors = NULL WHERE article_id = ?').run(articleOf('n1'));
+    const c = loadClusterer(store, new Date(NOW));
+    expect(c.size.documents).toBe(2);
+    saveAndCluster(store, c, sources[1] as number, [item('q2', 'Strong quake rattles Antofagasta', QUAKE_2, '2025-07-18T12:00:00Z'),
+      item('n2', 'Northwind to cut 1,200 jobs after forecast cut', CHIPS.replace('Shares of', 'Stock in'), '2025-07-18T12:30:00Z')], NOW, log);
+    expect(storyOf('q2')).toBe(storyOf('q1'));
+    expect(storyOf('n2')).toBe(storyOf('n1'));
+  });
+
   it('articles stored before analyses existed are analysed once at start, and stored', () => {
     store.items.save(sources[0] as number, [item('q1', 'Magnitude 6.4 earthquake shakes northern Chile', QUAKE, '2025-07-18T10:00:00Z')], NOW);
     expect((store.db.prepare('SELECT count(*) AS n FROM cluster_features').get() as { n: number }).n).toBe(0);

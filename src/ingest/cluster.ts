@@ -5,7 +5,7 @@
 // with each story's history. A full text that arrives later is re-analysed and refined the same way.
 // At start the clusterer reads the stored analyses of the window: nothing is re-analysed.
 import type { Logger } from 'pino';
-import { ANALYSIS_VERSION, analyze, Clusterer, type Analysis, type Change, type ClusterDoc, type Options } from '../cluster/index.js';
+import { ANALYSIS_VERSION, analyzeBoth, Clusterer, decodeVectors, encodeVectors, type Analysis, type Change, type ClusterDoc, type Options } from '../cluster/index.js';
 import { toPlainText } from '../sanitizer/index.js';
 import type { ClusterInput, ItemInput, Placement, SaveOutcome, StoryChange, Store } from '../storage/index.js';
 
@@ -34,17 +34,26 @@ export function fillClusterer(store: Store, c: Clusterer, now: Date): void {
     // A read-only reader (`explain`, the pages under `serve`): analyse in memory, store nothing; the worker stores them.
     for (const a of missing) {
       const doc = toClusterDoc(a.articleId, a);
-      c.add({ ...doc, title: '', analysis: analyze(doc.title, doc.text) }, a.storyId, 1);
+      c.add({ ...doc, title: '', ...analyzeBoth(doc.title, doc.text) }, a.storyId, 1);
     }
   } else if (missing.length) {
     store.db.transaction(() => {
       for (const a of missing) {
         const doc = toClusterDoc(a.articleId, a);
-        store.cluster.save(a.articleId, ANALYSIS_VERSION, a.published, a.sourceId, JSON.stringify(analyze(doc.title, doc.text)));
+        const { analysis, vectors } = analyzeBoth(doc.title, doc.text);
+        store.cluster.save(a.articleId, ANALYSIS_VERSION, a.published, a.sourceId, JSON.stringify(analysis), encodeVectors(vectors));
       }
     })();
   }
-  for (const r of store.cluster.window(since, ANALYSIS_VERSION)) {
+  // The stored binary vectors: a decode per article, no JSON (issue 11: a start independent of the texts).
+  for (const r of store.cluster.windowVectors(since, ANALYSIS_VERSION)) {
+    const vectors = decodeVectors(r.vectors);
+    if (!vectors) continue; // another shape: the JSON row below is not read either (it has vectors), the article is just not a candidate
+    c.add({ id: r.articleId, title: '', published: Date.parse(r.published), source: r.sourceId === null ? undefined : String(r.sourceId),
+      vectors }, r.storyId, 1);
+  }
+  // Rows stored before vectors were (analysis only).
+  for (const r of store.cluster.window(since, ANALYSIS_VERSION, { withoutVectors: true })) {
     let analysis: unknown;
     try {
       analysis = JSON.parse(r.analysis);
@@ -83,6 +92,7 @@ export function saveAndCluster(store: Store, c: Clusterer | undefined, sourceId:
     const doc: ClusterDoc = { ...toClusterDoc(0, { title: item.title, feedHtml: item.content ?? item.summary, url: item.url,
       published: item.published, sourceId }), id: `${PENDING_DOC}${++provisional}` };
     const analysis = c.analysisOf(doc);
+    const vectors = c.vectorsOf(doc);
     const decision = c.decide(doc);
     const story = decision.story ?? `${PENDING_STORY}${provisional}`;
     // Added now, so that the next new article of this batch can join it.
@@ -91,7 +101,7 @@ export function saveAndCluster(store: Store, c: Clusterer | undefined, sourceId:
     placements.set(index, {
       story: typeof story === 'number' ? { id: story } : { create: String(story) },
       probability: decision.story === undefined ? undefined : decision.probability,
-      features: { version: ANALYSIS_VERSION, analysis: JSON.stringify(analysis) },
+      features: { version: ANALYSIS_VERSION, analysis: JSON.stringify(analysis), vectors: encodeVectors(vectors) },
     });
   }
   let saved: SaveOutcome;
@@ -152,9 +162,9 @@ export function reassessArticle(store: Store, c: Clusterer, articleId: number, n
   const input = store.items.clusterInputFor(articleId);
   if (!input) return;
   const doc = toClusterDoc(articleId, input);
-  const analysis = analyze(doc.title, doc.text);
-  store.cluster.save(articleId, ANALYSIS_VERSION, input.published, input.sourceId, JSON.stringify(analysis));
+  const { analysis, vectors } = analyzeBoth(doc.title, doc.text);
+  store.cluster.save(articleId, ANALYSIS_VERSION, input.published, input.sourceId, JSON.stringify(analysis), encodeVectors(vectors));
   if (!c.has(articleId)) return;
-  c.update({ ...doc, analysis });
+  c.update({ ...doc, analysis, vectors });
   refineStories(store, c, now, log);
 }

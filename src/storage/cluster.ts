@@ -20,16 +20,23 @@ export interface StoredVectors {
   vectors: Uint8Array;
 }
 
+/** A BLOB for SQLite: a Uint8Array that crossed a thread (structured clone) is no longer a Buffer. */
+export function blob(bytes: Uint8Array | undefined): Buffer | null {
+  if (!bytes) return null;
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 export class ClusterStore {
   constructor(private readonly db: Database.Database) {}
 
   /** Analyses of `version` of the articles published or first seen since `since`, oldest first, with their story. */
-  window(since: string, version: number): StoredFeatures[] {
+  window(since: string, version: number, opts: { withoutVectors?: boolean } = {}): StoredFeatures[] {
     return (this.db.prepare(`
       SELECT f.article_id AS articleId, a.story_id AS storyId, f.published_at AS published, f.source_id AS sourceId,
         f.analysis
       FROM cluster_features f JOIN articles a ON a.id = f.article_id
       WHERE (f.published_at >= @since OR a.first_seen_at >= @since) AND f.version = @version
+        ${opts.withoutVectors ? 'AND f.vectors IS NULL' : ''}
       ORDER BY f.published_at, f.article_id`).all({ since, version })) as StoredFeatures[];
   }
 
@@ -50,7 +57,7 @@ export class ClusterStore {
   save(articleId: number, version: number, published: string, sourceId: number | undefined, analysis: string,
     vectors?: Uint8Array): void {
     this.db.prepare(`INSERT OR REPLACE INTO cluster_features (article_id, version, published_at, source_id, analysis, vectors)
-      VALUES (?, ?, ?, ?, ?, ?)`).run(articleId, version, published, sourceId ?? null, analysis, vectors ?? null);
+      VALUES (?, ?, ?, ?, ?, ?)`).run(articleId, version, published, sourceId ?? null, analysis, blob(vectors));
   }
 
   /** One article's stored analysis of `version`, if any. */

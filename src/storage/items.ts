@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import type { Enclosure } from '../model/index.js';
 import { u, type ItemRow } from './rows.js';
 import type { StoryStore } from './stories.js';
+import { blob } from './cluster.js';
 
 // ---- Tunables -------------------------------------------------------------------------------------
 /**
@@ -244,7 +245,7 @@ export class ItemStore {
           article = { id: articleId, story_id: storyId };
           if (placement?.features) {
             q.saveFeatures.run(articleId, placement.features.version, item.published, sourceId, placement.features.analysis,
-              placement.features.vectors ?? null);
+              blob(placement.features.vectors));
           }
           this.stories.recordTx(storyId, created ? 'created' : 'joined', now, { article: articleId, probability: placement?.probability });
           result.articles.push({ index, articleId, storyId, createdStory: created });
