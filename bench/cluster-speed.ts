@@ -10,14 +10,15 @@
 // does not depend on its earlier decisions (it compares with the whole window anyway), so it searches in
 // every 5th batch and only indexes in the others (its window is always complete): the ratio compares the
 // medians of the batches both timed. Then: per-article cost of ours around 10k vs around N, peak RSS,
-// and a start-up from SQLite with 50,000 articles in the window, two ways, interleaved: the JSON analyses
-// as ingest's loadClusterer reads them today, and the binary vectors (store.cluster.windowVectors, decoded
-// and added without a decision: weighted lazily), the path a start takes once the loader reads them.
+// and a start-up from SQLite with 50,000 articles in the window, two ways, interleaved: ingest's
+// loadClusterer as a start runs it (the stored binary vectors, decoded and added without a decision:
+// weighted lazily), and the same on a copy of the database whose rows have only the JSON analyses (rows
+// stored before the vectors were).
 // Run: npm run bench:cluster [-- items] [--no-peer]   (--no-peer: ours alone, for its own peak RSS)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ANALYSIS_VERSION, Clusterer, decodeVectors, encodeVectors, type ClusterDoc } from '../src/cluster/index.js';
+import { ANALYSIS_VERSION, Clusterer, encodeVectors, type ClusterDoc } from '../src/cluster/index.js';
 import { loadClusterer } from '../src/ingest/cluster.js';
 import { Store, type ItemInput, type Placement } from '../src/storage/index.js';
 import { median, rng } from './lib.js';
@@ -186,27 +187,27 @@ try {
       published: new Date(doc.published).toISOString(), enclosures: [], categories: [] });
   }
   store.items.save(sourceId, items, new Date(now).toISOString(), placements);
-  const times: number[] = [];
+  store.db.exec(`VACUUM INTO '${join(dir, 'json.db').replaceAll("'", "''")}'`);
+  const jsonOnly = Store.open(join(dir, 'json.db'));
+  jsonOnly.db.exec('UPDATE cluster_features SET vectors = NULL');
   const vectorTimes: number[] = [];
+  const jsonTimes: number[] = [];
   let loaded = 0;
-  let loadedVectors = 0;
+  let loadedJson = 0;
   for (let i = 0; i < 3; i++) {
     const t0 = performance.now();
     loaded = loadClusterer(store, new Date(now)).size.documents;
-    times.push(performance.now() - t0);
+    vectorTimes.push(performance.now() - t0);
+    global.gc?.();
     const t1 = performance.now();
-    const c = new Clusterer();
-    for (const row of store.cluster.windowVectors(new Date(now - c.windowHours * 3_600_000).toISOString(), ANALYSIS_VERSION)) {
-      const vectors = decodeVectors(row.vectors);
-      if (vectors) c.add({ id: row.articleId, title: '', published: Date.parse(row.published), vectors,
-        source: row.sourceId === null ? undefined : String(row.sourceId) }, row.storyId, 1);
-    }
-    loadedVectors = c.size.documents;
-    vectorTimes.push(performance.now() - t1);
+    loadedJson = loadClusterer(jsonOnly, new Date(now)).size.documents;
+    jsonTimes.push(performance.now() - t1);
+    global.gc?.();
   }
-  console.log(`  start-up: ${loaded} articles in the window read from SQLite and indexed in ${(median(times) / 1000).toFixed(2)} s ` +
-    'from the JSON analyses (loadClusterer as ingest has it); ' +
-    `${loadedVectors} from the binary vectors in ${(median(vectorTimes) / 1000).toFixed(2)} s (medians of 3, interleaved; goal ≤ 1 s)`);
+  console.log(`  start-up (loadClusterer): ${loaded} articles in the window read from SQLite and indexed in ${(median(vectorTimes) / 1000).toFixed(2)} s ` +
+    `from the stored binary vectors; ${loadedJson} from JSON analyses only (rows stored before vectors) in ${(median(jsonTimes) / 1000).toFixed(2)} s ` +
+    '(medians of 3, interleaved; goal ≤ 1 s)');
+  jsonOnly.close();
   store.close();
 } finally {
   rmSync(dir, { recursive: true, force: true });
