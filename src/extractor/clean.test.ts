@@ -75,6 +75,13 @@ describe('cleanContent', () => {
     expect(text).toBe(prose);
   });
 
+  it('removes link-only teasers after the last text, keeps a link-only line followed by text', () => {
+    const teasers = '<p><a href="/a">Luftwaffe begins training on the new helicopter</a></p><div><a href="/b">Fishing forum: the best rods of the year</a></div>';
+    expect(clean(`<p>${prose}</p>${teasers}`)).toBe(prose);
+    const text = clean(`<p><a href="/event">Here is the event page</a></p><p>${prose}</p>`);
+    expect(text).toBe(`Here is the event page\n${prose}`);
+  });
+
   it('keeps a short line of content that carries a date with a label of its own', () => {
     const text = clean(`<p>${prose}</p><p>Termin: 29.02.2020, 19 Uhr</p>`);
     expect(text).toBe(`${prose}\nTermin: 29.02.2020, 19 Uhr`);

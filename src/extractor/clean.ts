@@ -79,6 +79,12 @@ const TICKER_MIN_PRICES = 6;
 /** A list is a link list (related articles, tags) when links carry this share of its text. */
 const LINK_LIST_SHARE = 0.8;
 const LINK_LIST_MIN_ITEMS = 3;
+/**
+ * After the article's last block of text, short blocks that are nothing but a link are teasers for other
+ * articles ("Luftwaffe begins training on the H145", "Alkohol beim Angeln – Diskussion im Forum").
+ */
+const TRAILING_LINK_MAX_CHARS = 120;
+const TRAILING_LINK_SHARE = 0.9;
 // ---------------------------------------------------------------------------------------------------
 
 const wordsRe = (names: readonly string[]) => new RegExp(`(^|[\\s_-])(${names.map((n) => n.replace(/-/g, '[-_]')).join('|')})($|[\\s_-])`);
@@ -144,7 +150,7 @@ function paragraphChars(root: Element): number {
 
 /** Why a block was removed: the rule's name (for tracing the rules against a development set). */
 export type CleanRule = 'form' | 'never-content' | 'name' | 'caption-name' | 'ticker' | 'tag-list' | 'link-list' |
-  'heading' | 'heading-list' | 'cta' | 'cross-link' | 'credit' | 'dateline' | 'promo' | 'copyright';
+  'heading' | 'heading-list' | 'cta' | 'cross-link' | 'credit' | 'dateline' | 'promo' | 'copyright' | 'trailing-links';
 export type CleanTrace = (rule: CleanRule, el: Element) => void;
 
 /**
@@ -186,6 +192,25 @@ export function lineRule(text: string): CleanRule | undefined {
   if (n <= PROMO_MAX_CHARS && PROMO_LINE.test(text)) return 'promo';
   if (n <= COPYRIGHT_MAX_CHARS && COPYRIGHT_LINE.test(text)) return 'copyright';
   return undefined;
+}
+
+/** The innermost text blocks under root (no block element inside), in document order. */
+function leafBlocks(root: Element): Element[] {
+  return [...root.querySelectorAll('p, div, li, h2, h3, h4, h5, h6, section, aside, ul, ol, blockquote')]
+    .filter((el) => !el.querySelector('p, div, li, h2, h3, h4, h5, h6, section, aside, ul, ol, blockquote'));
+}
+
+/** Link-only short blocks at the end of the content (see TRAILING_LINK_MAX_CHARS), last first, until text. */
+function dropTrailingLinks(root: Element, drop: (rule: CleanRule, el: Element) => void): void {
+  const leaves = leafBlocks(root);
+  for (let i = leaves.length - 1; i >= 0; i--) {
+    const el = leaves[i] as Element;
+    const text = textOf(el);
+    if (!text) continue;
+    if (text.length > TRAILING_LINK_MAX_CHARS || el.querySelector(MEDIA)) return;
+    if (linkChars(el) / Math.max(1, visibleChars(text)) < TRAILING_LINK_SHARE) return;
+    drop('trailing-links', el);
+  }
 }
 
 /** Clean the chosen content in place. */
@@ -259,4 +284,5 @@ export function cleanContent(root: Element, trace?: CleanTrace): void {
       if (rule) drop(rule, el);
     }
   }
+  dropTrailingLinks(root, drop);
 }
