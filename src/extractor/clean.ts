@@ -3,7 +3,7 @@
 // captions and credits, datelines, share bars, "You may also like" lists, newsletter and tip lines,
 // price tickers, tag lists, footers — and recognises it by its markup names (Readability runs with
 // keepClasses, so class and id survive into its output) or by the shape of its text.
-import { linkChars, namesOf, textOf, visibleChars } from './dom.js';
+import { byTags, hasTag, linkChars, namesOf, tagSet, textOf, visibleChars } from './dom.js';
 
 // ---- Tunables -------------------------------------------------------------------------------------
 /**
@@ -90,38 +90,81 @@ const TRAILING_LINK_SHARE = 0.9;
 const wordsRe = (names: readonly string[]) => new RegExp(`(^|[\\s_-])(${names.map((n) => n.replace(/-/g, '[-_]')).join('|')})($|[\\s_-])`);
 const NAME_RE = wordsRe(BOILERPLATE_NAMES);
 const CAPTION_RE = wordsRe(CAPTION_NAMES);
-const MEDIA = 'img, picture, video, iframe, audio';
+const MEDIA = tagSet('img', 'picture', 'video', 'iframe', 'audio');
+const A = tagSet('a');
+const P = tagSet('p');
+const LI = tagSet('li');
+const H1 = tagSet('h1');
+const FORM = tagSet('form');
+const TABLE_HEAD = tagSet('caption', 'th', 'thead');
+/** Blocks whose innermost ones the trailing-links rule walks. */
+const LEAF_BLOCK = tagSet('p', 'div', 'li', 'h2', 'h3', 'h4', 'h5', 'h6', 'section', 'aside', 'ul', 'ol', 'blockquote');
+/** A label-like div/p/span holding one of these is not a heading. */
+const HEADING_BLOCKERS = tagSet('p', 'div', 'ul', 'ol', 'table');
+/** Candidates of the list rules, the heading rule and the line rules, and what makes a line rule's block not a line. */
+const LIST_CANDIDATES = tagSet('ul', 'ol', 'table', 'section', 'div', 'p');
+const HEADING_CANDIDATES = tagSet('h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'p', 'strong', 'b', 'div', 'span');
+const LINE_CANDIDATES = tagSet('p', 'div', 'h2', 'h3', 'h4', 'h5', 'h6', 'aside', 'li', 'span', 'small', 'em', 'i', 'strong', 'b',
+  'figure', 'time', 'address');
+const LINE_BLOCKERS = tagSet('p', 'div', 'li', 'table', 'img', 'figure', 'iframe', 'video');
 
-/** Text tokens with element boundaries as separators (minified cells "<td>FCX</td><td>$11</td>" stay apart). */
-function tokensOf(el: Node, out: string[] = []): string[] {
-  for (const child of el.childNodes) {
-    if (child.nodeType === 3) out.push(...(child.textContent ?? '').split(/\s+/).filter(Boolean));
-    else if (child.nodeType === 1) tokensOf(child, out);
-  }
-  return out;
+/** Price-like tokens and all tokens of the text under an element. */
+interface TokenCount { prices: number; tokens: number }
+
+/**
+ * Text tokens (element boundaries separate them: minified cells "<td>FCX</td><td>$11</td>" stay apart) counted
+ * for every element under root, in one bottom-up pass instead of one walk of each element's subtree.
+ */
+function tokenCounts(root: Element): Map<Node, TokenCount> {
+  const counts = new Map<Node, TokenCount>();
+  const walk = (el: Node): TokenCount => {
+    const c: TokenCount = { prices: 0, tokens: 0 };
+    for (const child of el.childNodes) {
+      if (child.nodeType === 3) {
+        for (const t of (child.textContent ?? '').split(/\s+/)) {
+          if (!t) continue;
+          c.tokens++;
+          if (PRICE_TOKEN.test(t)) c.prices++;
+        }
+      } else if (child.nodeType === 1) {
+        const inner = walk(child);
+        c.tokens += inner.tokens;
+        c.prices += inner.prices;
+      }
+    }
+    counts.set(el, c);
+    return c;
+  };
+  walk(root);
+  return counts;
 }
 
 /** A real data table says what its columns are: it is content, never a ticker. */
-const isDataTable = (el: Element) => el.tagName === 'TABLE' && !!el.querySelector('caption, th, thead');
+const isDataTable = (el: Element) => el.tagName === 'TABLE' && hasTag(el, TABLE_HEAD);
 
-function isTicker(el: Element): boolean {
-  const table = el.closest('table');
+/** The element or its nearest ancestor that is a <table> (closest('table') without a selector engine). */
+function closestTable(el: Element): Element | null {
+  for (let e: Element | null = el; e; e = e.parentElement) if (e.tagName === 'TABLE') return e;
+  return null;
+}
+
+function isTicker(el: Element, counts: ReadonlyMap<Node, TokenCount>): boolean {
+  const table = closestTable(el);
   if (table && isDataTable(table)) return false;
-  const tokens = tokensOf(el);
-  const prices = tokens.filter((t) => PRICE_TOKEN.test(t)).length;
-  return prices >= TICKER_MIN_PRICES && prices / tokens.length >= TICKER_SHARE;
+  const c = counts.get(el);
+  return !!c && c.prices >= TICKER_MIN_PRICES && c.prices / c.tokens >= TICKER_SHARE;
 }
 
 function isLinkList(el: Element): boolean {
   if (el.tagName !== 'UL' && el.tagName !== 'OL') return false;
-  if (el.querySelectorAll('li').length < LINK_LIST_MIN_ITEMS) return false;
+  if (byTags(el, LI).length < LINK_LIST_MIN_ITEMS) return false;
   const total = visibleChars(el.textContent ?? '');
   return total > 0 && linkChars(el) / total >= LINK_LIST_SHARE;
 }
 
 /** A block whose every link is rel="tag": the post's tag list. */
 function isTagList(el: Element): boolean {
-  const links = [...el.querySelectorAll('a')];
+  const links = byTags(el, A);
   return links.length > 0 && links.every((a) => /(^|\s)tag(\s|$)/i.test(a.getAttribute('rel') ?? '')) &&
     linkChars(el) / Math.max(1, visibleChars(el.textContent ?? '')) >= 0.5;
 }
@@ -135,7 +178,7 @@ function isCallToAction(el: Element, text: string): boolean {
 /** "Read also: <a>Other story</a>" in any language: a short label with a colon, then one dominant link. */
 function isCrossLink(el: Element, text: string): boolean {
   if (text.length > CROSS_LINK_MAX_CHARS) return false;
-  const links = el.querySelectorAll('a');
+  const links = byTags(el, A);
   if (links.length !== 1) return false;
   const label = text.split(/[:|»›]/)[0] ?? '';
   return label.length < text.length && label.trim().split(/\s+/).length <= 4 &&
@@ -144,7 +187,7 @@ function isCrossLink(el: Element, text: string): boolean {
 
 function paragraphChars(root: Element): number {
   let n = 0;
-  for (const p of root.querySelectorAll('p')) n += visibleChars(p.textContent ?? '');
+  for (const p of byTags(root, P)) n += visibleChars(p.textContent ?? '');
   return n || visibleChars(root.textContent ?? '');
 }
 
@@ -167,7 +210,7 @@ export function dropByOriginalNames(root: Element, blocks: readonly { text: stri
     // The element that now holds exactly this block's text.
     let target = b.firstText.parentElement;
     while (target && target.parentElement && target.parentElement !== root && textOf(target.parentElement) === b.text) target = target.parentElement;
-    if (!target || target === root || textOf(target) !== b.text || target.querySelector(MEDIA)) continue;
+    if (!target || target === root || textOf(target) !== b.text || hasTag(target, MEDIA)) continue;
     trace?.(rule, target);
     target.remove();
   }
@@ -196,8 +239,7 @@ export function lineRule(text: string): CleanRule | undefined {
 
 /** The innermost text blocks under root (no block element inside), in document order. */
 function leafBlocks(root: Element): Element[] {
-  return [...root.querySelectorAll('p, div, li, h2, h3, h4, h5, h6, section, aside, ul, ol, blockquote')]
-    .filter((el) => !el.querySelector('p, div, li, h2, h3, h4, h5, h6, section, aside, ul, ol, blockquote'));
+  return byTags(root, LEAF_BLOCK).filter((el) => !hasTag(el, LEAF_BLOCK));
 }
 
 /** Link-only short blocks at the end of the content (see TRAILING_LINK_MAX_CHARS), last first, until text. */
@@ -207,7 +249,7 @@ function dropTrailingLinks(root: Element, drop: (rule: CleanRule, el: Element) =
     const el = leaves[i] as Element;
     const text = textOf(el);
     if (!text) continue;
-    if (text.length > TRAILING_LINK_MAX_CHARS || el.querySelector(MEDIA)) return;
+    if (text.length > TRAILING_LINK_MAX_CHARS || hasTag(el, MEDIA)) return;
     if (linkChars(el) / Math.max(1, visibleChars(text)) < TRAILING_LINK_SHARE) return;
     drop('trailing-links', el);
   }
@@ -222,7 +264,7 @@ export function cleanContent(root: Element, trace?: CleanTrace): void {
   const inTree = (el: Element) => el !== root && root.contains(el);
   const total = paragraphChars(root) || 1;
   // Forms: one that holds the article (ASP.NET wraps whole pages in one) is unwrapped, any other removed.
-  for (const form of [...root.querySelectorAll('form')]) {
+  for (const form of byTags(root, FORM)) {
     if (!inTree(form)) continue;
     if (paragraphChars(form) / total >= PROTECT_SHARE) form.replaceWith(...form.childNodes);
     else drop('form', form);
@@ -230,7 +272,7 @@ export function cleanContent(root: Element, trace?: CleanTrace): void {
   for (const el of [...root.querySelectorAll(NEVER_CONTENT)]) if (inTree(el)) drop('never-content', el);
   const isProtected = (el: Element, names: string) => {
     if (NEVER_PROTECTED.test(names)) return false;
-    if (el.querySelector('h1')) return true;
+    if (hasTag(el, H1)) return true;
     const chars = paragraphChars(el);
     return chars >= PROTECT_MIN_CHARS && chars / total >= PROTECT_SHARE;
   };
@@ -242,25 +284,29 @@ export function cleanContent(root: Element, trace?: CleanTrace): void {
     const last = named[named.length - 1]?.[1];
     if (!inTree(el) || (last && last.contains(el))) continue;
     const names = namesOf(el);
-    const rule: CleanRule | undefined = NAME_RE.test(names) ? 'name' : CAPTION_RE.test(names) && !el.querySelector(MEDIA) ? 'caption-name' : undefined;
+    const rule: CleanRule | undefined = NAME_RE.test(names) ? 'name' : CAPTION_RE.test(names) && !hasTag(el, MEDIA) ? 'caption-name' : undefined;
     if (!rule || isProtected(el, names)) continue;
     named.push([rule, el]);
     namedChars += visibleChars(el.textContent ?? '');
   }
   if (namedChars <= MAX_NAMED_SHARE * visibleChars(root.textContent ?? '')) for (const [rule, el] of named) drop(rule, el);
   // Tickers only where the content has enough price-like tokens at all (one pass instead of one per block).
-  const mayHaveTicker = tokensOf(root).filter((t) => PRICE_TOKEN.test(t)).length >= TICKER_MIN_PRICES;
-  for (const el of [...root.querySelectorAll('ul, ol, table, section, div, p')]) {
+  // Token counts of every element, taken once: each element's subtree is as it was when the loop reaches it
+  // (a drop only removes what comes after its element in document order, never an element still to come's
+  // subtree), so the counts stay exact.
+  const counts = tokenCounts(root);
+  const mayHaveTicker = (counts.get(root)?.prices ?? 0) >= TICKER_MIN_PRICES;
+  for (const el of byTags(root, LIST_CANDIDATES)) {
     if (!inTree(el)) continue;
-    if (mayHaveTicker && isTicker(el)) drop('ticker', el);
+    if (mayHaveTicker && isTicker(el, counts)) drop('ticker', el);
     else if (isTagList(el)) drop('tag-list', el);
     else if (isLinkList(el)) drop('link-list', el);
   }
   // Headings that announce boilerplate, and the list (or link block) that follows them.
-  for (const el of [...root.querySelectorAll('h1, h2, h3, h4, h5, h6, p, strong, b, div, span')]) {
+  for (const el of byTags(root, HEADING_CANDIDATES)) {
     if (!inTree(el)) continue;
     // A label-like div/p/span counts as a heading only when it holds no blocks.
-    if ((el.tagName === 'DIV' || el.tagName === 'P' || el.tagName === 'SPAN') && el.querySelector('p, div, ul, ol, table')) continue;
+    if ((el.tagName === 'DIV' || el.tagName === 'P' || el.tagName === 'SPAN') && hasTag(el, HEADING_BLOCKERS)) continue;
     const text = textOf(el);
     if (!text || text.length > HEADING_MAX_CHARS || !BOILERPLATE_HEADING.test(text.replace(/[:.…»]+$/, '').trim())) continue;
     // The heading's own block: the element itself, or its parent when the heading is the parent's only text.
@@ -273,8 +319,8 @@ export function cleanContent(root: Element, trace?: CleanTrace): void {
     }
     drop('heading', target);
   }
-  for (const el of [...root.querySelectorAll('p, div, h2, h3, h4, h5, h6, aside, li, span, small, em, i, strong, b, figure, time, address')]) {
-    if (!inTree(el) || el.querySelector('p, div, li, table, img, figure, iframe, video')) continue;
+  for (const el of byTags(root, LINE_CANDIDATES)) {
+    if (!inTree(el) || hasTag(el, LINE_BLOCKERS)) continue;
     const text = textOf(el);
     if (!text) continue;
     if (isCallToAction(el, text)) drop('cta', el);

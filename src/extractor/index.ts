@@ -13,7 +13,7 @@ import { Parser } from 'htmlparser2';
 import { sanitizeHtml, toPlainText } from '../sanitizer/index.js';
 import { type Block, classify, segment } from './blocks.js';
 import { cleanContent, dropByOriginalNames } from './clean.js';
-import { buildDocument, type DomImpl, maxDepth, namesOf, stripNonContent, visibleChars } from './dom.js';
+import { buildDocument, byTags, type DomImpl, maxDepth, namesOf, stripNonContent, tagSet, visibleChars } from './dom.js';
 import { isoDate, markupByline, markupDate, readMetadata } from './metadata.js';
 
 export type { DomImpl } from './dom.js';
@@ -99,6 +99,8 @@ export interface ExtractOptions {
   /** FALLBACK_SHORTER_THAN for this call: only the evaluation's cross-validation sets it. */
   fallbackShorterThan?: number;
 }
+
+const LINKS = tagSet('a');
 
 function countWords(text: string): number {
   return text.match(/[\p{L}\p{N}][\p{L}\p{N}'’-]*/gu)?.length ?? 0;
@@ -280,7 +282,7 @@ function chooseContent(content: Element | null, good: readonly Block[], shorterT
   const chars = visibleChars(content.textContent ?? '');
   if (chars === 0) return fallback;
   let links = 0;
-  for (const a of content.querySelectorAll('a')) links += visibleChars(a.textContent ?? '');
+  for (const a of byTags(content, LINKS)) links += visibleChars(a.textContent ?? '');
   const tooShort = chars < shorterThan * goodChars;
   const linky = links / chars > FALLBACK_LINK_DENSITY && goodChars > chars * (1 - FALLBACK_LINK_DENSITY);
   if ((tooShort || linky) && goodChars > 0) return fallback;
