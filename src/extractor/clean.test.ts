@@ -40,6 +40,8 @@ const CONTENT: readonly string[] = [
   'Einsendeschluss: 03.11.2019 (Poststempel)',
   '+81 158-23-2012',
   'Konzert am 3. Mai 2020 im Rathaus',
+  'Geöffnet von 9:00 bis 18:00 Uhr',
+  'Open daily by 10:30 am',
   'Am 3. Mai 2020 beschloss der Stadtrat, das Schwimmbad bis zum Herbst zu schließen.',
   'The council met on May 3, 2020 and voted to close the pool until the autumn.',
   'Die Kontaktaufnahme mit den Behörden dauerte mehrere Wochen.',

@@ -62,7 +62,7 @@ const DATELINE_MAX_CHARS = 80;
  * line is marked as one ("|" "•", or a publishing word); "Termin: 29.02.2020, 19 Uhr" stays.
  */
 const META_DATE = /(?<![\d.:/+-])(?:\d{1,2}\.\s?(\p{L}+|\d{1,2}\.?)\s?\d{2,4}|\p{L}{3,}\.? \d{1,2}(st|nd|rd|th)?,? \d{4}|\d{4}-\d{2}-\d{2}(T[\d:.+-]+)?|\d{1,2}[/-]\d{1,2}[/-]\d{2,4}|\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:?\d{2})?(\s?(am|pm|uhr|h)\b)?)(?![\d-])/giu;
-const META_LABEL = /[|•·]|(^|\s)(published|updated|posted|asked|answered|edited|created|modified|written|release date|news date|date|by|category|veröffentlich\p{L}*|aktualisiert|erstellt|verfasst|geschrieben|datum|stand|von|kategorie|rubrik|publikacja|opublikowano|zaktualizowano|publié|mis à jour|publicado|actualizado|pubblicato)(\s|:|$)/iu;
+const META_LABEL = /[|•·]|(^|\s)(published|updated|posted|asked|answered|edited|created|modified|written|release date|news date|date|category|veröffentlich\p{L}*|aktualisiert|erstellt|verfasst|geschrieben|datum|stand|kategorie|rubrik|publikacja|opublikowano|zaktualizowano|publié|mis à jour|publicado|actualizado|pubblicato)(\s|:|$)/iu;
 const META_MAX_CHARS = 90;
 const META_MAX_WORDS = 4;
 /** Newsletter, tip and follow lines, and "Advertisement" labels. */
