@@ -154,10 +154,41 @@ export function namesOf(el: Element): string {
   return out.toLowerCase();
 }
 
+/**
+ * The elements under root (root itself not) whose tag is one of `tags` (upper case), in document order: what
+ * querySelectorAll of a list of tag names finds, without a selector engine (linkedom compiles the selector
+ * on every call and matches it through css-select; the cleaning rules ask once per element). <template>
+ * contents are skipped, as both DOMs' selector engines skip them.
+ */
+export function byTags(root: ParentNode, tags: ReadonlySet<string>): Element[] {
+  const out: Element[] = [];
+  const walk = (parent: ParentNode) => {
+    for (let el = parent.firstElementChild; el; el = el.nextElementSibling) {
+      if (tags.has(el.tagName)) out.push(el);
+      if (el.firstElementChild && el.tagName !== 'TEMPLATE') walk(el);
+    }
+  };
+  walk(root);
+  return out;
+}
+
+/** Whether root holds an element whose tag is one of `tags` (querySelector of a tag list, see byTags). */
+export function hasTag(root: ParentNode, tags: ReadonlySet<string>): boolean {
+  for (let el = root.firstElementChild; el; el = el.nextElementSibling) {
+    if (tags.has(el.tagName)) return true;
+    if (el.firstElementChild && el.tagName !== 'TEMPLATE' && hasTag(el, tags)) return true;
+  }
+  return false;
+}
+
+export const tagSet = (...tags: string[]): ReadonlySet<string> => new Set(tags.map((t) => t.toUpperCase()));
+
+const LINK_TAGS = tagSet('a', 'button');
+
 /** Total characters of link text (and buttons) inside an element. */
 export function linkChars(el: Element): number {
   let n = 0;
-  for (const a of el.querySelectorAll('a, button')) n += visibleChars(a.textContent ?? '');
+  for (const a of byTags(el, LINK_TAGS)) n += visibleChars(a.textContent ?? '');
   return n;
 }
 

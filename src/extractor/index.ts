@@ -13,7 +13,7 @@ import { Parser } from 'htmlparser2';
 import { sanitizeHtml, toPlainText } from '../sanitizer/index.js';
 import { type Block, classify, segment } from './blocks.js';
 import { cleanContent, dropByOriginalNames } from './clean.js';
-import { buildDocument, type DomImpl, maxDepth, namesOf, stripNonContent, visibleChars } from './dom.js';
+import { buildDocument, byTags, type DomImpl, maxDepth, namesOf, stripNonContent, tagSet, visibleChars } from './dom.js';
 import { isoDate, markupByline, markupDate, readMetadata } from './metadata.js';
 
 export type { DomImpl } from './dom.js';
@@ -45,17 +45,20 @@ const CHAR_THRESHOLD = 300;
  * The choice between Readability's content and the block classifier's (chooseContent): Readability's is
  * taken unless it holds less than this share of the classifier's main text ... Chosen by 5-fold
  * cross-validation by site on the development set (`npm run eval:extract -- --cv`): 0.6 in four folds
- * of five (0.7 in one); out-of-fold F1 0.922 (all pages), 0.920–0.923 over 0.3–0.7.
+ * of five (0.7 in one); out-of-fold F1 0.935 (all pages), 0.934–0.936 over 0.3–0.7.
  */
 const FALLBACK_SHORTER_THAN = 0.6;
 /** ... or more than this share of its text is link text. */
 const FALLBACK_LINK_DENSITY = 0.5;
 /**
- * The standfirst: a paragraph of prose between the headline (<h1>) and the content Readability chose, at
- * least this long, within this many blocks after the headline, is the article's lead and is put back.
+ * The standfirst: a paragraph of prose between the headline (<h1>, or the <h2> many pages repeat it in) and the
+ * content Readability chose, at least this long, within this many blocks after the headline, is the article's
+ * lead and is put back. Short blocks on the way (a dateline, a byline, "4 Min.") and captions are passed
+ * over without counting, up to LEDE_MAX_WALK blocks in all.
  */
 const LEDE_MIN_CHARS = 60;
 const LEDE_MAX_BLOCKS = 6;
+const LEDE_MAX_WALK = 20;
 /**
  * Overlays that can take Readability's pick on a page of short paragraphs (a cookie-law widget, a newsletter
  * box). When this share of the chosen text sits in blocks so named, Readability runs once more on the page
@@ -96,6 +99,8 @@ export interface ExtractOptions {
   /** FALLBACK_SHORTER_THAN for this call: only the evaluation's cross-validation sets it. */
   fallbackShorterThan?: number;
 }
+
+const LINKS = tagSet('a');
 
 function countWords(text: string): number {
   return text.match(/[\p{L}\p{N}][\p{L}\p{N}'’-]*/gu)?.length ?? 0;
@@ -208,17 +213,19 @@ function runReadability(document: Document): ReadabilityResult {
 /**
  * Readability often leaves the standfirst out: it sits beside the headline, not in the body's container.
  * Walking back from the first block of the chosen content to the headline, prose blocks (not links, not
- * boilerplate regions) are that lead; they are put back in front. Nothing happens unless the headline is
- * found, so a teaser in a rail before the article is never taken.
+ * boilerplate regions, not captions) are that lead; they are put back in front. A heading that reads as prose
+ * (a standfirst set as <h2>) is lead too. Nothing happens unless the headline is found, so a teaser in a rail
+ * before the article is never taken.
  */
 function restoreLede(content: Element, blocks: readonly Block[]): void {
   const first = blocks.findIndex((b) => content.contains(b.firstText));
   if (first <= 0) return;
   const lede: Block[] = [];
-  for (let j = first - 1, seen = 0; j >= 0 && seen < LEDE_MAX_BLOCKS; j--, seen++) {
+  const isProse = (b: Block, min: number) => b.chars >= min && b.linkChars / b.chars < 0.3 && /[.!?…:;]["'”“»«)]?$/.test(b.text);
+  for (let j = first - 1, seen = 0, walked = 0; j >= 0 && seen < LEDE_MAX_BLOCKS && walked < LEDE_MAX_WALK; j--, walked++) {
     const b = blocks[j] as Block;
-    if (b.heading) {
-      if (b.el.tagName === 'H1' && lede.length) {
+    if (b.heading && !isProse(b, 2 * LEDE_MIN_CHARS)) {
+      if ((b.el.tagName === 'H1' || b.el.tagName === 'H2') && lede.length) {
         const doc = content.ownerDocument;
         for (const l of lede) {
           const p = doc.createElement('p');
@@ -226,11 +233,14 @@ function restoreLede(content: Element, blocks: readonly Block[]): void {
           content.insertBefore(p, content.firstChild);
         }
       }
-      return;
+      if (b.el.tagName === 'H1' || lede.length) return;
+      continue;
     }
+    // Short lines (datelines, bylines, labels) and captions lie between headline and text: passed over.
+    if (b.chars < LEDE_MIN_CHARS || b.el.closest('figure, figcaption')) continue;
+    seen++;
     if (b.boilerplate) return;
-    const prose = b.chars >= LEDE_MIN_CHARS && b.linkChars / b.chars < 0.3 && /[.!?…:;]["'”“»«)]?$/.test(b.text);
-    if (prose) lede.push(b);
+    if (isProse(b, LEDE_MIN_CHARS)) lede.push(b);
   }
 }
 
@@ -265,17 +275,18 @@ interface Chosen {
 }
 
 /** The documented rule: Readability's content unless it is missing, far shorter than the main text, or mostly links. */
-function chooseContent(content: Element | null, good: readonly Block[], shorterThan: number): Chosen {
+function chooseContent(content: Element | null, good: readonly Block[], shorterThan: number, beforeSerializing: (content: Element) => void): Chosen {
   const goodChars = good.reduce((n, b) => n + b.chars, 0);
   const fallback: Chosen = goodChars > 0 ? { html: blocksHtml(good), source: 'blocks' } : { html: '', source: 'none' };
   if (!content) return fallback;
   const chars = visibleChars(content.textContent ?? '');
   if (chars === 0) return fallback;
   let links = 0;
-  for (const a of content.querySelectorAll('a')) links += visibleChars(a.textContent ?? '');
+  for (const a of byTags(content, LINKS)) links += visibleChars(a.textContent ?? '');
   const tooShort = chars < shorterThan * goodChars;
   const linky = links / chars > FALLBACK_LINK_DENSITY && goodChars > chars * (1 - FALLBACK_LINK_DENSITY);
   if ((tooShort || linky) && goodChars > 0) return fallback;
+  beforeSerializing(content);
   return { html: content.innerHTML, source: 'readability' };
 }
 
@@ -306,9 +317,9 @@ function extract(html: string, url: string, opts: ExtractOptions): PageExtractio
   if (rd.content) {
     cleanContent(rd.content);
     dropByOriginalNames(rd.content, blocks);
-    restoreLede(rd.content, blocks);
   }
-  const chosen = chooseContent(rd.content, good, opts.fallbackShorterThan ?? FALLBACK_SHORTER_THAN);
+  // The lead is put back once Readability's content is chosen: the choice judges Readability's pick.
+  const chosen = chooseContent(rd.content, good, opts.fallbackShorterThan ?? FALLBACK_SHORTER_THAN, (c) => restoreLede(c, blocks));
   const safe = sanitizeHtml(chosen.html, url);
   const text = htmlToText(safe);
   const published = isoDate(rd.publishedTime) ?? isoDate(meta.published) ?? isoDate(markedDate) ??

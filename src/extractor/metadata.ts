@@ -12,8 +12,12 @@ const DATE_META = ['article:published_time', 'og:published_time', 'og:article:pu
 /** <meta name> that carry the author, best first. */
 const AUTHOR_META = ['author', 'article:author', 'dc.creator', 'dcterms.creator', 'parsely-author', 'sailthru.author',
   'byl', 'citation_author', 'twitter:creator'];
-/** Elements whose text is the byline (an author link, a byline block). */
-const BYLINE_SELECTOR = '[rel="author"], [itemprop="author"] [itemprop="name"], [itemprop="author"], .byline-author, .author-name, .byline__name, .c-byline__author, .author a, .byline a, .byline, .author, .entry-author, .post-author, .autor, .article-author';
+/**
+ * Elements whose text is the byline, first in document order: rel="author", itemprop="author" (and an
+ * itemprop="name" inside one), a link inside an .author or .byline element, or one of these classes.
+ */
+const BYLINE_CLASSES = ['byline-author', 'author-name', 'byline__name', 'c-byline__author', 'byline', 'author', 'entry-author',
+  'post-author', 'autor', 'article-author'];
 /** A byline longer than this is a paragraph, not a name. */
 const MAX_BYLINE_CHARS = 100;
 /** Dates before this year are mistakes (a copyright year, a historical date in the text). */
@@ -56,13 +60,25 @@ export function writtenDate(value: string | undefined): string | undefined {
   return m?.[1];
 }
 
-function metaContent(document: Document, names: readonly string[]): string | undefined {
-  const found = new Map<string, string>();
-  for (const m of document.querySelectorAll('meta')) {
+/** The page's <meta> values by lower-case name (property, name or itemprop; the first of each), read once per document. */
+const metaMaps = new WeakMap<Document, Map<string, string>>();
+
+function metaMap(document: Document): Map<string, string> {
+  let found = metaMaps.get(document);
+  if (found) return found;
+  found = new Map<string, string>();
+  // getElementsByTagName, not querySelectorAll: linkedom matches selectors through css-select, a tag walk is cheaper.
+  for (const m of document.getElementsByTagName('meta')) {
     const key = (m.getAttribute('property') ?? m.getAttribute('name') ?? m.getAttribute('itemprop') ?? '').trim().toLowerCase();
     const content = m.getAttribute('content');
     if (key && content && !found.has(key)) found.set(key, content);
   }
+  metaMaps.set(document, found);
+  return found;
+}
+
+function metaContent(document: Document, names: readonly string[]): string | undefined {
+  const found = metaMap(document);
   for (const n of names) {
     const v = found.get(n);
     if (v) return v;
@@ -81,7 +97,8 @@ function jsonLdObjects(document: Document): Record<string, unknown>[] {
       if (o['@graph']) add(o['@graph']);
     }
   };
-  for (const s of document.querySelectorAll('script[type="application/ld+json"]')) {
+  for (const s of document.getElementsByTagName('script')) {
+    if (s.getAttribute('type') !== 'application/ld+json') continue;
     try {
       add(JSON.parse((s.textContent ?? '').trim()));
     } catch {
@@ -140,20 +157,62 @@ function urlDate(url: string): string | undefined {
  */
 export function markupDate(roots: readonly ParentNode[]): string | undefined {
   for (const root of roots) {
-    for (const el of root.querySelectorAll('[itemprop="datePublished"], time[datetime], time[pubdate]')) {
+    const found = firstInOrder(root, (el) => {
+      const isDate = el.getAttribute('itemprop') === 'datePublished' ||
+        (el.tagName === 'TIME' && (el.hasAttribute('datetime') || el.hasAttribute('pubdate')));
+      if (!isDate) return undefined;
       const v = el.getAttribute('content') ?? el.getAttribute('datetime') ?? el.textContent;
-      if (v && isoDate(v)) return v.trim();
-    }
+      return v && isoDate(v) ? v.trim() : undefined;
+    });
+    if (found) return found;
   }
   return undefined;
 }
 
+/** Where an element sits, for the descendant parts of the byline rule ("[itemprop=author] [itemprop=name]", ".author a", ".byline a"). */
+interface BylineScope { inAuthorItem: boolean; inAuthorClass: boolean; inBylineClass: boolean }
+
+const hasClass = (classes: readonly string[], names: readonly string[]) => names.some((n) => classes.includes(n));
+
+/** Whether an element is a byline element (see BYLINE_CLASSES), tested without a selector engine. */
+function isBylineElement(el: Element, classes: readonly string[], scope: BylineScope): boolean {
+  const itemprop = el.getAttribute('itemprop');
+  return el.getAttribute('rel') === 'author' || itemprop === 'author' || (scope.inAuthorItem && itemprop === 'name') ||
+    hasClass(classes, BYLINE_CLASSES) ||
+    (el.tagName === 'A' && (scope.inAuthorClass || scope.inBylineClass));
+}
+
 export function markupByline(roots: readonly ParentNode[]): string | undefined {
   for (const root of roots) {
-    for (const el of root.querySelectorAll(BYLINE_SELECTOR)) {
-      const t = squash(el.textContent ?? '');
-      if (t && t.length <= MAX_BYLINE_CHARS) return t;
-    }
+    const walk = (parent: ParentNode, scope: BylineScope): string | undefined => {
+      for (let el = parent.firstElementChild; el; el = el.nextElementSibling) {
+        const cls = el.getAttribute('class');
+        const classes = cls ? cls.split(/\s+/) : [];
+        if (isBylineElement(el, classes, scope)) {
+          const t = squash(el.textContent ?? '');
+          if (t && t.length <= MAX_BYLINE_CHARS) return t;
+        }
+        const inner: BylineScope = {
+          inAuthorItem: scope.inAuthorItem || el.getAttribute('itemprop') === 'author',
+          inAuthorClass: scope.inAuthorClass || classes.includes('author'),
+          inBylineClass: scope.inBylineClass || classes.includes('byline'),
+        };
+        const found = el.firstElementChild ? walk(el, inner) : undefined;
+        if (found) return found;
+      }
+      return undefined;
+    };
+    const found = walk(root, { inAuthorItem: false, inAuthorClass: false, inBylineClass: false });
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** The first value `test` gives for an element under root, in document order. */
+function firstInOrder(root: ParentNode, test: (el: Element) => string | undefined): string | undefined {
+  for (let el = root.firstElementChild; el; el = el.nextElementSibling) {
+    const v = test(el) ?? (el.firstElementChild ? firstInOrder(el, test) : undefined);
+    if (v) return v;
   }
   return undefined;
 }

@@ -124,6 +124,19 @@ describe('decodeBody', () => {
     expect(decodeBody(body)).toContain('<title>“Hi”</title>');
   });
 
+  it('HTML <meta charset> after kilobytes of head (scripts, styles), but never one after </head>', () => {
+    const head = `<!doctype html><html><head><style>${'.c{margin:0 auto;padding:4px}'.repeat(80)}</style>`;
+    // "Łódź" in windows-1250: a3 f3 64 9f; read as windows-1252 it would be "£ódŸ".
+    const body = bytes(head, '<meta charset="windows-1250"><title>', [0xa3, 0xf3, 0x64, 0x9f], '</title></head><body></body></html>');
+    expect(head.length).toBeGreaterThan(2048);
+    expect(decodeBody(body)).toContain('<title>Łódź</title>');
+    const inBody = bytes(head, '</head><body><meta charset="windows-1250"><p>', [0xa3, 0xf3, 0x64, 0x9f], '</p></body></html>');
+    expect(decodeBody(inBody)).toContain('<p>£ódŸ</p>');
+    // A feed (no HTML start) that quotes a page in CDATA: the quoted <meta> is not the feed's charset.
+    const feed = Buffer.from(`<rss version="2.0"><channel>${'<item><title>x</title></item>'.repeat(60)}<item><description><![CDATA[<head><meta charset="windows-1250"></head>]]></description><title>Łódź</title></item></channel></rss>`, 'utf8');
+    expect(decodeBody(feed)).toContain('<title>Łódź</title>');
+  });
+
   it('HTML <meta http-equiv="Content-Type" content="…; charset=…">', () => {
     const body = bytes('<html><head><meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1"><title>Gr', [0xfc], '&szlig;e</title>');
     expect(decodeBody(body)).toContain('<title>Grü&szlig;e</title>');

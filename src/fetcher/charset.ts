@@ -9,8 +9,13 @@ import { isUtf8 } from 'node:buffer';
 import iconv from 'iconv-lite';
 
 // ---- Tunables -------------------------------------------------------------------------------------
-/** How far into a document we look for an XML prolog or HTML meta charset. */
+/** How far into a document we look for an XML prolog or HTML meta charset first (the HTML prescan's 1024 bytes) ... */
 const CHARSET_SNIFF_BYTES = 1024;
+/**
+ * ... and then, for a <meta charset> the page declares later in its <head> (after kilobytes of scripts and
+ * styles: 126 of the 990 development pages), the head up to this many bytes. Text after </head> or <body> never counts.
+ */
+const HEAD_SNIFF_BYTES = 65_536;
 /** Labels browsers read as windows-1252 (WHATWG Encoding): feeds mislabel cp1252 text as latin1 all the time. */
 const CP1252_ALIASES = new Set(['iso-8859-1', 'iso8859-1', 'latin1', 'l1', 'us-ascii', 'ascii', 'cp819', 'ibm819', 'iso-ir-100']);
 /** windows-1252's characters for the bytes 0x80–0x9F (WHATWG Encoding); 81, 8D, 8F, 90, 9D are undefined. */
@@ -57,9 +62,16 @@ function sniffDeclared(bytes: Uint8Array): string | undefined {
   const head = Buffer.from(bytes.subarray(0, CHARSET_SNIFF_BYTES)).toString('latin1');
   const xml = /^\s*<\?xml[^>]*\bencoding\s*=\s*["']([\w.:-]+)["']/i.exec(head);
   if (xml) return xml[1];
-  const meta = /<meta[^>]+charset\s*=\s*["']?([\w.:-]+)/i.exec(head);
-  return meta?.[1];
+  const meta = META_CHARSET.exec(head);
+  if (meta) return meta[1];
+  // Only an HTML page's head: a feed's CDATA may quote a page, <meta> and all.
+  if (bytes.length <= CHARSET_SNIFF_BYTES || !/<!doctype html|<html[\s>]/i.test(head)) return undefined;
+  const page = Buffer.from(bytes.subarray(0, HEAD_SNIFF_BYTES)).toString('latin1');
+  const end = page.search(/<\/head\b|<body\b/i);
+  return META_CHARSET.exec(end < 0 ? page : page.slice(0, end))?.[1];
 }
+
+const META_CHARSET = /<meta[^>]+charset\s*=\s*["']?([\w.:-]+)/i;
 
 /**
  * Text that is UTF-8 bytes read as windows-1252 (or latin1) -> the text those bytes meant: "â€™" -> ’,
