@@ -33,7 +33,13 @@ export function watchProblems(page: Page): string[] {
     if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
   });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} (${r.failure()?.errorText ?? '?'})`));
+  page.on('requestfailed', (r) => {
+    const error = r.failure()?.errorText ?? '?';
+    // Cancelled by the browser because the page navigated away meanwhile (the icon is fetched late, after
+    // load): not a failure of the server. Refused, reset or blocked requests have other codes.
+    if (error === 'net::ERR_ABORTED') return;
+    problems.push(`request failed: ${r.url()} (${error})`);
+  });
   page.on('response', (r) => {
     if (r.status() >= 400) problems.push(`HTTP ${r.status()} for ${r.url()}`);
   });
