@@ -16,10 +16,11 @@
 // stored before the vectors were).
 // Run: npm run bench:cluster [-- items] [--no-peer]   (--no-peer: ours alone, for its own peak RSS)
 import { mkdtempSync, rmSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ANALYSIS_VERSION, Clusterer, encodeVectors, type ClusterDoc } from '../src/cluster/index.js';
-import { loadClusterer } from '../src/ingest/cluster.js';
+import { loadClusterer, loadClustererYielding } from '../src/ingest/cluster.js';
 import { Store, type ItemInput, type Placement } from '../src/storage/index.js';
 import { median, rng } from './lib.js';
 
@@ -204,6 +205,16 @@ try {
     jsonTimes.push(performance.now() - t1);
     global.gc?.();
   }
+  // The story pages' load (loadClustererYielding): in steps, the event loop free between them.
+  const stalls: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const h = monitorEventLoopDelay({ resolution: 1 });
+    h.enable();
+    await loadClustererYielding(store, new Date(now));
+    h.disable();
+    stalls.push(h.max / 1e6);
+  }
+  console.log(`  the pages' stepped load of the same window: longest event-loop stall ${median(stalls).toFixed(0)} ms (median of 3)`);
   console.log(`  start-up (loadClusterer): ${loaded} articles in the window read from SQLite and indexed in ${(median(vectorTimes) / 1000).toFixed(2)} s ` +
     `from the stored binary vectors; ${loadedJson} from JSON analyses only (rows stored before vectors) in ${(median(jsonTimes) / 1000).toFixed(2)} s ` +
     '(medians of 3, interleaved; goal ≤ 1 s)');

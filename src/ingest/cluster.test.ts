@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Clusterer } from '../cluster/index.js';
 import { silentLogger } from '../log/index.js';
 import { Store, type ItemInput } from '../storage/index.js';
-import { loadClusterer, reassessArticle, saveAndCluster } from './cluster.js';
+import { loadClusterer, loadClustererYielding, reassessArticle, saveAndCluster } from './cluster.js';
 
 const log = silentLogger();
 const NOW = '2025-07-18T18:00:00.000Z';
@@ -78,6 +78,26 @@ describe('saveAndCluster: the clusterer decides, storage writes items, analyses 
       item('n2', 'Northwind to cut 1,200 jobs after forecast cut', CHIPS.replace('Shares of', 'Stock in'), '2025-07-18T12:30:00Z')], NOW, log);
     expect(storyOf('q2')).toBe(storyOf('q1'));
     expect(storyOf('n2')).toBe(storyOf('n1'));
+  });
+
+  it('loadClustererYielding fills the same clusterer in steps, letting the event loop run between them', async () => {
+    const many = Array.from({ length: 2_500 }, (_, i) => item(`m${i}`, `Report ${i} on matter ${i % 97}`, `Words w${i} x${i % 13} y${i % 29}.`,
+      '2025-07-18T10:00:00Z'));
+    store.items.save(sources[0] as number, many, NOW);
+    const whole = loadClusterer(store, new Date(NOW)); // analyses and stores the vectors of all 2,500
+    let ticks = 0;
+    let done = false;
+    const tick = () => {
+      ticks++;
+      if (!done) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const stepped = await loadClustererYielding(store, new Date(NOW));
+    done = true;
+    expect(stepped.size).toEqual(whole.size);
+    expect(ticks).toBeGreaterThanOrEqual(2);
+    const probe = { id: 'probe', title: 'Report 5 on matter 5', text: 'Words w5 x5 y5.', published: Date.parse('2025-07-18T11:00:00Z') };
+    expect(stepped.decide(probe).story).toBe(whole.decide(probe).story);
   });
 
   it('articles stored before analyses existed are analysed once at start, and stored', () => {

@@ -46,7 +46,8 @@ export interface PageDeps {
   config: () => Config;
   /**
    * The clusterer a worker in this process keeps (`storyfeed run`): the story pages read it, always
-   * current and at no cost. Without one (`serve`), they load their own from the window now and then.
+   * current and at no cost. Without one (`serve`, and `run` whose clusterer lives in its thread), they load
+   * their own from the window now and then, in steps (ingest/cluster.ts loadClustererYielding).
    */
   clusterer?: () => Clusterer | undefined;
 }

@@ -129,6 +129,8 @@ export interface StoryReasons {
 /** The clusterer the page asks, loaded from the window's stored analyses and kept a while. */
 export class ReasonStats {
   private cached?: { clusterer: Clusterer; at: number; token: string; loaded: boolean };
+  /** A load under way: requests meanwhile wait for it rather than start their own. */
+  private loading?: Promise<{ clusterer: Clusterer; loaded: boolean }>;
 
   /** `live`: a clusterer kept current by a worker in this process, used whenever it has one. */
   constructor(private readonly store: Store, private readonly live?: () => Clusterer | undefined,
@@ -140,14 +142,22 @@ export class ReasonStats {
     const token = this.store.stories.changeToken();
     const c = this.cached;
     if (c && (c.token === token || now - c.at < this.maxAgeMs)) return c;
-    const [{ loadClusterer }, { Clusterer }] = await Promise.all([import('../ingest/cluster.js'), import('../cluster/index.js')]);
+    this.loading ??= this.load(now, token).finally(() => {
+      this.loading = undefined;
+    });
+    return this.loading;
+  }
+
+  private async load(now: number, token: string): Promise<{ clusterer: Clusterer; loaded: boolean }> {
+    const [{ loadClustererYielding }, { Clusterer }] = await Promise.all([import('../ingest/cluster.js'), import('../cluster/index.js')]);
     let clusterer: Clusterer;
     let loaded = true;
     try {
-      clusterer = loadClusterer(this.store, new Date(now));
+      // In steps: the HTTP server (and, under `run`, the fetches) go on while the window loads.
+      clusterer = await loadClustererYielding(this.store, new Date(now));
     } catch {
-      // A read-only database whose window lacks stored analyses (a worker analyses and stores them):
-      // the comparisons still run, on the articles' own texts, without the window's statistics.
+      // The window could not be read (e.g. a storage fault): the comparisons still run, on the articles'
+      // own texts, without the window's statistics.
       clusterer = new Clusterer();
       loaded = false;
     }
