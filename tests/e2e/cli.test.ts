@@ -6,29 +6,14 @@ import { join } from 'node:path';
 import Parser from 'rss-parser';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, runCli } from '../helpers/cli.js';
 import { configYaml, rss, atom } from '../helpers/feeds.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
-const BIN = new URL('../../bin/storyfeed.js', import.meta.url).pathname;
 let srv: TestServer;
 let dir: string;
 
-/**
- * Run the real command. Asynchronous on purpose: the feeds are served by this same process, so a
- * synchronous spawn would block the server it is waiting for.
- */
-function cli(args: string[], opts: { cwd?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? dir, timeout: 60_000,
-      env: { ...process.env, STORYFEED_LOG_LEVEL: 'warn' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (args: string[], opts: { cwd?: string } = {}) => runCli(args, opts.cwd ?? dir);
 
 beforeAll(async () => {
   srv = await startTestServer();

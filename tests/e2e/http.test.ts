@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer as createNetServer, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
@@ -15,10 +15,10 @@ import { readOpml } from '../../src/opml/index.js';
 import { runCycle } from '../../src/scheduler/index.js';
 import { closeServer, createApp, startServer } from '../../src/server/index.js';
 import { Store } from '../../src/storage/index.js';
+import { BIN, freePort } from '../helpers/cli.js';
 import { atom, rss } from '../helpers/feeds.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
-const BIN = new URL('../../bin/storyfeed.js', import.meta.url).pathname;
 let srv: TestServer;
 let dir: string;
 let store: Store;
@@ -253,15 +253,6 @@ describe('slow and greedy clients (issue 10.11)', () => {
     expect((await raw('/health/live')).status).toBe(200);
   });
 });
-
-/** A port nothing listens on now. */
-async function freePort(): Promise<number> {
-  const s = createNetServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((resolve) => s.close(resolve));
-  return port;
-}
 
 describe('storyfeed serve --port N', () => {
   it('publishes self links on the port it listens on when output.link is not set (and keeps an explicit one)', async () => {

@@ -4,7 +4,6 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -12,33 +11,14 @@ import Parser from 'rss-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readOpml } from '../../src/opml/index.js';
 import { Store } from '../../src/storage/index.js';
+import { BIN, freePort, runCli } from '../helpers/cli.js';
 import { rss } from '../helpers/feeds.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
-const BIN = new URL('../../bin/storyfeed.js', import.meta.url).pathname;
 let srv: TestServer;
 let dir: string;
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, timeout: 60_000,
-      env: { ...process.env, STORYFEED_LOG_LEVEL: 'warn', STORYFEED_LOG_FORMAT: 'json' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-async function freePort(): Promise<number> {
-  const s = createNetServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((resolve) => s.close(resolve));
-  return port;
-}
+const cli = (args: string[]) => runCli(args, dir, { STORYFEED_LOG_FORMAT: 'json' });
 
 const header = `http:
   timeout: 2s
