@@ -3,7 +3,7 @@
 // articles' analyses and those decisions in one transaction. After the write the clusterer refines the
 // stories that changed (articles move, stories merge) and storage records that in a second transaction
 // with each story's history. A full text that arrives later is re-analysed and refined the same way.
-// At start the clusterer reads the stored analyses of the window: nothing is re-analysed.
+// At start the clusterer reads the window's stored term vectors (or, for older rows, analyses): nothing is re-analysed.
 import type { Logger } from 'pino';
 import { ANALYSIS_VERSION, analyzeBoth, Clusterer, decodeVectors, encodeVectors, type Analysis, type Change, type ClusterDoc, type Options } from '../cluster/index.js';
 import { toPlainText } from '../sanitizer/index.js';
@@ -36,6 +36,9 @@ const FILL_STEP = 1_000;
 
 /** fillClusterer in steps: the caller may let the event loop run between them (see loadClustererYielding). */
 function* fillSteps(store: Store, c: Clusterer, now: Date): Generator<void> {
+  /** A stored article as the clusterer takes it (its texts are not read: vectors or analysis come with it). */
+  const stored = (r: { articleId: number; published: string; sourceId: number | null }) =>
+    ({ id: r.articleId, title: '', published: Date.parse(r.published), source: r.sourceId === null ? undefined : String(r.sourceId) });
   let added = 0;
   const step = () => ++added % FILL_STEP === 0;
   const since = new Date(now.getTime() - c.windowHours * 3_600_000).toISOString();
@@ -60,8 +63,7 @@ function* fillSteps(store: Store, c: Clusterer, now: Date): Generator<void> {
   for (const r of store.cluster.windowVectors(since, ANALYSIS_VERSION)) {
     const vectors = decodeVectors(r.vectors);
     if (!vectors) continue; // another shape: the JSON row below is not read either (it has vectors), the article is just not a candidate
-    c.add({ id: r.articleId, title: '', published: Date.parse(r.published), source: r.sourceId === null ? undefined : String(r.sourceId),
-      vectors }, r.storyId, 1);
+    c.add({ ...stored(r), vectors }, r.storyId, 1);
     if (step()) yield;
   }
   // Rows stored before vectors were (analysis only).
@@ -73,8 +75,7 @@ function* fillSteps(store: Store, c: Clusterer, now: Date): Generator<void> {
       analysis = undefined;
     }
     if (!isAnalysis(analysis)) continue; // not ours to trust: the article still has its story, it is just not a candidate
-    c.add({ id: r.articleId, title: '', published: Date.parse(r.published), source: r.sourceId === null ? undefined : String(r.sourceId),
-      analysis }, r.storyId, 1);
+    c.add({ ...stored(r), analysis }, r.storyId, 1);
     if (step()) yield;
   }
 }
