@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import type { Config } from '../model/index.js';
+import { SERVER_LIMITS } from '../server/index.js';
 import { ConfigError, DEFAULTS, loadConfig, parseConfig, parseDuration, parseSize } from './index.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../config/sources.example.yaml', import.meta.url));
@@ -135,6 +136,11 @@ describe('parseConfig defaults', () => {
       ],
     });
     expect(config.sources[0]?.name).toBeUndefined();
+  });
+
+  it('gives the server the same limits with no output keys as startServer has without a config', () => {
+    const { headersTimeoutMs, requestTimeoutMs, idleTimeoutMs, maxConnections } = SERVER_LIMITS;
+    expect(parseConfig('', FILE).output.server).toEqual({ headersTimeoutMs, requestTimeoutMs, idleTimeoutMs, maxConnections });
   });
 
   it('derives output.link from host and port when no link is given', () => {
