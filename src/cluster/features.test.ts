@@ -46,6 +46,18 @@ describe('detectLanguage', () => {
   it('says "und" for text too short to tell', () => {
     expect(detectLanguage('Zorbla')).toBe('und');
   });
+
+  it('does not guess the language of a headline alone from its letters: franc called these Portuguese, French, Swedish', () => {
+    for (const title of ['EBay rejects Icahn board nominees, asks investors to do same',
+      'Noyer Says Strong Euro Creates Unwarranted Economic Pressure', 'Opening Bell 10 March | Asian markets slump']) {
+      expect(detectLanguage(title)).toBe('und');
+    }
+  });
+
+  it('tells a headline\'s language from two function words of one language', () => {
+    expect(detectLanguage('Die Regierung beschließt das neue Mietrecht')).toBe('de');
+    expect(detectLanguage('Fed chief says the pace of tapering may rise')).toBe('en');
+  });
 });
 
 describe('entities', () => {

@@ -368,6 +368,17 @@ describe('languages', () => {
     expect(cmp.override).toMatch(/languages differ/);
   });
 
+  it('headlines alone that franc took for Portuguese, German or Dutch join their English story (a headline is too short to tell)', () => {
+    const docs: ClusterDoc[] = [
+      { id: 'h1', published: T0, title: 'EBay rejects Carl Icahn board nominees' },
+      { id: 'h2', published: T0 + HOUR, title: 'EBay rejects Icahn board nominees, asks investors to do same' },
+      { id: 'h3', published: T0 + 2 * HOUR, title: 'US stocks dip on weak Asian data, Ukraine' },
+      { id: 'h4', published: T0 + 3 * HOUR, title: 'US stocks open lower on weak Asian data' },
+    ];
+    const out = clusterDocs(docs);
+    expect([out.get('h2'), out.get('h4')]).toEqual(['h1', 'h3']);
+  });
+
   it('Japanese (no spaces between words) is tokenised and clusters', () => {
     const a: ClusterDoc = { id: 'ja-a', published: T0, title: '東京で震度5強の地震 けが人の情報なし',
       text: '気象庁によると、午前10時ごろ東京湾を震源とする地震があり、東京都内で震度5強の揺れを観測しました。津波の心配はないということです。' };

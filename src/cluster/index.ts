@@ -1087,7 +1087,8 @@ const BATCH_REFINE_EVERY = 100;
 
 /**
  * Cluster a batch as the worker does: in publication order (ties: input order), the same URL or id
- * joining the same story first, refining as it goes and once more at the end. Returns each document's
+ * joining the same story first, refining as it goes and once more at the end, then re-clustering the
+ * window once (recluster(): the worker does not schedule that yet). Returns each document's
  * story key (the id of the story's first document; after a merge the older story's).
  */
 export function clusterDocs(docs: readonly ClusterDoc[], options: Options = {}): Map<DocId, StoryKey> {
@@ -1109,6 +1110,9 @@ export function clusterDocs(docs: readonly ClusterDoc[], options: Options = {}):
     c.add(d, decision.story ?? d.id, decision.probability);
     if (++n % BATCH_REFINE_EVERY === 0) c.refine();
   }
+  for (let round = 0; round < 3 && c.refine().length > 0; round++);
+  // A batch ends with what the single pass and the incremental refinement missed: every story re-examined.
+  c.recluster();
   for (let round = 0; round < 3 && c.refine().length > 0; round++);
   // Story keys: the earliest member's id, so the output does not depend on which member founded it.
   const members = new Map<StoryKey, DocId[]>();
