@@ -70,6 +70,11 @@ export class ClusterThread {
     await this.run({ op: 'reassess', articleId, now });
   }
 
+  /** reclusterStories in the thread: the recent window re-examined, what moved or merged written. */
+  async recluster(hours: number, now: string): Promise<{ moves: number; merges: number }> {
+    return await this.run({ op: 'recluster', hours, now }) as { moves: number; merges: number };
+  }
+
   private run(op: Op): Promise<unknown> {
     if (this.closed) return Promise.reject(new ClusterThreadError('closed'));
     const worker = this.worker ?? this.spawn();

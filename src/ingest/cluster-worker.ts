@@ -9,12 +9,13 @@ import { format } from 'node:util';
 import { pino, type Logger } from 'pino';
 import type { Clusterer } from '../cluster/index.js';
 import { Store, type ItemInput } from '../storage/index.js';
-import { loadClusterer, reassessArticle, saveAndCluster } from './cluster.js';
+import { loadClusterer, reassessArticle, reclusterStories, saveAndCluster } from './cluster.js';
 
 /** Main -> thread: one operation; thread -> main: its outcome, or a log line. */
 export type ClusterOp =
   | { id: number; op: 'save'; sourceId: number; items: readonly ItemInput[]; now: string }
-  | { id: number; op: 'reassess'; articleId: number; now: string };
+  | { id: number; op: 'reassess'; articleId: number; now: string }
+  | { id: number; op: 'recluster'; hours: number; now: string };
 export type ClusterReply = { id: number; value?: unknown; error?: { name: string; message: string } } | { log: string };
 
 /** A storage call the glue makes, run by the main thread, and its answer. */
@@ -98,7 +99,8 @@ parentPort?.on('message', (msg: ClusterOp) => {
   try {
     const value = msg.op === 'save'
       ? saveAndCluster(store, clustererAt(msg.now), msg.sourceId, msg.items, msg.now, log)
-      : reassessArticle(store, clustererAt(msg.now), msg.articleId, msg.now, log);
+      : msg.op === 'reassess' ? reassessArticle(store, clustererAt(msg.now), msg.articleId, msg.now, log)
+        : reclusterStories(store, clustererAt(msg.now), msg.now, msg.hours, log);
     parentPort?.postMessage({ id: msg.id, value } satisfies ClusterReply);
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));

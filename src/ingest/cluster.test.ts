@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Clusterer } from '../cluster/index.js';
 import { silentLogger } from '../log/index.js';
 import { Store, type ItemInput } from '../storage/index.js';
-import { loadClusterer, loadClustererYielding, reassessArticle, saveAndCluster } from './cluster.js';
+import { loadClusterer, loadClustererYielding, reassessArticle, reclusterStories, saveAndCluster } from './cluster.js';
 
 const log = silentLogger();
 const NOW = '2025-07-18T18:00:00.000Z';
@@ -166,5 +166,56 @@ describe('reassessArticle: a full text that arrives later moves the article, and
     expect(store.stories.history(storyOf('n1')).map((e) => [e.event, e.articleId])).toContainEqual(['moved_in', articleOf('x1')]);
     expect(storyOf('q2')).toBe(quake);
     expect(store.stories.list(10)).toHaveLength(2);
+  });
+});
+
+describe('reclusterStories: the recent window re-examined, what it changes written with the stories\' history', () => {
+  it('two stored stories of one event that never competed merge into the older: its id, history and the feed\'s one entry', () => {
+    // Each report stored by a clusterer that never saw the other: two stories in storage.
+    saveAndCluster(store, new Clusterer(), sources[0] as number, [item('q1', 'Magnitude 6.4 earthquake shakes northern Chile', QUAKE, '2025-07-18T10:00:00Z'),
+      item('n1', 'Northwind Semiconductor cuts forecast, shares slide', CHIPS, '2025-07-18T11:00:00Z')], NOW, log);
+    saveAndCluster(store, new Clusterer(), sources[1] as number, [item('q2', 'Strong quake rattles Antofagasta', QUAKE_2, '2025-07-18T12:00:00Z')], NOW, log);
+    const older = storyOf('q1');
+    const younger = storyOf('q2');
+    expect(younger).not.toBe(older);
+    // A start places what it loads with certainty: refinement alone has nothing to look at.
+    const c = loadClusterer(store, new Date(NOW));
+    expect(c.refine()).toEqual([]);
+    expect(reclusterStories(store, c, NOW, 48, log)).toEqual({ moves: 0, merges: 1 });
+    expect(storyOf('q2')).toBe(older);
+    expect(storyOf('n1')).not.toBe(older);
+    expect(store.stories.history(older).map((e) => e.event)).toContain('merged_in');
+    expect(store.stories.history(younger).map((e) => [e.event, e.otherStoryId])).toContainEqual(['merged_into', older]);
+    expect(store.stories.list(10).map((s) => s.id).sort()).toEqual([older, storyOf('n1')].sort());
+    // Memory and storage agree, and a second pass (or a restart's) changes nothing.
+    expect(c.storyOf(articleOf('q2'))).toBe(older);
+    expect(reclusterStories(store, c, NOW, 48, log)).toEqual({ moves: 0, merges: 0 });
+    expect(reclusterStories(store, loadClusterer(store, new Date(NOW)), NOW, 48, log)).toEqual({ moves: 0, merges: 0 });
+  });
+
+  it('stories older than the hours asked for are left alone', () => {
+    saveAndCluster(store, new Clusterer(), sources[0] as number, [item('q1', 'Magnitude 6.4 earthquake shakes northern Chile', QUAKE, '2025-07-14T10:00:00Z')], NOW, log);
+    saveAndCluster(store, new Clusterer(), sources[1] as number, [item('q2', 'Strong quake rattles Antofagasta', QUAKE_2, '2025-07-14T12:00:00Z')], NOW, log);
+    saveAndCluster(store, new Clusterer(), sources[2] as number, [item('n1', 'Northwind Semiconductor cuts forecast, shares slide', CHIPS, '2025-07-18T11:00:00Z')], NOW, log);
+    const c = loadClusterer(store, new Date(NOW));
+    expect(reclusterStories(store, c, NOW, 48, log)).toEqual({ moves: 0, merges: 0 });
+    expect(storyOf('q2')).not.toBe(storyOf('q1'));
+    expect(reclusterStories(store, c, NOW, 7 * 24, log)).toEqual({ moves: 0, merges: 1 });
+    expect(storyOf('q2')).toBe(storyOf('q1'));
+  });
+
+  it('when storage refuses the changes, nothing is written and the clusterer is reloaded from storage', () => {
+    saveAndCluster(store, new Clusterer(), sources[0] as number, [item('q1', 'Magnitude 6.4 earthquake shakes northern Chile', QUAKE, '2025-07-18T10:00:00Z')], NOW, log);
+    saveAndCluster(store, new Clusterer(), sources[1] as number, [item('q2', 'Strong quake rattles Antofagasta', QUAKE_2, '2025-07-18T12:00:00Z')], NOW, log);
+    const c = loadClusterer(store, new Date(NOW));
+    const apply = store.stories.apply;
+    store.stories.apply = () => { throw new Error('disk full'); };
+    try {
+      expect(reclusterStories(store, c, NOW, 48, log)).toEqual({ moves: 0, merges: 0 });
+    } finally {
+      store.stories.apply = apply;
+    }
+    expect(storyOf('q2')).not.toBe(storyOf('q1'));
+    expect(c.storyOf(articleOf('q2'))).toBe(storyOf('q2'));
   });
 });

@@ -168,17 +168,65 @@ function toStoryChanges(changes: readonly Change[]): StoryChange[] {
  * storage refuses, the clusterer is rebuilt from storage, so memory never disagrees with the database.
  */
 export function refineStories(store: Store, c: Clusterer, now: string, log?: Logger): void {
-  const changes = c.refine();
-  if (changes.length === 0) return;
+  applyChanges(store, c, c.refine(), now, 'stories refined', log);
+}
+
+// ---- Tunables -------------------------------------------------------------------------------------
+/** The recent window, in hours, that the periodic re-clustering pass re-examines. */
+export const RECLUSTER_HOURS = 48;
+/**
+ * How often the worker runs that pass, in hours: after the first cycle that added articles once this
+ * long has passed since the last one (a pass costs about a decision per recent member: ~1 s for two
+ * days at 1,000 articles a day, seconds at 10,000 — every cycle would be tens of times a cycle's own
+ * clustering).
+ */
+export const RECLUSTER_EVERY_HOURS = 1;
+// ---------------------------------------------------------------------------------------------------
+
+/**
+ * Whether a cycle ending at `now` runs the pass, given when the last one ran. A database that never had
+ * one starts counting now (its first pass comes an interval later, not in its very first cycle).
+ */
+export function reclusterDue(last: string | undefined, now: Date): boolean | 'start' {
+  if (last === undefined || !Number.isFinite(Date.parse(last))) return 'start';
+  return now.getTime() - Date.parse(last) >= RECLUSTER_EVERY_HOURS * 3_600_000;
+}
+
+/**
+ * The re-clustering pass of the recent window (Clusterer.recluster, then refinement of what it changed,
+ * as `storyfeed cluster` ends a batch): what the single pass and the per-source refinement missed. Keys
+ * stay (members move into existing stories, a merge keeps the older story), so no entry disappears.
+ * Written like refineStories. Returns the number of moves and merges written.
+ */
+export function reclusterStories(store: Store, c: Clusterer, now: string, hours = RECLUSTER_HOURS, log?: Logger): { moves: number; merges: number } {
+  const t0 = Date.now();
+  const changes = c.recluster(hours);
+  for (let round = 0; round < 3; round++) {
+    const more = c.refine();
+    if (more.length === 0) break;
+    changes.push(...more);
+  }
+  const stored = applyChanges(store, c, changes, now, 'stories re-clustered', log, { hours, ms: Date.now() - t0 });
+  return stored ? count(changes) : { moves: 0, merges: 0 };
+}
+
+const count = (changes: readonly Change[]) => ({ moves: changes.filter((ch) => ch.kind === 'move').length,
+  merges: changes.filter((ch) => ch.kind === 'merge').length });
+
+/** Write the clusterer's changes; on a refusal rebuild the clusterer from storage. Whether they were written. */
+function applyChanges(store: Store, c: Clusterer, changes: readonly Change[], now: string, what: string, log?: Logger,
+  extra: Record<string, number> = {}): boolean {
+  if (changes.length === 0) return true;
   try {
     const { skipped } = store.stories.apply(toStoryChanges(changes), now);
     if (skipped > 0) throw new Error(`${skipped} of ${changes.length} changes no longer apply`);
-    log?.info({ moves: changes.filter((ch) => ch.kind === 'move').length, merges: changes.filter((ch) => ch.kind === 'merge').length },
-      'stories refined');
+    log?.info({ ...count(changes), ...extra }, what);
+    return true;
   } catch (err) {
-    log?.warn({ error: err instanceof Error ? err.message : String(err) }, 'stories refined in memory but not stored; reloading the clusterer');
+    log?.warn({ error: err instanceof Error ? err.message : String(err) }, `${what} in memory but not stored; reloading the clusterer`);
     c.clear();
     fillClusterer(store, c, new Date(now));
+    return false;
   }
 }
 

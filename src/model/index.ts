@@ -233,5 +233,7 @@ export interface CycleSummary {
   extracted: number;
   extractFailed: number;
   pruned: { items: number; stories: number };
+  /** The re-clustering pass that ends a cycle which added articles: articles moved and stories merged. */
+  reclustered?: { moves: number; merges: number };
   results: IngestResult[];
 }

@@ -8,7 +8,7 @@ import { ExtractorPool } from '../extractor/pool.js';
 import { ClusterThread } from '../ingest/cluster-thread.js';
 import { PageQueue } from '../ingest/extract.js';
 import type { Metrics } from '../metrics/index.js';
-import { loadClusterer } from '../ingest/cluster.js';
+import { loadClusterer, RECLUSTER_HOURS, reclusterDue, reclusterStories } from '../ingest/cluster.js';
 import { ParserPool } from '../parser/pool.js';
 import { ingestSource } from '../ingest/index.js';
 import type { Config, CycleSummary, IngestResult, SourceConfig, SourceState } from '../model/index.js';
@@ -108,6 +108,23 @@ export async function runCycle(deps: CycleDeps): Promise<CycleSummary> {
     const p = pages.bySource.get(r.source);
     return p ? { ...r, extracted: r.extracted + p.ok, extractFailed: r.extractFailed + p.failed } : r;
   });
+  // Now and then (RECLUSTER_EVERY_HOURS) a cycle that added articles ends as `storyfeed cluster` ends a
+  // batch: the recent window re-examined (off the main thread when the clusterer has its own), keys
+  // kept. A failure costs only this pass: the stories stay as they are, the next cycle tries again.
+  let reclustered: CycleSummary['reclustered'];
+  if (results.some((r) => r.inserted > 0) && !deps.signal?.aborted) {
+    const at = clock();
+    try {
+      const due = reclusterDue(store.cluster.reclusteredAt(), at);
+      if (due === true) {
+        reclustered = clusterThread ? await clusterThread.recluster(RECLUSTER_HOURS, at.toISOString())
+          : reclusterStories(store, typeof clusterer === 'function' ? clusterer() : clusterer, at.toISOString(), RECLUSTER_HOURS, log);
+      }
+      if (due !== false) store.cluster.setReclusteredAt(at.toISOString());
+    } catch (err) {
+      log.warn({ err: err instanceof Error ? err.message : String(err) }, 're-clustering failed; the stories stay as they are');
+    }
+  }
   if (!deps.pool) await pool.close();
   if (!deps.parserPool) await parserPool.close();
   if (!deps.clusterThread) await clusterThread?.close();
@@ -133,6 +150,7 @@ export async function runCycle(deps: CycleDeps): Promise<CycleSummary> {
     extracted: results.reduce((n, r) => n + r.extracted, 0),
     extractFailed: results.reduce((n, r) => n + r.extractFailed, 0),
     pruned,
+    ...(reclustered ? { reclustered } : {}),
     results,
   };
   const { results: _omit, ...brief } = summary;

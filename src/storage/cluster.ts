@@ -66,4 +66,14 @@ export class ClusterStore {
       { analysis: string } | undefined;
     return r?.analysis;
   }
+
+  /** When the recent window was last re-clustered (ingest/cluster.ts: reclusterStories), if ever. */
+  reclusteredAt(): string | undefined {
+    const r = this.db.prepare("SELECT value FROM meta WHERE key = 'reclustered_at'").get() as { value: string } | undefined;
+    return r?.value;
+  }
+
+  setReclusteredAt(at: string): void {
+    this.db.prepare("INSERT INTO meta (key, value) VALUES ('reclustered_at', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(at);
+  }
 }
