@@ -1088,7 +1088,7 @@ const BATCH_REFINE_EVERY = 100;
 /**
  * Cluster a batch as the worker does: in publication order (ties: input order), the same URL or id
  * joining the same story first, refining as it goes and once more at the end, then re-clustering the
- * window once (recluster(): the worker does not schedule that yet). Returns each document's
+ * window once (recluster(), which the worker runs hourly: ingest/cluster.ts reclusterStories). Returns each document's
  * story key (the id of the story's first document; after a merge the older story's).
  */
 export function clusterDocs(docs: readonly ClusterDoc[], options: Options = {}): Map<DocId, StoryKey> {
