@@ -15,7 +15,7 @@ const FEEDS = 40;
 const ITEMS_PER_FEED = 50;
 /** Killed runs on the same database, then one run to completion. */
 const ITERATIONS = 8;
-/** When to kill, after the first feed request (ms). */
+/** When to kill, after the run's first write of an item or an extraction (ms). */
 const KILL_MIN_MS = 20;
 const KILL_MAX_MS = 2000;
 /** Article pages answer this slowly (ms), so a run with full text lasts seconds: a window to kill in. */
@@ -99,10 +99,24 @@ ${Array.from({ length: FEEDS }, (_, f) => `  - url: ${srv.url(`/feed/${f}.xml`)}
 
 interface Run { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; ms: number }
 
-/** Feed requests the test server has answered so far. */
-const feedRequests = (): number => Array.from({ length: FEEDS }, (_, f) => srv.requests(`/feed/${f}.xml`).length).reduce((a, b) => a + b, 0);
+/** Items and tried pages the database holds (read by a reader of its own; -1 before it has them). */
+function progress(): number {
+  const file = join(dir, 'data/crash.db');
+  if (!existsSync(file)) return -1;
+  try {
+    const db = new Database(file, { readonly: true, fileMustExist: true });
+    try {
+      return (db.prepare('SELECT (SELECT count(*) FROM items) + (SELECT count(*) FROM articles WHERE extract_status IS NOT NULL) AS n')
+        .get() as { n: number }).n;
+    } finally {
+      db.close();
+    }
+  } catch {
+    return -1; // not migrated yet, or busy: asked again in a moment
+  }
+}
 
-/** Run `storyfeed once --all`; SIGKILL it `killAfterMs` after its first feed request if it is still running then. */
+/** Run `storyfeed once --all`; SIGKILL it `killAfterMs` after its first write if it is still running then. */
 function runOnce(killAfterMs?: number): Promise<Run> {
   return new Promise((resolve, reject) => {
     const t0 = Date.now();
@@ -113,15 +127,16 @@ function runOnce(killAfterMs?: number): Promise<Run> {
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    // The kill clock starts at the first feed request, not at spawn: on a loaded machine Node's start-up
-    // alone can take a second, and kills that land before any work would prove nothing.
+    // The kill clock starts at the run's first committed write, not at spawn or at the first request: on a
+    // loaded machine start-up, the cluster thread's start and the first fetches can take seconds, and
+    // kills that land before any work would prove nothing.
     let kill: NodeJS.Timeout | undefined;
-    const before = feedRequests();
+    const before = progress();
     const watch = killAfterMs === undefined ? undefined : setInterval(() => {
-      if (feedRequests() === before) return;
+      if (progress() <= before) return;
       clearInterval(watch);
       kill = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-    }, 5);
+    }, 10);
     const limit = setTimeout(() => child.kill('SIGKILL'), RUN_LIMIT_MS);
     child.on('error', reject);
     child.on('close', (code, signal) => {
