@@ -3,6 +3,7 @@
 import Database from 'better-sqlite3';
 import { accessSync, constants as fsConstants, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { Checkpointer } from './checkpoint.js';
 import { ClusterStore } from './cluster.js';
 import { ExtractionStore } from './extractions.js';
 import { errorText, StorageError } from './errors.js';
@@ -88,6 +89,7 @@ export class Store {
   created = false;
   private readonly monitor: HealthMonitor;
   readonly cluster: ClusterStore;
+  private checkpointer?: Checkpointer;
 
   private constructor(db: Database.Database, path: string, opts: OpenOptions) {
     this.db = db;
@@ -216,7 +218,21 @@ export class Store {
     }).immediate();
   }
 
+  /**
+   * From now on until close(), WAL checkpoints run in a thread of their own instead of inside the
+   * commits of this connection (checkpoint.ts): what a worker's cycle asks for, so that no write holds
+   * its event loop for the checkpoint's ~4 MB of copying and syncing. Once per store; nothing for an
+   * in-memory or read-only database. `onError` hears what goes wrong (the connection then checkpoints
+   * itself, as before).
+   */
+  checkpointInBackground(onError: (message: string) => void): void {
+    if (this.checkpointer?.running || this.readOnly || this.db.memory) return;
+    this.checkpointer = Checkpointer.start(this.db, onError);
+  }
+
   close(): void {
+    this.checkpointer?.stop();
+    this.checkpointer = undefined;
     if (this.db.open) this.db.close();
   }
 
