@@ -3,6 +3,7 @@
 import Database from 'better-sqlite3';
 import { accessSync, constants as fsConstants, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { WriteBatcher } from './batch.js';
 import { Checkpointer } from './checkpoint.js';
 import { ClusterStore } from './cluster.js';
 import { ExtractionStore } from './extractions.js';
@@ -90,6 +91,7 @@ export class Store {
   private readonly monitor: HealthMonitor;
   readonly cluster: ClusterStore;
   private checkpointer?: Checkpointer;
+  private readonly batcher: WriteBatcher;
 
   private constructor(db: Database.Database, path: string, opts: OpenOptions) {
     this.db = db;
@@ -106,6 +108,16 @@ export class Store {
     this.lock = new WorkerLock(db);
     this.cluster = new ClusterStore(db);
     this.pages = new PageQueries(db);
+    this.batcher = new WriteBatcher(db);
+  }
+
+  /**
+   * Run `unit` (this store's synchronous writes, all-or-nothing) in the next turn of the event loop, in
+   * one transaction with the other units asked for meanwhile, each in a savepoint of its own (batch.ts):
+   * resolves with its value once committed, rejects with its own error (or the batch's commit error).
+   */
+  writeSoon<T>(unit: () => T): Promise<T> {
+    return this.batcher.add(unit);
   }
 
   /**
