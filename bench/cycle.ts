@@ -94,7 +94,8 @@ async function main(): Promise<void> {
         for (const side of order) {
           const figures = await run(side, server.base, feeds, KINDS_RUN.join(','));
           got[side].push(figures);
-          process.stderr.write(`${feeds} feeds, run ${r + 1}, ${side}: ${figures.map((c) => `${c.kind} ${fmt(c.ms)}`).join(', ')}\n`);
+          process.stderr.write(`${feeds} feeds, run ${r + 1}, ${side}: ${figures.map((c) => `${c.kind} ${fmt(c.ms)} (stall ${c.stallMs.toFixed(0)} ms` +
+            `${c.stallOnCpuMs === undefined ? '' : `, on CPU ${c.stallOnCpuMs.toFixed(0)}`}, RSS ${c.rssMiB.toFixed(0)} MiB)`).join(', ')}\n`);
         }
       }
       for (const kind of KINDS) {
