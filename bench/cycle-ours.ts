@@ -44,6 +44,9 @@ export interface CycleFigures {
   probeMaxMs?: number;
   probes?: number;
   stories?: number;
+  /** After the cycle: V8 heap in use on the main thread and in the cluster thread, MiB. */
+  mainHeapMiB?: number;
+  clusterHeapMiB?: number;
 }
 
 async function mode(conditional: boolean): Promise<void> {
@@ -117,6 +120,7 @@ for (const kind of kinds) {
     failed: s.failed, notModified: s.notModified, extracted: s.extracted, extractFailed: s.extractFailed,
     stallMs: h.max / 1e6, stallOnCpuMs: gap.onCpuMs, rssMiB: process.resourceUsage().maxRSS / 1024,
     ...(p ? { probeMaxMs: p.max, probes: p.n } : {}), stories: store.stats().stories,
+    mainHeapMiB: process.memoryUsage().heapUsed / 2 ** 20, clusterHeapMiB: (await clusterThread.heap()).usedBytes / 2 ** 20,
   };
   const errors = s.results.filter((r) => r.outcome === 'failed').slice(0, 3).map((r) => r.error);
   if (errors.length) process.stderr.write(`ours ${kind}: ${s.failed} failed, e.g. ${errors.join(' | ')}\n`);

@@ -70,6 +70,11 @@ export class ClusterThread {
     await this.run({ op: 'reassess', articleId, now });
   }
 
+  /** The thread's V8 heap (used and reserved) and external memory, bytes: where a cycle's memory goes. */
+  async heap(): Promise<{ usedBytes: number; totalBytes: number; externalBytes: number }> {
+    return await this.run({ op: 'heap' }) as { usedBytes: number; totalBytes: number; externalBytes: number };
+  }
+
   private run(op: Op): Promise<unknown> {
     if (this.closed) return Promise.reject(new ClusterThreadError('closed'));
     const worker = this.worker ?? this.spawn();
