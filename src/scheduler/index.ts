@@ -69,8 +69,6 @@ export async function runCycle(deps: CycleDeps): Promise<CycleSummary> {
   const intervals = new Map<string, SourceConfig>(config.sources.map((s) => [s.url, s]));
   const due = dueSources(store.sources.fetchStates(), started, deps.force).filter((s) => intervals.has(s.configUrl));
   const limiter = new HostLimiter(config.http.perHostConcurrency);
-  // The cycle's commits never carry a WAL checkpoint (~4 MB copied and synced): a thread does them.
-  store.checkpointInBackground((message) => log.warn({ error: message }, 'database checkpoint'));
   let loaded: Clusterer | undefined;
   const clusterer = deps.clusterer ?? (() => (loaded ??= loadClusterer(store, started)));
   const clusterThread = deps.clusterThread ?? (!deps.clusterer && ClusterThread.supports(store) ? new ClusterThread(store, log) : undefined);

@@ -232,7 +232,7 @@ export class Store {
 
   /**
    * From now on until close(), WAL checkpoints run in a thread of their own instead of inside the
-   * commits of this connection (checkpoint.ts): what a worker's cycle asks for, so that no write holds
+   * commits of this connection (checkpoint.ts): what the ingest asks for with its first new items, so that no write holds
    * its event loop for the checkpoint's ~4 MB of copying and syncing. Once per store; nothing for an
    * in-memory or read-only database. `onError` hears what goes wrong (the connection then checkpoints
    * itself, as before).
