@@ -17,6 +17,7 @@ import { ParserPool } from '../src/parser/pool.js';
 import { silentLogger } from '../src/log/index.js';
 import { runCycle } from '../src/scheduler/index.js';
 import { Store } from '../src/storage/index.js';
+import { gapProbe } from './lib.js';
 
 const [base = '', feedsArg = '1000', kindsArg = 'first,304,unchanged'] = process.argv.slice(2);
 const FEEDS = Number(feedsArg);
@@ -35,12 +36,17 @@ export interface CycleFigures {
   extractFailed: number;
   /** Longest event-loop stall during the cycle (perf_hooks.monitorEventLoopDelay), ms. */
   stallMs: number;
+  /** Of the longest gap of a 5 ms timer (lib.ts gapProbe), the time the main thread spent on a CPU, ms (Linux). */
+  stallOnCpuMs?: number;
   /** Peak RSS of the process so far (getrusage maxrss), MiB. */
   rssMiB: number;
   /** Slowest answer of the HTTP server probed during the cycle (full text only), ms. */
   probeMaxMs?: number;
   probes?: number;
   stories?: number;
+  /** After the cycle: V8 heap in use on the main thread and in the cluster thread, MiB. */
+  mainHeapMiB?: number;
+  clusterHeapMiB?: number;
 }
 
 async function mode(conditional: boolean): Promise<void> {
@@ -99,8 +105,10 @@ for (const kind of kinds) {
   }
   const h = monitorEventLoopDelay({ resolution: 5 });
   h.enable();
+  const gaps = gapProbe();
   const s = await runCycle({ store, config, log, force: true, parserPool, pool, clusterThread });
   h.disable();
+  const gap = gaps.stop();
   if (session) {
     const { profile } = await session.post('Profiler.stop');
     writeFileSync(profileFile as string, JSON.stringify(profile));
@@ -110,8 +118,9 @@ for (const kind of kinds) {
   const figures: CycleFigures = {
     kind, ms: s.durationMs, items: s.results.reduce((n, r) => n + r.items, 0), inserted: s.inserted, updated: s.updated,
     failed: s.failed, notModified: s.notModified, extracted: s.extracted, extractFailed: s.extractFailed,
-    stallMs: h.max / 1e6, rssMiB: process.resourceUsage().maxRSS / 1024,
+    stallMs: h.max / 1e6, stallOnCpuMs: gap.onCpuMs, rssMiB: process.resourceUsage().maxRSS / 1024,
     ...(p ? { probeMaxMs: p.max, probes: p.n } : {}), stories: store.stats().stories,
+    mainHeapMiB: process.memoryUsage().heapUsed / 2 ** 20, clusterHeapMiB: (await clusterThread.heap()).usedBytes / 2 ** 20,
   };
   const errors = s.results.filter((r) => r.outcome === 'failed').slice(0, 3).map((r) => r.error);
   if (errors.length) process.stderr.write(`ours ${kind}: ${s.failed} failed, e.g. ${errors.join(' | ')}\n`);

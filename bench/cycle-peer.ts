@@ -8,6 +8,7 @@ import pLimit from 'p-limit';
 import Parser from 'rss-parser';
 import { Agent, fetch } from 'undici';
 import type { CycleFigures } from './cycle-ours.js';
+import { gapProbe } from './lib.js';
 
 const [base = '', feedsArg = '1000', kindsArg = 'first,304,unchanged'] = process.argv.slice(2);
 const FEEDS = Number(feedsArg);
@@ -22,6 +23,7 @@ async function cycle(kind: string): Promise<CycleFigures> {
   const h = monitorEventLoopDelay({ resolution: 5 });
   const t0 = performance.now();
   h.enable();
+  const gaps = gapProbe();
   let items = 0;
   let failed = 0;
   let notModified = 0;
@@ -44,8 +46,9 @@ async function cycle(kind: string): Promise<CycleFigures> {
     }
   })));
   h.disable();
+  const gap = gaps.stop();
   return { kind, ms: performance.now() - t0, items, inserted: 0, updated: 0, failed, notModified, extracted: 0, extractFailed: 0,
-    stallMs: h.max / 1e6, rssMiB: process.resourceUsage().maxRSS / 1024 };
+    stallMs: h.max / 1e6, stallOnCpuMs: gap.onCpuMs, rssMiB: process.resourceUsage().maxRSS / 1024 };
 }
 
 for (const kind of kindsArg.split(',')) {

@@ -75,6 +75,11 @@ export class ClusterThread {
     return await this.run({ op: 'recluster', hours, now }) as { moves: number; merges: number };
   }
 
+  /** The thread's V8 heap (used and reserved) and external memory, bytes: where a cycle's memory goes. */
+  async heap(): Promise<{ usedBytes: number; totalBytes: number; externalBytes: number }> {
+    return await this.run({ op: 'heap' }) as { usedBytes: number; totalBytes: number; externalBytes: number };
+  }
+
   private run(op: Op): Promise<unknown> {
     if (this.closed) return Promise.reject(new ClusterThreadError('closed'));
     const worker = this.worker ?? this.spawn();

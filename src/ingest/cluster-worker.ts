@@ -6,6 +6,7 @@
 // transactions and the fetch state that commits with a source's items stay where they are).
 import { receiveMessageOnPort, parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { format } from 'node:util';
+import { getHeapStatistics } from 'node:v8';
 import { pino, type Logger } from 'pino';
 import type { Clusterer } from '../cluster/index.js';
 import { Store, type ItemInput } from '../storage/index.js';
@@ -15,7 +16,8 @@ import { loadClusterer, reassessArticle, reclusterStories, saveAndCluster } from
 export type ClusterOp =
   | { id: number; op: 'save'; sourceId: number; items: readonly ItemInput[]; now: string }
   | { id: number; op: 'reassess'; articleId: number; now: string }
-  | { id: number; op: 'recluster'; hours: number; now: string };
+  | { id: number; op: 'recluster'; hours: number; now: string }
+  | { id: number; op: 'heap' };
 export type ClusterReply = { id: number; value?: unknown; error?: { name: string; message: string } } | { log: string };
 
 /** A storage call the glue makes, run by the main thread, and its answer. */
@@ -100,7 +102,9 @@ parentPort?.on('message', (msg: ClusterOp) => {
     const value = msg.op === 'save'
       ? saveAndCluster(store, clustererAt(msg.now), msg.sourceId, msg.items, msg.now, log)
       : msg.op === 'reassess' ? reassessArticle(store, clustererAt(msg.now), msg.articleId, msg.now, log)
-        : reclusterStories(store, clustererAt(msg.now), msg.now, msg.hours, log);
+        : msg.op === 'recluster' ? reclusterStories(store, clustererAt(msg.now), msg.now, msg.hours, log)
+        : { usedBytes: getHeapStatistics().used_heap_size, totalBytes: getHeapStatistics().total_heap_size,
+          externalBytes: getHeapStatistics().external_memory };
     parentPort?.postMessage({ id: msg.id, value } satisfies ClusterReply);
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));

@@ -105,11 +105,22 @@ function reload(deps: IngestDeps, c: Clusterer, now: string): void {
  */
 async function store(deps: IngestDeps, sourceId: number, items: readonly ItemInput[], now: string, state: FetchSuccess): Promise<SaveOutcome> {
   const fresh = items.some((i) => !i.unchanged);
+  // New items are the writes that fill the WAL (~0.5 MB per 50): from the first of them on, its
+  // checkpoints run in a thread, never inside this thread's commits. A cycle of 304s starts none.
+  if (fresh) deps.store.checkpointInBackground((message) => deps.log.warn({ error: message }, 'database checkpoint'));
   if (fresh && deps.clusterThread) return deps.clusterThread.save(sourceId, items, now, state);
-  const c = fresh ? clustererOf(deps) : undefined;
+  if (!fresh) {
+    // Only "seen now" and the fetch state: coalesced with the other sources' small writes of this turn.
+    return deps.store.writeSoon(() => {
+      const saved = deps.store.items.save(sourceId, items, now);
+      deps.store.sources.recordFetchSuccess(sourceId, now, state);
+      return saved;
+    });
+  }
+  const c = clustererOf(deps);
   try {
     return deps.store.db.transaction(() => {
-      const saved = c ? saveAndCluster(deps.store, c, sourceId, items, now, deps.log) : deps.store.items.save(sourceId, items, now);
+      const saved = saveAndCluster(deps.store, c, sourceId, items, now, deps.log);
       deps.store.sources.recordFetchSuccess(sourceId, now, state);
       return saved;
     })();
@@ -137,9 +148,10 @@ export async function ingestSource(source: SourceFetchState, cfg: SourceConfig, 
       nextAttemptAt: nextAfterSuccess(started, intervalSeconds, result.maxAgeSeconds),
     };
     if (!feed) {
-      deps.store.sources.recordFetchSuccess(source.id, nowIso, {
+      // 304: the fetch state alone, coalesced with the other sources' small writes of this turn.
+      await deps.store.writeSoon(() => deps.store.sources.recordFetchSuccess(source.id, nowIso, {
         ...success, notModified: true, etag: result.etag ?? source.etag, lastModified: result.lastModified ?? source.lastModified,
-      });
+      }));
       return { ...base, outcome: 'not-modified', durationMs: Date.now() - startedMs };
     }
     // Keep/block rules (global, then the source's), on what is new or changed, before anything is stored or clustered.

@@ -3,6 +3,8 @@
 import Database from 'better-sqlite3';
 import { accessSync, constants as fsConstants, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { WriteBatcher } from './batch.js';
+import { Checkpointer } from './checkpoint.js';
 import { ClusterStore } from './cluster.js';
 import { ExtractionStore } from './extractions.js';
 import { errorText, StorageError } from './errors.js';
@@ -88,6 +90,8 @@ export class Store {
   created = false;
   private readonly monitor: HealthMonitor;
   readonly cluster: ClusterStore;
+  private checkpointer?: Checkpointer;
+  private readonly batcher: WriteBatcher;
 
   private constructor(db: Database.Database, path: string, opts: OpenOptions) {
     this.db = db;
@@ -104,6 +108,16 @@ export class Store {
     this.lock = new WorkerLock(db);
     this.cluster = new ClusterStore(db);
     this.pages = new PageQueries(db);
+    this.batcher = new WriteBatcher(db);
+  }
+
+  /**
+   * Run `unit` (this store's synchronous writes, all-or-nothing) in the next turn of the event loop, in
+   * one transaction with the other units asked for meanwhile, each in a savepoint of its own (batch.ts):
+   * resolves with its value once committed, rejects with its own error (or the batch's commit error).
+   */
+  writeSoon<T>(unit: () => T): Promise<T> {
+    return this.batcher.add(unit);
   }
 
   /**
@@ -216,7 +230,21 @@ export class Store {
     }).immediate();
   }
 
+  /**
+   * From now on until close(), WAL checkpoints run in a thread of their own instead of inside the
+   * commits of this connection (checkpoint.ts): what the ingest asks for with its first new items, so that no write holds
+   * its event loop for the checkpoint's ~4 MB of copying and syncing. Once per store; nothing for an
+   * in-memory or read-only database. `onError` hears what goes wrong (the connection then checkpoints
+   * itself, as before).
+   */
+  checkpointInBackground(onError: (message: string) => void): void {
+    if (this.checkpointer?.running || this.readOnly || this.db.memory) return;
+    this.checkpointer = Checkpointer.start(this.db, onError);
+  }
+
   close(): void {
+    this.checkpointer?.stop();
+    this.checkpointer = undefined;
     if (this.db.open) this.db.close();
   }
 
