@@ -1,7 +1,7 @@
 // The clean-up before the DOM is built: what it drops, and that the tree the DOM gets is otherwise the same.
 import { parseHTML } from 'linkedom';
 import { describe, expect, it } from 'vitest';
-import { dropUnread, stripNonContent } from './dom.js';
+import { dropUnread, stripNonContent, withTagListSelectors } from './dom.js';
 
 /** Every element of the tree with the attributes it has, in document order: what the rules can read. */
 function tree(html: string): string[] {
@@ -47,5 +47,29 @@ describe('dropUnread', () => {
 
   it('runs as part of stripNonContent', () => {
     expect(stripNonContent('<div data-x="1"><script>var a = "<p>";</script>Text</div>')).toBe('<div>Text</div>');
+  });
+});
+
+describe('withTagListSelectors', () => {
+  const page = '<html><head><title>T</title><script type="application/ld+json">{}</script></head><body><div id="a"><h2>x</h2>' +
+    '<p>1 <iframe src="/v"></iframe></p><template><p>hidden</p></template><section><h1>y</h1><p>2</p><object></object></section>' +
+    '</div><h3>z</h3></body></html>';
+  const ids = (list: ArrayLike<Element>) => Array.from(list, (el) => `${el.tagName}:${el.textContent}`);
+
+  it.each(['p', 'h1,h2,h3,h4,h5,h6', 'object, embed ,iframe', 'SCRIPT', 'div', 'template'])('%s: the elements linkedom finds, in its order', (selector) => {
+    const { document } = parseHTML(page);
+    // Readability creates elements with upper-case names; css-select matches them case-insensitively.
+    document.querySelector('section')?.appendChild(document.createElement('P'));
+    const roots = [document, document.body, document.getElementById('a') as Element];
+    const own = roots.map((r) => ids(r.querySelectorAll(selector)));
+    const fast = withTagListSelectors(() => roots.map((r) => ids(r.querySelectorAll(selector))));
+    expect(fast).toEqual(own);
+    expect(own[0]?.length).toBeGreaterThan(0);
+  });
+
+  it('leaves other selectors to linkedom, inside and outside', () => {
+    const { document } = parseHTML(page);
+    expect(withTagListSelectors(() => ids(document.querySelectorAll('div > h2, section p')))).toEqual(['H2:x', 'P:2']);
+    expect(ids(document.querySelectorAll('p'))).toEqual(['P:1 ', 'P:2']);
   });
 });

@@ -23,6 +23,7 @@ const LAYOUT_TAGS = new Set(['html', 'head', 'body', 'meta', 'link', 'title', 'b
  * choices stay what they would be on the page as published, but the DOM has about a third fewer nodes
  * (each one costs linkedom an allocation). Raw-text elements end where an HTML tokenizer ends them: at the
  * first end tag, which runs to the next ">" ("</script\n<!-- …>" too); nothing inside them is markup.
+ * Last, dropUnread: the attributes nothing reads and the head's <link> tags.
  */
 export function stripNonContent(html: string): string {
   const open = /<(script|style|svg)\b([^>]*)>|<!--/gi;
@@ -133,6 +134,69 @@ export function dropUnread(html: string): string {
     }
   }
   return out + html.slice(at);
+}
+
+/**
+ * querySelectorAll of a plain list of tag names ("p", "h1,h2,h3", "object,embed,iframe"), while an
+ * extraction runs. Readability asks linkedom for such lists on every candidate it cleans (_getAllNodesWithTag),
+ * and linkedom compiles the selector through css-select on every call: that compile was 4 % of the
+ * extraction's time. The same elements in the same order (document order, <template> contents skipped, as
+ * linkedom's own walk skips them) come from a walk that compares tag names; any other selector, and every
+ * call outside withTagListSelectors (Readability alone in the benchmark, other users of linkedom), goes to
+ * linkedom's own querySelectorAll.
+ */
+const TAG_LIST = /^\s*[a-zA-Z][a-zA-Z0-9]*(\s*,\s*[a-zA-Z][a-zA-Z0-9]*)*\s*$/;
+const tagLists = new Map<string, ReadonlySet<string> | null>();
+let tagListCalls = 0;
+
+type QuerySelectorAll = (this: ParentNode, selectors: string) => NodeListOf<Element>;
+
+/** linkedom's ParentNode prototype (where querySelectorAll lives), its own querySelectorAll, and its NodeList. */
+const linkedomQuery = (() => {
+  const { document } = parseHTML('<p></p>');
+  let proto: object | null = document.createElement('p');
+  while (proto && !Object.prototype.hasOwnProperty.call(proto, 'querySelectorAll')) proto = Object.getPrototypeOf(proto) as object | null;
+  if (!proto) throw new Error('linkedom has no querySelectorAll');
+  const own = (proto as { querySelectorAll: QuerySelectorAll }).querySelectorAll;
+  const NodeListClass = (document.querySelectorAll('p') as unknown as { constructor: new () => Element[] }).constructor;
+  return { proto: proto as { querySelectorAll: QuerySelectorAll }, own, NodeListClass };
+})();
+
+function tagListOf(selectors: string): ReadonlySet<string> | null {
+  let tags = tagLists.get(selectors);
+  if (tags === undefined) {
+    // Both cases: the parser names elements in lower case, Readability creates them as "P", "DIV" (css-select
+    // compares names case-insensitively), and localName is read without the upper-casing tagName costs.
+    tags = TAG_LIST.test(selectors) ? new Set(selectors.split(',').flatMap((t) => [t.trim().toLowerCase(), t.trim().toUpperCase()])) : null;
+    if (tagLists.size < 256) tagLists.set(selectors, tags);
+  }
+  return tags;
+}
+
+linkedomQuery.proto.querySelectorAll = function querySelectorAll(this: ParentNode, selectors: string): NodeListOf<Element> {
+  const tags = tagListCalls > 0 && typeof selectors === 'string' ? tagListOf(selectors) : null;
+  if (!tags) return linkedomQuery.own.call(this, selectors);
+  const out = new linkedomQuery.NodeListClass();
+  const walk = (parent: ParentNode) => {
+    for (let el = parent.firstElementChild; el; el = el.nextElementSibling) {
+      const name = el.localName;
+      if (tags.has(name)) out.push(el);
+      if (name !== 'template') walk(el);
+    }
+  };
+  // linkedom's Document calls this with a stand-in { ownerDocument, … } for itself.
+  walk(typeof (this as Partial<Node>).nodeType === 'number' ? this : (this as unknown as { ownerDocument: Document }).ownerDocument);
+  return out as unknown as NodeListOf<Element>;
+};
+
+/** Run fn with the tag-list path of querySelectorAll on (see TAG_LIST). */
+export function withTagListSelectors<T>(fn: () => T): T {
+  tagListCalls++;
+  try {
+    return fn();
+  } finally {
+    tagListCalls--;
+  }
 }
 
 /** Less visible text than this outside <body> never means the tree is misplaced (a stray word or two). */
