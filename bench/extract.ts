@@ -150,10 +150,11 @@ function sideBySide(name: string, pages: readonly { html: string; url: string }[
   }
   const perPage = (xs: number[][]) => xs.map((x) => median(x));
   const [o, b] = [median(totals.ours), median(totals.base)];
+  const p95 = (xs: number[][]) => quantile(perPage(xs), 0.95);
   console.log(`${name}: ${pages.length} pages, ${runs} runs (median), one core, interleaved`);
   console.log(`  storyfeed           ${o.toFixed(1).padStart(6)} pages/s   per page p50 ${quantile(perPage(ours), 0.5).toFixed(1)} ms, p95 ${quantile(perPage(ours), 0.95).toFixed(1)} ms`);
   console.log(`  Readability alone   ${b.toFixed(1).padStart(6)} pages/s   per page p50 ${quantile(perPage(base), 0.5).toFixed(1)} ms, p95 ${quantile(perPage(base), 0.95).toFixed(1)} ms`);
-  console.log(`  storyfeed / Readability alone: ${(o / b).toFixed(2)}× the pages/s; per-run ratios ${totals.ours.map((x, i) => (x / (totals.base[i] as number)).toFixed(2)).join(' ')}`);
+  console.log(`  storyfeed / Readability alone: ${(o / b).toFixed(2)}× the pages/s; per-run ratios ${totals.ours.map((x, i) => (x / (totals.base[i] as number)).toFixed(2)).join(' ')}; p95 ${(p95(ours) / p95(base)).toFixed(2)}× Readability alone's`);
 }
 
 function devPages(): { html: string; url: string }[] {

@@ -23,6 +23,7 @@ const LAYOUT_TAGS = new Set(['html', 'head', 'body', 'meta', 'link', 'title', 'b
  * choices stay what they would be on the page as published, but the DOM has about a third fewer nodes
  * (each one costs linkedom an allocation). Raw-text elements end where an HTML tokenizer ends them: at the
  * first end tag, which runs to the next ">" ("</script\n<!-- …>" too); nothing inside them is markup.
+ * Last, dropUnread: the attributes nothing reads and the head's <link> tags.
  */
 export function stripNonContent(html: string): string {
   const open = /<(script|style|svg)\b([^>]*)>|<!--/gi;
@@ -51,9 +52,151 @@ export function stripNonContent(html: string): string {
     open.lastIndex = end;
   }
   out += html.slice(at);
-  return out.replace(/(<\/?([a-zA-Z][a-zA-Z0-9]*)\b[^>]*>)\s+(?=<(\/?)([a-zA-Z][a-zA-Z0-9]*))/g,
+  return dropUnread(out.replace(/(<\/?([a-zA-Z][a-zA-Z0-9]*)\b[^>]*>)\s+(?=<(\/?)([a-zA-Z][a-zA-Z0-9]*))/g,
     (all, tag: string, a: string, _slash: string, b: string) =>
-      LAYOUT_TAGS.has(a.toLowerCase()) || LAYOUT_TAGS.has(b.toLowerCase()) ? tag : all);
+      LAYOUT_TAGS.has(a.toLowerCase()) || LAYOUT_TAGS.has(b.toLowerCase()) ? tag : all));
+}
+
+/**
+ * Attributes something downstream reads: Readability (class, id, style, hidden, role, aria-hidden/-modal,
+ * itemprop, rel, href, src, srcset, poster, dir, lang, meta name/property/content, script type, table
+ * colspan/rowspan/datatable/summary), the rules here (aria-label, datetime, pubdate) and the sanitizer's
+ * allow-list (the output HTML). Every other attribute of an element outside ALL_ATTRIBUTES_TAGS (data-*,
+ * on*, target, tabindex, the other aria-*, form plumbing …) is dropped before the DOM is built: in linkedom
+ * each attribute is a node (an allocation and a listener map), and they were half the nodes of the
+ * development pages.
+ */
+const READ_ATTRIBUTES = new Set(['class', 'id', 'style', 'hidden', 'role', 'aria-hidden', 'aria-modal', 'aria-label',
+  'itemprop', 'rel', 'href', 'src', 'srcset', 'poster', 'dir', 'lang', 'name', 'property', 'content', 'type', 'colspan',
+  'rowspan', 'datatable', 'summary', 'datetime', 'pubdate', 'title', 'hreflang', 'alt', 'width', 'height', 'media',
+  'controls', 'kind', 'srclang', 'label', 'allowfullscreen', 'scope', 'start', 'reversed', 'value', 'cite', 'charset',
+  'http-equiv', 'is']);
+/** Elements that keep every attribute: Readability reads all of an image's (lazy-loading sources) and an embed's (video hosts). */
+const ALL_ATTRIBUTES_TAGS = new Set(['img', 'picture', 'figure', 'source', 'video', 'audio', 'iframe', 'embed', 'object',
+  'track', 'param', 'meta', 'base', 'html']);
+/** Elements whose content the tokenizer reads as text (htmlparser2: script, style, title, textarea, xmp): not scanned. */
+const TEXT_CONTENT_TAGS = new Set(['script', 'style', 'title', 'textarea', 'xmp']);
+
+// The tokenizer's grammar (htmlparser2, as linkedom runs it): a start tag is "<" + a letter; its name runs to
+// white space, "/" or ">"; attributes are separated by white space or a "/" not before ">"; a value is
+// "…", '…' or runs to white space or ">". Anything else makes the scan stop and leave the rest as it is.
+const START_TAG = /<([a-zA-Z][^\t\n\f\r />]*)/g;
+const ATTRIBUTE = /(?:[\t\n\f\r ]|\/(?!>))*([^\t\n\f\r />="'][^\t\n\f\r />=]*)(?:[\t\n\f\r ]*=[\t\n\f\r ]*("[^"]*"|'[^']*'|[^\t\n\f\r >"'][^\t\n\f\r >]*|(?=>)))?/y;
+const TAG_END = /[\t\n\f\r /]*>/y;
+
+/**
+ * The markup without what nothing reads (see READ_ATTRIBUTES), and without the <link> tags of the head
+ * (stylesheets, preloads, icons: never text, never read; Readability drops the ones in its content itself).
+ * The tags the DOM gets are otherwise the same, in the same order, with the same kept attributes.
+ */
+export function dropUnread(html: string): string {
+  const bodyAt = html.search(/<body[\t\n\f\r />]/i);
+  let out = '';
+  let at = 0;
+  START_TAG.lastIndex = 0;
+  for (let m = START_TAG.exec(html); m; m = START_TAG.exec(html)) {
+    const tag = (m[1] as string).toLowerCase();
+    const start = m.index;
+    let pos = START_TAG.lastIndex;
+    const attrs: string[] = [];
+    let dropped = false;
+    let close: string;
+    for (;;) {
+      TAG_END.lastIndex = pos;
+      const e = TAG_END.exec(html);
+      if (e) {
+        close = e[0].includes('/') ? ' />' : '>';
+        break;
+      }
+      ATTRIBUTE.lastIndex = pos;
+      const a = ATTRIBUTE.exec(html);
+      if (!a) return out + html.slice(at); // not read as the tokenizer reads it: the rest stays as it is
+      pos = ATTRIBUTE.lastIndex;
+      const name = (a[1] as string).toLowerCase();
+      if (ALL_ATTRIBUTES_TAGS.has(tag) || READ_ATTRIBUTES.has(name)) attrs.push(a[2] === undefined ? a[1] as string : `${a[1]}=${a[2]}`);
+      else dropped = true;
+    }
+    const end = TAG_END.lastIndex;
+    if (tag === 'link' && bodyAt >= 0 && start < bodyAt) {
+      out += html.slice(at, start);
+      at = end;
+    } else if (dropped) {
+      out += `${html.slice(at, start)}<${m[1]}${attrs.map((x) => ` ${x}`).join('')}${close}`;
+      at = end;
+    }
+    START_TAG.lastIndex = end;
+    if (TEXT_CONTENT_TAGS.has(tag)) {
+      const closeTag = new RegExp(`</${tag}[\\t\\n\\f\\r />]`, 'gi');
+      closeTag.lastIndex = end;
+      const c = closeTag.exec(html);
+      if (!c) break;
+      START_TAG.lastIndex = c.index + 2;
+    }
+  }
+  return out + html.slice(at);
+}
+
+/**
+ * querySelectorAll of a plain list of tag names ("p", "h1,h2,h3", "object,embed,iframe"), while an
+ * extraction runs. Readability asks linkedom for such lists on every candidate it cleans (_getAllNodesWithTag),
+ * and linkedom compiles the selector through css-select on every call: that compile was 4 % of the
+ * extraction's time. The same elements in the same order (document order, <template> contents skipped, as
+ * linkedom's own walk skips them) come from a walk that compares tag names; any other selector, and every
+ * call outside withTagListSelectors (Readability alone in the benchmark, other users of linkedom), goes to
+ * linkedom's own querySelectorAll.
+ */
+const TAG_LIST = /^\s*[a-zA-Z][a-zA-Z0-9]*(\s*,\s*[a-zA-Z][a-zA-Z0-9]*)*\s*$/;
+const tagLists = new Map<string, ReadonlySet<string> | null>();
+let tagListCalls = 0;
+
+type QuerySelectorAll = (this: ParentNode, selectors: string) => NodeListOf<Element>;
+
+/** linkedom's ParentNode prototype (where querySelectorAll lives), its own querySelectorAll, and its NodeList. */
+const linkedomQuery = (() => {
+  const { document } = parseHTML('<p></p>');
+  let proto: object | null = document.createElement('p');
+  while (proto && !Object.prototype.hasOwnProperty.call(proto, 'querySelectorAll')) proto = Object.getPrototypeOf(proto) as object | null;
+  if (!proto) throw new Error('linkedom has no querySelectorAll');
+  const own = (proto as { querySelectorAll: QuerySelectorAll }).querySelectorAll;
+  const NodeListClass = (document.querySelectorAll('p') as unknown as { constructor: new () => Element[] }).constructor;
+  return { proto: proto as { querySelectorAll: QuerySelectorAll }, own, NodeListClass };
+})();
+
+function tagListOf(selectors: string): ReadonlySet<string> | null {
+  let tags = tagLists.get(selectors);
+  if (tags === undefined) {
+    // Both cases: the parser names elements in lower case, Readability creates them as "P", "DIV" (css-select
+    // compares names case-insensitively), and localName is read without the upper-casing tagName costs.
+    tags = TAG_LIST.test(selectors) ? new Set(selectors.split(',').flatMap((t) => [t.trim().toLowerCase(), t.trim().toUpperCase()])) : null;
+    if (tagLists.size < 256) tagLists.set(selectors, tags);
+  }
+  return tags;
+}
+
+linkedomQuery.proto.querySelectorAll = function querySelectorAll(this: ParentNode, selectors: string): NodeListOf<Element> {
+  const tags = tagListCalls > 0 && typeof selectors === 'string' ? tagListOf(selectors) : null;
+  if (!tags) return linkedomQuery.own.call(this, selectors);
+  const out = new linkedomQuery.NodeListClass();
+  const walk = (parent: ParentNode) => {
+    for (let el = parent.firstElementChild; el; el = el.nextElementSibling) {
+      const name = el.localName;
+      if (tags.has(name)) out.push(el);
+      if (name !== 'template') walk(el);
+    }
+  };
+  // linkedom's Document calls this with a stand-in { ownerDocument, … } for itself.
+  walk(typeof (this as Partial<Node>).nodeType === 'number' ? this : (this as unknown as { ownerDocument: Document }).ownerDocument);
+  return out as unknown as NodeListOf<Element>;
+};
+
+/** Run fn with the tag-list path of querySelectorAll on (see TAG_LIST). */
+export function withTagListSelectors<T>(fn: () => T): T {
+  tagListCalls++;
+  try {
+    return fn();
+  } finally {
+    tagListCalls--;
+  }
 }
 
 /** Less visible text than this outside <body> never means the tree is misplaced (a stray word or two). */

@@ -1,6 +1,7 @@
 // Article page + URL -> the best text found on it, its metadata, and a verdict on what it is.
 //
-// 1. The page as published, minimally cleaned (scripts, styles, comments), as a DOM (linkedom; jsdom on request).
+// 1. The page as published, minimally cleaned (scripts, styles, comments, attributes nothing reads), as a DOM
+//    (linkedom; jsdom on request).
 // 2. Metadata Readability does not read, and the second extractor's view of the page (blocks.ts: every run of
 //    text classified by length, link density and its neighbours), both read before anything changes the tree.
 // 3. @mozilla/readability picks the content; clean.ts removes the boilerplate inside it.
@@ -13,7 +14,7 @@ import { Parser } from 'htmlparser2';
 import { sanitizeHtml, toPlainText } from '../sanitizer/index.js';
 import { type Block, classify, segment } from './blocks.js';
 import { cleanContent, dropByOriginalNames } from './clean.js';
-import { buildDocument, byTags, type DomImpl, maxDepth, namesOf, stripNonContent, tagSet, visibleChars } from './dom.js';
+import { buildDocument, byTags, type DomImpl, maxDepth, namesOf, stripNonContent, tagSet, visibleChars, withTagListSelectors } from './dom.js';
 import { isoDate, markupByline, markupDate, readMetadata } from './metadata.js';
 
 export type { DomImpl } from './dom.js';
@@ -162,7 +163,7 @@ const escapeText = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;')
  */
 export function extractPage(html: string, url: string, opts: ExtractOptions = {}): PageExtraction {
   try {
-    return extract(html, url, opts);
+    return withTagListSelectors(() => extract(html, url, opts));
   } catch (err) {
     if (err instanceof ExtractError) throw err;
     // A DOM or Readability failure on a hostile page (stack overflow, …) is this page's problem only.

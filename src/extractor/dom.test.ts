@@ -1,0 +1,75 @@
+// The clean-up before the DOM is built: what it drops, and that the tree the DOM gets is otherwise the same.
+import { parseHTML } from 'linkedom';
+import { describe, expect, it } from 'vitest';
+import { dropUnread, stripNonContent, withTagListSelectors } from './dom.js';
+
+/** Every element of the tree with the attributes it has, in document order: what the rules can read. */
+function tree(html: string): string[] {
+  const { document } = parseHTML(html);
+  return [...document.querySelectorAll('*')].map((el) =>
+    `${el.tagName}[${[...el.attributes].map((a) => `${a.name}=${a.value}`).join(' ')}] ${el.childNodes.length}`);
+}
+
+describe('dropUnread', () => {
+  it.each([
+    ['data-*, on*, target and tabindex on a block', '<div data-id="7" class="story" onclick="go()" tabindex="0">Text</div>',
+      '<div class="story">Text</div>'],
+    ['a value holding ">" and quotes stays whole', '<a title="a > b" data-x=\'1\' href="/x?a=1&amp;b=2">link</a>',
+      '<a title="a > b" href="/x?a=1&amp;b=2">link</a>'],
+    ['no white space between attributes', '<p data-a="1"class="lead">x</p>', '<p class="lead">x</p>'],
+    ['an unquoted value ending in "/" is not a self-closing slash', '<a data-n=1 href=/path/>x</a>', '<a href=/path/>x</a>'],
+    ['a self-closing tag stays self-closing', '<br data-x="1"/>', '<br />'],
+    ['every attribute of an image (lazy-loading sources) is kept', '<img data-src="/a.jpg" loading="lazy" src="/1px.gif">',
+      '<img data-src="/a.jpg" loading="lazy" src="/1px.gif">'],
+    ['what names, hides or dates a block is kept', '<span role="note" aria-label="x" aria-hidden="true" aria-expanded="false" hidden style="color:red">t</span><time datetime="2025-01-02" pubdate>d</time>',
+      '<span role="note" aria-label="x" aria-hidden="true" hidden style="color:red">t</span><time datetime="2025-01-02" pubdate>d</time>'],
+    ['text elements are not scanned', '<title>A <b data-x="1">b</b></title><textarea><i onclick="x">q</i></textarea>',
+      '<title>A <b data-x="1">b</b></title><textarea><i onclick="x">q</i></textarea>'],
+    ['JSON-LD is not scanned', '<script type="application/ld+json">{"a":"<div data-x=1>"}</script><div data-x="1">t</div>',
+      '<script type="application/ld+json">{"a":"<div data-x=1>"}</script><div>t</div>'],
+    ['<link> goes from the head, not from the body', '<html><head><link rel="stylesheet" href="/a.css"><title>T</title></head><body><link rel="x" href="/b">t</body></html>',
+      '<html><head><title>T</title></head><body><link rel="x" href="/b">t</body></html>'],
+    ['a tag the tokenizer would read otherwise stops the scan: the rest is left as it is', '<div data-a="1">a</div><p =x data-b="2">b</p><i data-c="3">c</i>',
+      '<div>a</div><p =x data-b="2">b</p><i data-c="3">c</i>'],
+  ])('%s', (_name, html, want) => {
+    expect(dropUnread(html)).toBe(want);
+  });
+
+  it('gives the DOM the same elements with the attributes it keeps, in the same order', () => {
+    const page = '<html lang="en"><body><main data-v="2"><article class="a" itemscope itemtype="x"><h1 id="t" data-k>Head</h1>' +
+      '<p data-p="1" class="x"a="b">One <a href="/a" target="_blank" rel="author">two</a></p><input type="hidden" name="n" value="v" data-q>' +
+      '<figure data-src="/f.jpg"><img srcset="/s.jpg 2x" data-x="y"></figure></article></main></body></html>';
+    const kept = '<html lang="en"><body><main><article class="a"><h1 id="t">Head</h1>' +
+      '<p class="x">One <a href="/a" rel="author">two</a></p><input type="hidden" name="n" value="v">' +
+      '<figure data-src="/f.jpg"><img srcset="/s.jpg 2x" data-x="y"></figure></article></main></body></html>';
+    expect(tree(dropUnread(page))).toEqual(tree(kept));
+  });
+
+  it('runs as part of stripNonContent', () => {
+    expect(stripNonContent('<div data-x="1"><script>var a = "<p>";</script>Text</div>')).toBe('<div>Text</div>');
+  });
+});
+
+describe('withTagListSelectors', () => {
+  const page = '<html><head><title>T</title><script type="application/ld+json">{}</script></head><body><div id="a"><h2>x</h2>' +
+    '<p>1 <iframe src="/v"></iframe></p><template><p>hidden</p></template><section><h1>y</h1><p>2</p><object></object></section>' +
+    '</div><h3>z</h3></body></html>';
+  const ids = (list: ArrayLike<Element>) => Array.from(list, (el) => `${el.tagName}:${el.textContent}`);
+
+  it.each(['p', 'h1,h2,h3,h4,h5,h6', 'object, embed ,iframe', 'SCRIPT', 'div', 'template'])('%s: the elements linkedom finds, in its order', (selector) => {
+    const { document } = parseHTML(page);
+    // Readability creates elements with upper-case names; css-select matches them case-insensitively.
+    document.querySelector('section')?.appendChild(document.createElement('P'));
+    const roots = [document, document.body, document.getElementById('a') as Element];
+    const own = roots.map((r) => ids(r.querySelectorAll(selector)));
+    const fast = withTagListSelectors(() => roots.map((r) => ids(r.querySelectorAll(selector))));
+    expect(fast).toEqual(own);
+    expect(own[0]?.length).toBeGreaterThan(0);
+  });
+
+  it('leaves other selectors to linkedom, inside and outside', () => {
+    const { document } = parseHTML(page);
+    expect(withTagListSelectors(() => ids(document.querySelectorAll('div > h2, section p')))).toEqual(['H2:x', 'P:2']);
+    expect(ids(document.querySelectorAll('p'))).toEqual(['P:1 ', 'P:2']);
+  });
+});
