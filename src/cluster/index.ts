@@ -18,7 +18,7 @@
 // stories that ended before the window are swept, with their terms' document frequencies.
 import { analyzeBoth, ANALYSIS_VERSION, hamming, vectorsOf, type Analysis, type EntityKind, type Vectors } from './features.js';
 import { FEATURES, Model, shippedModel, type Contribution } from './model.js';
-import { addInto, BODY, CountTable, dot, EMPTY, FIGURE, has, LEAD, NAME, pack, Postings, Probe, TITLE, type Vec } from './space.js';
+import { addInto, BODY, CountTable, dot, EMPTY, FIGURE, has, LEAD, NAME, pack, Postings, Probe, SlotTable, TITLE, type Vec } from './space.js';
 
 export { analyze, analyzeBoth, ANALYSIS_VERSION, decodeVectors, detectLanguage, encodeVectors, entities, terms, vectorsOf, words,
   type Analysis, type Vectors } from './features.js';
@@ -146,17 +146,12 @@ interface StoryState {
   sources: Map<number, number>;
   langs: Map<string, number>;
   bodies: number;
-  /** Its place in the postings (Clusterer.slots). */
+  /** Its place in the postings (Clusterer.slots; its span and the lookups' scratch in Clusterer.spans). */
   slot: number;
   agg?: Aggregate;
   dead: boolean;
   /** The clock when its membership last changed. */
   tick: number;
-  /** Scratch for candidate lookups: the lookup that saw it last, the query term counted last (a story
-   *  indexed twice under one term counts once), the weight so far (-Infinity: ended or out of the window). */
-  mark: number;
-  q: number;
-  acc: number;
 }
 
 /** The signals between an article and a story, the probability, and the story's key. */
@@ -219,8 +214,9 @@ export class Clusterer {
   private readonly docs = new Map<DocId, DocState>();
   private readonly stories = new Map<StoryKey, StoryState>();
   private readonly postings = new Postings();
-  /** Story by postings slot. */
+  /** Story by postings slot, and what a lookup reads of it (span, order, ended) by slot. */
   private slots: StoryState[] = [];
+  private spans = new SlotTable();
   /** Members to re-examine at the next refine(), and story pairs that competed for an article. */
   private readonly pending = new Set<DocState>();
   private readonly rivals = new Map<StoryState, Set<StoryState>>();
@@ -235,8 +231,9 @@ export class Clusterer {
   private computed?: { doc: ClusterDoc; analysis: Analysis; vectors: Vectors };
   /** The last decide(): its document, state and the candidates worth revisiting with the story it joins. */
   private last?: { doc: ClusterDoc; d: DocState; rivals: StoryState[] };
-  /** Scratch for candidates(). */
-  private readonly found: StoryState[] = [];
+  /** Scratch for candidates(): slots found, and the best of them. */
+  private readonly found: number[] = [];
+  private readonly top: number[] = [];
 
   constructor(options: Options = {}) {
     this.model = options.model ?? shippedModel(ANALYSIS_VERSION);
@@ -642,8 +639,13 @@ export class Clusterer {
     const found = this.found;
     found.length = 0;
     const window = this.windowHours * HOUR;
-    const slots = this.slots;
     const blocks = this.postings.blocks;
+    // Per slot (typed arrays): the lookup that saw it last, the query term counted last (a story indexed
+    // twice under one term counts once), the weight so far (-Infinity: ended or out of the window).
+    const { first, last, dead, mark, q: counted, acc, seq } = this.spans;
+    const from = d.time - window;
+    const to = d.time + window;
+    const excluded = exclude ? exclude.slot : -1;
     for (let q = 0, used = 0; q < d.query.length && used < QUERY_TERMS; q++) {
       let h = this.postings.head(d.query[q] as number);
       if (h < 0) continue;
@@ -652,44 +654,45 @@ export class Clusterer {
       let other = false;
       for (; h >= 0 && seen < POSTINGS_CAP; h = blocks[h + 1] as number) {
         for (let j = h + 1 + (blocks[h] as number); j > h + 1 && seen < POSTINGS_CAP; j--, seen++) {
-          const s = slots[blocks[j] as number] as StoryState;
-          if (s !== exclude) other = true;
-          if (s.mark !== epoch) {
-            s.mark = epoch;
-            s.q = -1;
-            if (s.dead || s.last < d.time - window || s.first > d.time + window) s.acc = -Infinity;
+          const s = blocks[j] as number;
+          if (s !== excluded) other = true;
+          if (mark[s] !== epoch) {
+            mark[s] = epoch;
+            counted[s] = -1;
+            if (dead[s] || (last[s] as number) < from || (first[s] as number) > to) acc[s] = -Infinity;
             else {
-              s.acc = 0;
+              acc[s] = 0;
               found.push(s);
             }
           }
-          if (s.q !== q) {
-            s.q = q;
-            s.acc += w;
+          if (counted[s] !== q) {
+            counted[s] = q;
+            acc[s] = (acc[s] as number) + w;
           }
         }
       }
       if (other) used++;
     }
     // The best `limit` by accumulated weight (a selection: hundreds may be found, a few are kept).
-    const top: StoryState[] = [];
-    const better = (a: StoryState, b: StoryState) => a.acc > b.acc || (a.acc === b.acc && a.seq < b.seq);
-    for (const s of found) {
-      if (top.length === limit && !better(s, top[limit - 1] as StoryState)) continue;
+    const top = this.top;
+    top.length = 0;
+    const better = (a: number, b: number) => (acc[a] as number) > (acc[b] as number) || (acc[a] === acc[b] && (seq[a] as number) < (seq[b] as number));
+    for (let f = 0; f < found.length; f++) {
+      const s = found[f] as number;
+      if (top.length === limit && !better(s, top[limit - 1] as number)) continue;
       let i = top.length < limit ? top.length : limit - 1;
-      while (i > 0 && better(s, top[i - 1] as StoryState)) {
-        top[i] = top[i - 1] as StoryState;
+      while (i > 0 && better(s, top[i - 1] as number)) {
+        top[i] = top[i - 1] as number;
         i--;
       }
       top[i] = s;
     }
     found.length = 0;
     // Stories sharing only a fraction of what the best one shares are not worth the full signals.
-    const floor = (top[0]?.acc ?? 0) * CANDIDATE_SHARE;
-    let n = 0;
-    while (n < top.length && (top[n] as StoryState).acc >= floor) n++;
-    top.length = n;
-    return top;
+    const floor = top.length ? (acc[top[0] as number] as number) * CANDIDATE_SHARE : 0;
+    const out: StoryState[] = [];
+    for (let n = 0; n < top.length && (acc[top[n] as number] as number) >= floor; n++) out.push(this.slots[top[n] as number] as StoryState);
+    return out;
   }
 
   private scoreAll(d: DocState, exclude?: StoryState, self?: DocState, onlySince?: number):
@@ -757,6 +760,12 @@ export class Clusterer {
     if (++this.added % SWEEP_EVERY === 0) this.sweep();
   }
 
+  /** A story's time span, as candidate lookups read it. */
+  private span(s: StoryState): void {
+    this.spans.first[s.slot] = s.first;
+    this.spans.last[s.slot] = s.last;
+  }
+
   /** Two stories competed for an article: refine() asks whether they are one. */
   private rival(a: StoryState, b: StoryState): void {
     if (a === b || a.dead || b.dead) return;
@@ -767,8 +776,14 @@ export class Clusterer {
 
   private newStory(key: StoryKey): StoryState {
     const s: StoryState = { key, seq: this.seq++, members: [], first: Infinity, last: -Infinity, sumTime: 0,
-      sources: new Map(), langs: new Map(), bodies: 0, slot: this.slots.length, dead: false, tick: 0, mark: 0, q: -1, acc: 0 };
+      sources: new Map(), langs: new Map(), bodies: 0, slot: this.slots.length, dead: false, tick: 0 };
     this.slots.push(s);
+    const spans = this.spans;
+    spans.ensure(s.slot);
+    spans.seq[s.slot] = s.seq;
+    spans.dead[s.slot] = 0;
+    spans.mark[s.slot] = 0;
+    this.span(s);
     this.stories.set(key, s);
     return s;
   }
@@ -778,6 +793,7 @@ export class Clusterer {
     s.members.push(d);
     s.first = Math.min(s.first, d.time);
     s.last = Math.max(s.last, d.time);
+    this.span(s);
     s.sumTime += d.time;
     if (s.agg && s.members.length <= AGG_MEMBERS && d.n0 >= 0) this.aggregateAdd(s.agg, d);
     else s.agg = undefined;
@@ -797,6 +813,7 @@ export class Clusterer {
     s.tick = ++this.clock;
     if (s.members.length === 0) {
       s.dead = true;
+      this.spans.dead[s.slot] = 1;
       this.stories.delete(s.key);
       this.rivals.delete(s);
       return s;
@@ -808,6 +825,7 @@ export class Clusterer {
       s.first = Math.min(s.first, m.time);
       s.last = Math.max(s.last, m.time);
     }
+    this.span(s);
     s.agg = undefined;
     if (d.source >= 0) bump(s.sources, d.source, -1);
     bump(s.langs, d.lang, -1);
@@ -845,6 +863,7 @@ export class Clusterer {
     this.stories.clear();
     this.postings.clear();
     this.slots = [];
+    this.spans = new SlotTable();
     this.pending.clear();
     this.rivals.clear();
     this.shrunk.clear();
@@ -999,6 +1018,7 @@ export class Clusterer {
     for (const [key, s] of this.stories) {
       if (s.last >= horizon) continue;
       s.dead = true;
+      this.spans.dead[s.slot] = 1;
       this.stories.delete(key);
       this.rivals.delete(s);
       this.shrunk.delete(s);
@@ -1020,7 +1040,10 @@ export class Clusterer {
     const renumber = new Int32Array(this.slots.length).fill(-1);
     live.forEach((s, i) => { renumber[s.slot] = i; });
     this.postings.compact((slot) => renumber[slot] as number);
-    live.forEach((s, i) => { s.slot = i; });
+    live.forEach((s, i) => {
+      this.spans.moveSlot(s.slot, i);
+      s.slot = i;
+    });
     this.slots = live;
   }
 

@@ -361,3 +361,50 @@ export class Postings {
     this.n = 0;
   }
 }
+
+/**
+ * What a candidate lookup reads of each story, by postings slot, in typed arrays: its time span, order
+ * of creation and whether it ended, plus the lookup's scratch (the lookup that saw it last, the query
+ * term counted last, the weight so far). A lookup visits hundreds of posting entries; reading these
+ * instead of each story's object kept it from paying a cache miss per entry (a fifth of the clustering
+ * time went to that).
+ */
+export class SlotTable {
+  first = new Float64Array(1024);
+  last = new Float64Array(1024);
+  seq = new Float64Array(1024);
+  dead = new Uint8Array(1024);
+  mark = new Int32Array(1024);
+  q = new Int32Array(1024);
+  acc = new Float64Array(1024);
+
+  /** Room for slot `slot`. */
+  ensure(slot: number): void {
+    if (slot < this.first.length) return;
+    let n = this.first.length;
+    while (n <= slot) n *= 2;
+    const grow = <T extends Float64Array | Int32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
+      const b = make(n);
+      b.set(a);
+      return b;
+    };
+    this.first = grow(this.first, (k) => new Float64Array(k));
+    this.last = grow(this.last, (k) => new Float64Array(k));
+    this.seq = grow(this.seq, (k) => new Float64Array(k));
+    this.dead = grow(this.dead, (k) => new Uint8Array(k));
+    this.mark = grow(this.mark, (k) => new Int32Array(k));
+    this.q = grow(this.q, (k) => new Int32Array(k));
+    this.acc = grow(this.acc, (k) => new Float64Array(k));
+  }
+
+  /** Slot `from` moves to slot `to` (to <= from: compaction in ascending order). */
+  moveSlot(from: number, to: number): void {
+    this.first[to] = this.first[from] as number;
+    this.last[to] = this.last[from] as number;
+    this.seq[to] = this.seq[from] as number;
+    this.dead[to] = this.dead[from] as number;
+    this.mark[to] = this.mark[from] as number;
+    this.q[to] = this.q[from] as number;
+    this.acc[to] = this.acc[from] as number;
+  }
+}
