@@ -288,49 +288,113 @@ export class Clusterer {
     this.docCount += sign;
   }
 
-  private unit(ids: Int32Array, weight: (i: number) => number): Vec {
+  /**
+   * Unit weights of `ids` (tf-idf, tf from `counts` when given) into `ws` from `at`: a view of it, or EMPTY.
+   * The weights are stored as float32 and normalised by the norm of the unrounded ones.
+   */
+  private unit(ids: Int32Array, counts: Uint16Array | undefined, ws: Float32Array, at: number): Vec {
     if (ids.length === 0) return EMPTY;
-    const ws = new Float32Array(ids.length);
     let norm = 0;
     for (let i = 0; i < ids.length; i++) {
-      const w = weight(i) * this.idf(ids[i] as number);
-      ws[i] = w;
+      const w = (counts ? 1 + Math.log(counts[i] as number) : 1) * this.idf(ids[i] as number);
+      ws[at + i] = w;
       norm += w * w;
     }
     norm = Math.sqrt(norm) || 1;
-    for (let i = 0; i < ws.length; i++) ws[i] = (ws[i] as number) / norm;
-    return { ids, ws };
+    for (let i = at; i < at + ids.length; i++) ws[i] = (ws[i] as number) / norm;
+    return { ids, ws: ws.subarray(at, at + ids.length) };
   }
 
-  /** Vectors -> an article in memory, weighted under the current statistics (nothing is counted). */
+  /**
+   * Vectors -> an article in memory, weighted under the current statistics (nothing is counted). Its
+   * weights live in one buffer, its query in another (a reweighting replaces the first only), and the
+   * query is selected in scratch arrays: no Map, entry arrays or sort per article.
+   */
   private state(doc: ClusterDoc, v: Vectors): DocState {
-    const title = this.unit(v.title, () => 1);
-    const lead = this.unit(v.lead, () => 1);
-    const body = this.unit(v.body, (i) => 1 + Math.log(v.bodyCounts[i] as number));
-    const entW = Float32Array.from(v.ents, (id) => this.idf(id));
-    const numW = Float32Array.from(v.nums, (id) => this.idf(id));
+    const nt = v.title.length;
+    const nl = v.lead.length;
+    const nb = v.body.length;
+    const weights = new Float32Array(nt + nl + nb + v.ents.length + v.nums.length);
+    const title = this.unit(v.title, undefined, weights, 0);
+    const lead = this.unit(v.lead, undefined, weights, nt);
+    const body = this.unit(v.body, v.bodyCounts, weights, nt + nl);
+    const entW = weights.subarray(nt + nl + nb, nt + nl + nb + v.ents.length);
+    const numW = weights.subarray(nt + nl + nb + v.ents.length);
     let mass = 0;
-    for (const w of entW) mass += w;
-    for (const w of numW) mass += w;
-    // The query: the heaviest terms (title and lead boosted), kept in order of weight.
-    const q = new Map<number, number>();
-    const put = (x: Vec, boost: number) => {
-      for (let i = 0; i < x.ids.length; i++) {
-        const id = x.ids[i] as number;
-        const w = (x.ws[i] as number) * boost;
-        if (w > (q.get(id) ?? 0)) q.set(id, w);
-      }
-    };
-    put(body, 1);
-    put(lead, 1.5);
-    put(title, 2);
-    const top = [...q].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, QUERY_KEPT);
+    for (let i = 0; i < v.ents.length; i++) {
+      entW[i] = this.idf(v.ents[i] as number);
+      mass += entW[i] as number;
+    }
+    for (let i = 0; i < v.nums.length; i++) {
+      numW[i] = this.idf(v.nums[i] as number);
+      mass += numW[i] as number;
+    }
+    const { query, queryW } = this.query(body, lead, title);
     return {
       id: doc.id, time: doc.published, source: doc.source ? this.sourceId(doc.source) : -1, lang: v.lang,
       title, lead, body, hasBody: v.bodyTokens > 0, ents: v.ents, kinds: v.kinds, entW, nums: v.nums, numW, mass,
-      simhash: v.simhash, p: 0, tick: 0, query: Int32Array.from(top, (e) => e[0]), queryW: Float32Array.from(top, (e) => e[1]),
-      v, n0: this.docCount,
+      simhash: v.simhash, p: 0, tick: 0, query, queryW, v, n0: this.docCount,
     };
+  }
+
+  /** Scratch for query(): the distinct terms of an article and their boosted weights, ascending ids. */
+  private qIds = new Int32Array(256);
+  private qWs = new Float64Array(256);
+  private qTop = new Int32Array(QUERY_KEPT);
+
+  /**
+   * The query: an article's heaviest terms (title weights doubled, lead ones × 1.5, a term's highest
+   * counting), at most QUERY_KEPT, heaviest first (ties: smaller id first), with their weights.
+   */
+  private query(body: Vec, lead: Vec, title: Vec): { query: Int32Array; queryW: Float32Array } {
+    const most = body.ids.length + lead.ids.length + title.ids.length;
+    if (this.qIds.length < most) {
+      this.qIds = new Int32Array(most * 2);
+      this.qWs = new Float64Array(most * 2);
+    }
+    const ids = this.qIds;
+    const ws = this.qWs;
+    // A merge of the three ascending id lists; a term's weight is its highest.
+    let n = 0;
+    let b = 0;
+    let l = 0;
+    let t = 0;
+    const bi = body.ids;
+    const li = lead.ids;
+    const ti = title.ids;
+    while (b < bi.length || l < li.length || t < ti.length) {
+      const id = Math.min(b < bi.length ? (bi[b] as number) : Infinity, l < li.length ? (li[l] as number) : Infinity,
+        t < ti.length ? (ti[t] as number) : Infinity);
+      let w = 0;
+      if (b < bi.length && bi[b] === id) w = Math.max(w, body.ws[b++] as number);
+      if (l < li.length && li[l] === id) w = Math.max(w, (lead.ws[l++] as number) * 1.5);
+      if (t < ti.length && ti[t] === id) w = Math.max(w, (title.ws[t++] as number) * 2);
+      if (w > 0) {
+        ids[n] = id;
+        ws[n++] = w;
+      }
+    }
+    // The heaviest QUERY_KEPT, by insertion (in ascending id order, so a tie keeps the smaller id first).
+    const top = this.qTop;
+    let k = 0;
+    for (let i = 0; i < n; i++) {
+      const w = ws[i] as number;
+      if (k === QUERY_KEPT && !(w > (ws[top[k - 1] as number] as number))) continue;
+      let j = k < QUERY_KEPT ? k++ : k - 1;
+      while (j > 0 && w > (ws[top[j - 1] as number] as number)) {
+        top[j] = top[j - 1] as number;
+        j--;
+      }
+      top[j] = i;
+    }
+    const buf = new ArrayBuffer(k * 8);
+    const query = new Int32Array(buf, 0, k);
+    const queryW = new Float32Array(buf, k * 4, k);
+    for (let i = 0; i < k; i++) {
+      query[i] = ids[top[i] as number] as number;
+      queryW[i] = ws[top[i] as number] as number;
+    }
+    return { query, queryW };
   }
 
   /**
