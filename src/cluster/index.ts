@@ -18,7 +18,7 @@
 // stories that ended before the window are swept, with their terms' document frequencies.
 import { analyzeBoth, ANALYSIS_VERSION, hamming, vectorsOf, type Analysis, type EntityKind, type Vectors } from './features.js';
 import { FEATURES, Model, shippedModel, type Contribution } from './model.js';
-import { addInto, BODY, CountTable, dot, EMPTY, FIGURE, has, LEAD, NAME, pack, Postings, Probe, SlotTable, TITLE, type Vec } from './space.js';
+import { BODY, CountTable, dot, EMPTY, FIGURE, has, LEAD, NAME, pack, Postings, Probe, SlotTable, SumTable, TITLE, type Vec } from './space.js';
 
 export { analyze, analyzeBoth, ANALYSIS_VERSION, decodeVectors, detectLanguage, encodeVectors, entities, terms, vectorsOf, words,
   type Analysis, type Vectors } from './features.js';
@@ -127,10 +127,10 @@ interface DocState {
 interface Aggregate {
   /** How many members they cover (the most recent ones). */
   n: number;
-  centroid: Map<number, number>;
-  titles: Map<number, number>;
+  centroid: SumTable;
+  titles: SumTable;
   /** Entity / figure id -> members naming it. */
-  counts: Map<number, number>;
+  counts: SumTable;
   packed?: { vec: Vec; norm: number };
   packedTitles?: { vec: Vec; norm: number };
 }
@@ -492,7 +492,7 @@ export class Clusterer {
   /** A story's aggregates over its recent members (computed when first needed after a change). */
   private aggregate(s: StoryState): Aggregate {
     if (s.agg) return s.agg;
-    const a: Aggregate = { n: 0, centroid: new Map(), titles: new Map(), counts: new Map() };
+    const a: Aggregate = { n: 0, centroid: new SumTable(128), titles: new SumTable(), counts: new SumTable() };
     for (const m of s.members.slice(-AGG_MEMBERS)) {
       this.fresh(m);
       this.aggregateAdd(a, m);
@@ -503,10 +503,10 @@ export class Clusterer {
 
   private aggregateAdd(a: Aggregate, m: DocState): void {
     a.n++;
-    addInto(a.centroid, m.body);
-    addInto(a.titles, m.title);
-    for (const id of m.ents) bump(a.counts, id, 1);
-    for (const id of m.nums) bump(a.counts, id, 1);
+    a.centroid.addVec(m.body);
+    a.titles.addVec(m.title);
+    for (let i = 0; i < m.ents.length; i++) a.counts.add(m.ents[i] as number, 1);
+    for (let i = 0; i < m.nums.length; i++) a.counts.add(m.nums[i] as number, 1);
     a.packed = undefined;
     a.packedTitles = undefined;
   }

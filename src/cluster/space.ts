@@ -43,29 +43,131 @@ export function has(sorted: Int32Array, id: number): boolean {
   return false;
 }
 
-/** A sum of vectors (id -> weight), the heaviest `keep` terms packed for dot products, with its norm. */
-export function pack(m: ReadonlyMap<number, number>, keep = Infinity): { vec: Vec; norm: number } {
-  let entries = [...m];
-  if (entries.length > keep) entries = entries.sort((a, b) => b[1] - a[1]).slice(0, keep);
-  entries.sort((a, b) => a[0] - b[0]);
-  const ids = new Int32Array(entries.length);
-  const ws = new Float32Array(entries.length);
-  let n = 0;
-  entries.forEach(([id, w], i) => {
-    ids[i] = id;
-    ws[i] = w;
-    n += w * w;
-  });
-  return { vec: { ids, ws }, norm: Math.sqrt(n) };
+/** Sums under this magnitude are dropped (a term whose weights cancelled out). */
+const ZERO = 1e-6;
+
+/**
+ * Sums per id (a story's body centroid, its title vocabulary, how many members name an entity) in
+ * typed arrays, in the order the ids first came (as a Map keeps them): dense keys and float64 sums,
+ * with an open-addressing index of positions. A Map of numbers cost a boxed double per set() and
+ * ~50 bytes per entry, held by every story; this costs ~20 bytes per entry and allocates on growth
+ * only. A sum that falls under ZERO in magnitude leaves (and an id that comes back is appended again).
+ */
+export class SumTable {
+  private keys: Int32Array;
+  private sums: Float64Array;
+  /** Per position: 1 when its sum was removed. */
+  private gone: Uint8Array;
+  /** Position + 1 per index slot; 0: empty; -1: removed. */
+  private index: Int32Array;
+  private bits: number;
+  /** Positions used (live and removed). */
+  private used = 0;
+  /** Ids with a sum. */
+  size = 0;
+
+  constructor(capacity = 16) {
+    let bits = 4;
+    while (1 << bits < capacity * 2) bits++;
+    this.bits = bits;
+    this.keys = new Int32Array(1 << (bits - 1));
+    this.sums = new Float64Array(1 << (bits - 1));
+    this.gone = new Uint8Array(1 << (bits - 1));
+    this.index = new Int32Array(1 << bits);
+  }
+
+  /** The index slot of an id (its own, or the first free one after it). */
+  private find(id: number): number {
+    const mask = (1 << this.bits) - 1;
+    let i = Math.imul(id, 0x9e3779b1) >>> (32 - this.bits);
+    for (;;) {
+      const at = this.index[i] as number;
+      if (at === 0 || (at > 0 && this.keys[at - 1] === id)) return i;
+      i = (i + 1) & mask;
+    }
+  }
+
+  get(id: number): number | undefined {
+    const at = this.index[this.find(id)] as number;
+    return at > 0 ? (this.sums[at - 1] as number) : undefined;
+  }
+
+  /** Add `w` to an id's sum (as `m.set(id, (m.get(id) ?? 0) + w)`, dropping a sum that falls under ZERO). */
+  add(id: number, w: number): void {
+    let i = this.find(id);
+    const at = this.index[i] as number;
+    const sum = (at > 0 ? (this.sums[at - 1] as number) : 0) + w;
+    if (Math.abs(sum) < ZERO) {
+      if (at > 0) {
+        this.index[i] = -1;
+        this.gone[at - 1] = 1;
+        this.size--;
+      }
+      return;
+    }
+    if (at > 0) {
+      this.sums[at - 1] = sum;
+      return;
+    }
+    if (this.used === this.keys.length) {
+      this.grow();
+      i = this.find(id);
+    }
+    this.keys[this.used] = id;
+    this.sums[this.used] = sum;
+    this.index[i] = ++this.used;
+    this.size++;
+  }
+
+  addVec(v: Vec): void {
+    for (let i = 0; i < v.ids.length; i++) this.add(v.ids[i] as number, v.ws[i] as number);
+  }
+
+  /** Room for twice the live sums (removed positions dropped, the order of the others kept). */
+  private grow(): void {
+    const [keys, sums, gone, used] = [this.keys, this.sums, this.gone, this.used];
+    while (1 << (this.bits - 1) < this.size * 2) this.bits++;
+    this.keys = new Int32Array(1 << (this.bits - 1));
+    this.sums = new Float64Array(1 << (this.bits - 1));
+    this.gone = new Uint8Array(1 << (this.bits - 1));
+    this.index = new Int32Array(1 << this.bits);
+    this.used = 0;
+    for (let at = 0; at < used; at++) {
+      if (gone[at]) continue;
+      const i = this.find(keys[at] as number);
+      this.keys[this.used] = keys[at] as number;
+      this.sums[this.used] = sums[at] as number;
+      this.index[i] = ++this.used;
+    }
+  }
+
+  /**
+   * The sums as a vector for dot products: the heaviest `keep` (ties: the id that came first), ascending
+   * ids, float32 weights, and the norm of the unrounded sums.
+   */
+  pack(keep = Infinity): { vec: Vec; norm: number } {
+    const { keys, sums, gone } = this;
+    let at: number[] = [];
+    for (let i = 0; i < this.used; i++) if (!gone[i]) at.push(i);
+    if (at.length > keep) at = at.sort((a, b) => (sums[b] as number) - (sums[a] as number) || a - b).slice(0, keep);
+    at.sort((a, b) => (keys[a] as number) - (keys[b] as number));
+    const buf = new ArrayBuffer(at.length * 8);
+    const ids = new Int32Array(buf, 0, at.length);
+    const ws = new Float32Array(buf, at.length * 4, at.length);
+    let n = 0;
+    for (let i = 0; i < at.length; i++) {
+      const w = sums[at[i] as number] as number;
+      ids[i] = keys[at[i] as number] as number;
+      ws[i] = w;
+      n += w * w;
+    }
+    return { vec: { ids, ws }, norm: Math.sqrt(n) };
+  }
 }
 
-export function addInto(m: Map<number, number>, v: Vec, sign: 1 | -1 = 1): void {
-  for (let i = 0; i < v.ids.length; i++) {
-    const id = v.ids[i] as number;
-    const w = (m.get(id) ?? 0) + sign * (v.ws[i] as number);
-    if (Math.abs(w) < 1e-6) m.delete(id);
-    else m.set(id, w);
-  }
+/** A sum table packed for dot products (see SumTable.pack). */
+export function pack(t: SumTable, keep = Infinity): { vec: Vec; norm: number } {
+  return t.pack(keep);
 }
 
 /** Channels of the probe: what the probed article has under a term id. */
