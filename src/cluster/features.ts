@@ -661,12 +661,40 @@ export function analyzeBoth(title: string, body: string | undefined, lang?: stri
   };
   const bodyOrder = body2.map(([t, n]) => [t.id, n] as const).sort((a, b) => a[0] - b[0]);
   const entOrder = names.map(([key, kind]) => [entityId(key), KIND_INDEX[kind]] as const).sort((a, b) => a[0] - b[0]);
-  const vectors: Vectors = {
+  const vectors: Vectors = compactVectors({
     lang: language, bodyTokens: bodyCount, title: sortedIds(titleTerms.map((t) => t.id)), lead: sortedIds(leadTerms.map((t) => t.id)),
     body: Int32Array.from(bodyOrder, (e) => e[0]), bodyCounts: Uint16Array.from(bodyOrder, (e) => Math.min(e[1], 65535)),
     ents: Int32Array.from(entOrder, (e) => e[0]), kinds: Uint8Array.from(entOrder, (e) => e[1]), nums: sortedIds(numbers.keys()), simhash: sim,
-  };
+  });
   return { analysis, vectors };
+}
+
+/**
+ * The same vectors as views of one buffer (as decodeVectors makes them): a clusterer holds an
+ * article's vectors as long as the article is in its window, and seven buffers cost seven array-buffer
+ * objects and off-heap allocations where one does.
+ */
+function compactVectors(v: Vectors): Vectors {
+  const nIds = v.title.length + v.lead.length + v.body.length + v.ents.length + v.nums.length;
+  const countBytes = (v.bodyCounts.length * 2 + 3) & ~3;
+  const buf = new ArrayBuffer(nIds * 4 + countBytes + v.kinds.length);
+  let at = 0;
+  const ids = (a: Int32Array) => {
+    const view = new Int32Array(buf, at, a.length);
+    view.set(a);
+    at += a.length * 4;
+    return view;
+  };
+  const title = ids(v.title);
+  const lead = ids(v.lead);
+  const body = ids(v.body);
+  const ents = ids(v.ents);
+  const nums = ids(v.nums);
+  const bodyCounts = new Uint16Array(buf, at, v.bodyCounts.length);
+  bodyCounts.set(v.bodyCounts);
+  const kinds = new Uint8Array(buf, at + countBytes, v.kinds.length);
+  kinds.set(v.kinds);
+  return { lang: v.lang, bodyTokens: v.bodyTokens, title, lead, body, bodyCounts, ents, kinds, nums, simhash: v.simhash };
 }
 
 /** A document's analysis. `lang` forces the language (otherwise detected from title and lead). */

@@ -70,10 +70,14 @@ export class SumTable {
     let bits = 4;
     while (1 << bits < capacity * 2) bits++;
     this.bits = bits;
-    this.keys = new Int32Array(1 << (bits - 1));
-    this.sums = new Float64Array(1 << (bits - 1));
-    this.gone = new Uint8Array(1 << (bits - 1));
-    this.index = new Int32Array(1 << bits);
+    [this.sums, this.keys, this.index, this.gone] = SumTable.arrays(bits);
+  }
+
+  /** Room for 2^(bits-1) sums, in one buffer (one off-heap allocation per table and growth). */
+  private static arrays(bits: number): [Float64Array, Int32Array, Int32Array, Uint8Array] {
+    const c = 1 << (bits - 1);
+    const buf = new ArrayBuffer(c * 21);
+    return [new Float64Array(buf, 0, c), new Int32Array(buf, c * 8, c), new Int32Array(buf, c * 12, 2 * c), new Uint8Array(buf, c * 20, c)];
   }
 
   /** The index slot of an id (its own, or the first free one after it). */
@@ -127,10 +131,7 @@ export class SumTable {
   private grow(): void {
     const [keys, sums, gone, used] = [this.keys, this.sums, this.gone, this.used];
     while (1 << (this.bits - 1) < this.size * 2) this.bits++;
-    this.keys = new Int32Array(1 << (this.bits - 1));
-    this.sums = new Float64Array(1 << (this.bits - 1));
-    this.gone = new Uint8Array(1 << (this.bits - 1));
-    this.index = new Int32Array(1 << this.bits);
+    [this.sums, this.keys, this.index, this.gone] = SumTable.arrays(this.bits);
     this.used = 0;
     for (let at = 0; at < used; at++) {
       if (gone[at]) continue;
