@@ -90,6 +90,8 @@ const HOUR = 3_600_000;
 const NONE = new Float32Array(0);
 const NAME_KIND = 3;
 const F = Object.fromEntries(FEATURES.map((f, i) => [f, i])) as Record<(typeof FEATURES)[number], number>;
+/** The share and any-name features of each entity kind (KIND_INDEX order). */
+const KIND_FEATURES = [[F.personShare, F.personAny], [F.orgShare, F.orgAny], [F.placeShare, F.placeAny], [F.nameShare, F.nameAny]] as const;
 
 /** An article in memory. */
 interface DocState {
@@ -145,6 +147,8 @@ interface StoryState {
   sumTime: number;
   sources: Map<number, number>;
   langs: Map<string, number>;
+  /** The most common known language of its members ('und' when none), kept as langs changes. */
+  lang: string;
   bodies: number;
   /** Its place in the postings (Clusterer.slots; its span and the lookups' scratch in Clusterer.spans). */
   slot: number;
@@ -231,9 +235,10 @@ export class Clusterer {
   private computed?: { doc: ClusterDoc; analysis: Analysis; vectors: Vectors };
   /** The last decide(): its document, state and the candidates worth revisiting with the story it joins. */
   private last?: { doc: ClusterDoc; d: DocState; rivals: StoryState[] };
-  /** Scratch for candidates(): slots found, and the best of them. */
-  private readonly found: number[] = [];
-  private readonly top: number[] = [];
+  /** Scratch for candidates(): slots found, and the best of them (typed: a JS array emptied by
+   *  `length = 0` drops its storage, and pushing hundreds of slots again allocated ~5 KB a lookup). */
+  private found = new Int32Array(1024);
+  private top = new Int32Array(CANDIDATES);
 
   constructor(options: Options = {}) {
     this.model = options.model ?? shippedModel(ANALYSIS_VERSION);
@@ -483,10 +488,15 @@ export class Clusterer {
   }
 
   private language(s: StoryState): string {
+    return s.lang;
+  }
+
+  /** A story's language from its members' (asked on every comparison: kept, not counted each time). */
+  private relang(s: StoryState): void {
     let best = 'und';
     let n = 0;
-    for (const [l, c] of s.langs) if (l !== 'und' && c > n) { best = l; n = c; }
-    return best;
+    s.langs.forEach((c, l) => { if (l !== 'und' && c > n) { best = l; n = c; } });
+    s.lang = best;
   }
 
   /** A story's aggregates over its recent members (computed when first needed after a change). */
@@ -642,8 +652,7 @@ export class Clusterer {
         if (counted(id, selfHas) <= 0) fresh += w;
       }
     }
-    const kinds = [[F.personShare, F.personAny], [F.orgShare, F.orgAny], [F.placeShare, F.placeAny], [F.nameShare, F.nameAny]] as const;
-    kinds.forEach(([si, ai], k) => {
+    KIND_FEATURES.forEach(([si, ai], k) => {
       if ((mass[k] as number) > 0) {
         x[si] = (shared[k] as number) / (mass[k] as number);
         x[ai] = 1;
@@ -700,8 +709,8 @@ export class Clusterer {
    */
   private candidates(d: DocState, limit = CANDIDATES, exclude?: StoryState): StoryState[] {
     const epoch = ++this.epoch;
-    const found = this.found;
-    found.length = 0;
+    let found = this.found;
+    let nFound = 0;
     const window = this.windowHours * HOUR;
     const blocks = this.postings.blocks;
     // Per slot (typed arrays): the lookup that saw it last, the query term counted last (a story indexed
@@ -726,7 +735,12 @@ export class Clusterer {
             if (dead[s] || (last[s] as number) < from || (first[s] as number) > to) acc[s] = -Infinity;
             else {
               acc[s] = 0;
-              found.push(s);
+              if (nFound === found.length) {
+                const grown = new Int32Array(found.length * 2);
+                grown.set(found);
+                this.found = found = grown;
+              }
+              found[nFound++] = s;
             }
           }
           if (counted[s] !== q) {
@@ -738,24 +752,24 @@ export class Clusterer {
       if (other) used++;
     }
     // The best `limit` by accumulated weight (a selection: hundreds may be found, a few are kept).
+    if (this.top.length < limit) this.top = new Int32Array(limit);
     const top = this.top;
-    top.length = 0;
+    let nTop = 0;
     const better = (a: number, b: number) => (acc[a] as number) > (acc[b] as number) || (acc[a] === acc[b] && (seq[a] as number) < (seq[b] as number));
-    for (let f = 0; f < found.length; f++) {
+    for (let f = 0; f < nFound; f++) {
       const s = found[f] as number;
-      if (top.length === limit && !better(s, top[limit - 1] as number)) continue;
-      let i = top.length < limit ? top.length : limit - 1;
+      if (nTop === limit && !better(s, top[limit - 1] as number)) continue;
+      let i = nTop < limit ? nTop++ : limit - 1;
       while (i > 0 && better(s, top[i - 1] as number)) {
         top[i] = top[i - 1] as number;
         i--;
       }
       top[i] = s;
     }
-    found.length = 0;
     // Stories sharing only a fraction of what the best one shares are not worth the full signals.
-    const floor = top.length ? (acc[top[0] as number] as number) * CANDIDATE_SHARE : 0;
+    const floor = nTop ? (acc[top[0] as number] as number) * CANDIDATE_SHARE : 0;
     const out: StoryState[] = [];
-    for (let n = 0; n < top.length && (acc[top[n] as number] as number) >= floor; n++) out.push(this.slots[top[n] as number] as StoryState);
+    for (let n = 0; n < nTop && (acc[top[n] as number] as number) >= floor; n++) out.push(this.slots[top[n] as number] as StoryState);
     return out;
   }
 
@@ -840,7 +854,7 @@ export class Clusterer {
 
   private newStory(key: StoryKey): StoryState {
     const s: StoryState = { key, seq: this.seq++, members: [], first: Infinity, last: -Infinity, sumTime: 0,
-      sources: new Map(), langs: new Map(), bodies: 0, slot: this.slots.length, dead: false, tick: 0 };
+      sources: new Map(), langs: new Map(), lang: 'und', bodies: 0, slot: this.slots.length, dead: false, tick: 0 };
     this.slots.push(s);
     const spans = this.spans;
     spans.ensure(s.slot);
@@ -863,6 +877,7 @@ export class Clusterer {
     else s.agg = undefined;
     if (d.source >= 0) bump(s.sources, d.source, 1);
     bump(s.langs, d.lang, 1);
+    this.relang(s);
     if (d.hasBody) s.bodies++;
     s.tick = ++this.clock;
     for (let i = 0; i < d.query.length && i < INDEX_TERMS; i++) this.postings.add(d.query[i] as number, s.slot);
@@ -893,6 +908,7 @@ export class Clusterer {
     s.agg = undefined;
     if (d.source >= 0) bump(s.sources, d.source, -1);
     bump(s.langs, d.lang, -1);
+    this.relang(s);
     if (d.hasBody) s.bodies--;
     this.shrunk.add(s);
     return s;
