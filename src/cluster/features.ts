@@ -635,10 +635,17 @@ export function analyzeBoth(title: string, body: string | undefined, lang?: stri
   const counts = new Map<number, { t: Term; n: number }>();
   const allIds: number[] = [];
   let bodyCount = 0;
+  // The lead's distinct terms on the way (the lead is the body's first leadN tokens: one lookup per word).
+  const leadTerms: Term[] = [];
+  const leadSeen = new Set<number>();
   for (let i = 0; i < ws.length; i++) {
     const t = termOf(ws[i] as string, language);
     if (!t) continue;
     allIds.push(t.id);
+    if (i < leadN && !leadSeen.has(t.id)) {
+      leadSeen.add(t.id);
+      leadTerms.push(t);
+    }
     if (i < headN) {
       const c = counts.get(t.id);
       if (c) c.n++;
@@ -648,7 +655,6 @@ export function analyzeBoth(title: string, body: string | undefined, lang?: stri
   }
   const body2 = [...counts.values()].map((c) => [c.t, c.n] as const).sort((a, b) => b[1] - a[1]).slice(0, BODY_TERMS);
   const titleTerms = distinctTerms(titleTokens, language, 0, titleTokens.words.length);
-  const leadTerms = distinctTerms(bodyTokens, language, 0, leadN);
   const numbers = new Map<number, string>();
   for (const t of titleTerms) if (/^\d/.test(t.t)) numbers.set(t.id, t.t);
   for (const { t } of counts.values()) if (/^\d/.test(t.t)) numbers.set(t.id, t.t);
