@@ -1119,7 +1119,7 @@ export class Clusterer {
     if (this.slots.length - live.length < Math.max(live.length, 1024)) return;
     const renumber = new Int32Array(this.slots.length).fill(-1);
     live.forEach((s, i) => { renumber[s.slot] = i; });
-    this.postings.compact((slot) => renumber[slot] as number);
+    this.postings.compact(renumber);
     live.forEach((s, i) => {
       this.spans.moveSlot(s.slot, i);
       s.slot = i;

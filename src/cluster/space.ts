@@ -389,6 +389,11 @@ export class Postings {
       this.heads[i] = -1;
       this.terms++;
     }
+    this.append(i, slot);
+  }
+
+  /** Add a slot to the list of the term at table index `i` (not again when among its newest few). */
+  private append(i: number, slot: number): void {
     let h = this.heads[i] as number;
     const b = this.blocks;
     if (h >= 0) {
@@ -435,22 +440,41 @@ export class Postings {
 
   /**
    * Keep the entries whose slot `renumber` maps to a new slot (>= 0), in their order; drop the others
-   * (and terms left without entries).
+   * (and terms left without entries). The lists are rebuilt as add() would build them from the kept
+   * entries, oldest first, into tables sized for what was there (no regrowth, no array per term).
    */
-  compact(renumber: (slot: number) => number): void {
-    const [keys, heads, blocks] = [this.keys, this.heads, this.blocks];
+  compact(renumber: Int32Array | ((slot: number) => number)): void {
+    const [keys, heads, blocks, terms, used] = [this.keys, this.heads, this.blocks, this.terms, this.used];
+    const map = typeof renumber === 'function' ? undefined : renumber;
+    const to = (slot: number) => (map ? (map[slot] ?? -1) : (renumber as (slot: number) => number)(slot));
     this.clear();
+    while (terms * 2 > 1 << this.bits) this.bits++;
+    this.keys = new Int32Array(1 << this.bits).fill(-1);
+    this.heads = new Int32Array(1 << this.bits);
+    this.blocks = new Int32Array(Math.max(BLOCK_SIZE * 1024, used));
+    let live = new Int32Array(64);
     for (let j = 0; j < keys.length; j++) {
       if (keys[j] === -1) continue;
-      // The term's live slots, oldest first.
-      const live: number[] = [];
+      // The term's kept slots, newest first.
+      let n = 0;
       for (let h = heads[j] as number; h >= 0; h = blocks[h + 1] as number) {
         for (let k = (blocks[h] as number) - 1; k >= 0; k--) {
-          const to = renumber(blocks[h + 2 + k] as number);
-          if (to >= 0) live.push(to);
+          const slot = to(blocks[h + 2 + k] as number);
+          if (slot < 0) continue;
+          if (n === live.length) {
+            const grown = new Int32Array(live.length * 2);
+            grown.set(live);
+            live = grown;
+          }
+          live[n++] = slot;
         }
       }
-      for (let k = live.length - 1; k >= 0; k--) this.add(keys[j] as number, live[k] as number);
+      if (n === 0) continue;
+      const i = this.find(keys[j] as number);
+      this.keys[i] = keys[j] as number;
+      this.heads[i] = -1;
+      this.terms++;
+      for (let k = n - 1; k >= 0; k--) this.append(i, live[k] as number);
     }
   }
 
