@@ -153,6 +153,8 @@ interface StoryState {
   /** Its place in the postings (Clusterer.slots; its span and the lookups' scratch in Clusterer.spans). */
   slot: number;
   agg?: Aggregate;
+  /** Its last aggregates, out of date: their tables are reused when they are computed again. */
+  spare?: Aggregate;
   dead: boolean;
   /** The clock when its membership last changed. */
   tick: number;
@@ -421,7 +423,7 @@ export class Clusterer {
     m.numW = w.numW;
     m.mass = w.mass;
     m.n0 = w.n0;
-    if (m.story) m.story.agg = undefined;
+    if (m.story) this.stale(m.story);
     if (this.probed === m) this.probed = undefined;
   }
 
@@ -502,13 +504,24 @@ export class Clusterer {
   /** A story's aggregates over its recent members (computed when first needed after a change). */
   private aggregate(s: StoryState): Aggregate {
     if (s.agg) return s.agg;
-    const a: Aggregate = { n: 0, centroid: new SumTable(128), titles: new SumTable(), counts: new SumTable() };
+    const old = s.spare;
+    s.spare = undefined;
+    if (old) for (const t of [old.centroid, old.titles, old.counts]) t.clear();
+    const a: Aggregate = old ? { n: 0, centroid: old.centroid, titles: old.titles, counts: old.counts }
+      : { n: 0, centroid: new SumTable(128), titles: new SumTable(), counts: new SumTable() };
     for (const m of s.members.slice(-AGG_MEMBERS)) {
       this.fresh(m);
       this.aggregateAdd(a, m);
     }
     s.agg = a;
     return a;
+  }
+
+  /** A story's aggregates are out of date (kept aside: the next ones are computed in their tables). */
+  private stale(s: StoryState): void {
+    if (!s.agg) return;
+    s.spare = s.agg;
+    s.agg = undefined;
   }
 
   private aggregateAdd(a: Aggregate, m: DocState): void {
@@ -874,7 +887,7 @@ export class Clusterer {
     this.span(s);
     s.sumTime += d.time;
     if (s.agg && s.members.length <= AGG_MEMBERS && d.n0 >= 0) this.aggregateAdd(s.agg, d);
-    else s.agg = undefined;
+    else this.stale(s);
     if (d.source >= 0) bump(s.sources, d.source, 1);
     bump(s.langs, d.lang, 1);
     this.relang(s);
@@ -905,7 +918,7 @@ export class Clusterer {
       s.last = Math.max(s.last, m.time);
     }
     this.span(s);
-    s.agg = undefined;
+    this.stale(s);
     if (d.source >= 0) bump(s.sources, d.source, -1);
     bump(s.langs, d.lang, -1);
     this.relang(s);
@@ -1111,6 +1124,7 @@ export class Clusterer {
       // Its slot stays in the postings until they are compacted: what it held is freed now.
       s.members = [];
       s.agg = undefined;
+      s.spare = undefined;
     }
     // Stories that ended (swept, merged, emptied) leave the postings, the others getting slots anew, once
     // they are as many as the live ones (the cost of a compaction is then paid by as many new stories).

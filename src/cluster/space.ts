@@ -123,6 +123,14 @@ export class SumTable {
     this.size++;
   }
 
+  /** Empty again, keeping the room (a story's aggregates are rebuilt in the tables they had). */
+  clear(): void {
+    this.index.fill(0);
+    this.gone.fill(0, 0, this.used);
+    this.used = 0;
+    this.size = 0;
+  }
+
   addVec(v: Vec): void {
     for (let i = 0; i < v.ids.length; i++) this.add(v.ids[i] as number, v.ws[i] as number);
   }
