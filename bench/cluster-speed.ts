@@ -14,7 +14,10 @@
 // loadClusterer as a start runs it (the stored binary vectors, decoded and added without a decision:
 // weighted lazily), and the same on a copy of the database whose rows have only the JSON analyses (rows
 // stored before the vectors were).
-// Run: npm run bench:cluster [-- items] [--no-peer]   (--no-peer: ours alone, for its own peak RSS)
+// Run: npm run bench:cluster [-- items] [--no-peer] [--memory] [--no-startup]   (--no-peer: ours alone, for
+// its own peak RSS; --memory: RSS, heap and off-heap (ArrayBuffer) figures every 10,000 articles;
+// --no-startup: the clustering run only, e.g. for a profile)
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
@@ -27,6 +30,8 @@ import { median, rng } from './lib.js';
 const args = process.argv.slice(2);
 const N = Number(args.find((a) => /^\d+$/.test(a)) ?? 100_000);
 const WITH_PEER = !args.includes('--no-peer');
+const MEMORY = args.includes('--memory');
+const STARTUP = !args.includes('--no-startup');
 const PER_DAY = 1000;
 const BATCH = 1000;
 const REFINE_EVERY = 20;
@@ -129,15 +134,21 @@ let batch: (ClusterDoc & { id: number })[] = [];
 let batchNo = 0;
 const start = performance.now();
 let oursTotal = 0;
+/** Every decision and change of ours, hashed after each batch (outside the timing): a speed change that keeps it keeps every decision. */
+const decisions = createHash('sha1');
+const decided: (string | number)[] = [];
 const flush = () => {
   const t0 = performance.now();
   let k = 0;
   for (const doc of batch) {
     const d = ours.decide(doc);
     ours.add(doc, d.story ?? doc.id, d.probability);
-    if (++k % REFINE_EVERY === 0) ours.refine();
+    decided.push(d.story ?? -1, d.probability);
+    if (++k % REFINE_EVERY === 0) for (const c of ours.refine()) decided.push(c.kind, c.kind === 'move' ? `${c.doc}>${c.to}` : `${c.drop}>${c.keep}`, c.probability);
   }
   const t1 = performance.now();
+  decisions.update(decided.join(','));
+  decided.length = 0;
   const search = batchNo % PEER_EVERY === 0;
   if (WITH_PEER) for (const doc of batch) peer.add(doc, search);
   const t2 = performance.now();
@@ -145,7 +156,13 @@ const flush = () => {
   oursUs.push(us);
   oursTotal += t1 - t0;
   if (search && WITH_PEER) pairs.push({ ours: us, peer: ((t2 - t1) * 1000) / batch.length });
-  peak = Math.max(peak, process.memoryUsage().rss);
+  const mem = process.memoryUsage();
+  peak = Math.max(peak, mem.rss);
+  if (MEMORY && (batchNo + 1) % 10 === 0) {
+    const mib = (b: number) => (b / 2 ** 20).toFixed(0).padStart(4);
+    console.log(`  at ${(batchNo + 1) * BATCH} articles: RSS ${mib(mem.rss)} MiB, heap ${mib(mem.heapUsed)} of ${mib(mem.heapTotal)} MiB, ` +
+      `off-heap ${mib(mem.external)} MiB (array buffers ${mib(mem.arrayBuffers)} MiB)`);
+  }
   batch = [];
   batchNo++;
 };
@@ -166,12 +183,14 @@ console.log(`  ours: per article around 10k ${at10k.toFixed(0)} µs, around ${N 
 if (WITH_PEER) console.log(`  naive all-pairs TF-IDF peer (2-day window): per article ${median(steady.map((p) => p.peer)).toFixed(0)} µs vs ours ` +
   `${median(steady.map((p) => p.ours)).toFixed(0)} µs in the same batches: ours ${ratio.toFixed(1)}× faster (median of ${steady.length} batch ratios; goal ≥ 10×)`);
 console.log(`  peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB (${WITH_PEER ? 'both clusterers in this process' : 'ours alone'}; goal ≤ 300 MB); stories in memory ${ours.size.stories}; wall ${wall.toFixed(0)} s`);
+console.log(`  decisions fingerprint ${decisions.digest('hex').slice(0, 16)} (the same for the same N whatever the speed)`);
 // The start-up below measures a fresh process's work: the run's clusterers are let go first.
 ours = new Clusterer();
 peer = new NaivePeer();
 global.gc?.();
 
 // ---- start-up: the window read back from SQLite ---------------------------------------------------------
+if (!STARTUP) process.exit(0);
 const dir = mkdtempSync(join(tmpdir(), 'storyfeed-bench-'));
 try {
   const store = Store.open(join(dir, 'bench.db'));

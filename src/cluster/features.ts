@@ -573,10 +573,13 @@ function mix(h: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
+/** simhashIds' bit counters (one array for every call: an off-heap allocation per article otherwise). */
+const SIMHASH_ACC = new Int32Array(64);
+
 /** 64-bit SimHash of shingles of SHINGLE consecutive term ids as [hi, lo], or undefined for short texts. */
 function simhashIds(ids: ArrayLike<number>): [number, number] | undefined {
   if (ids.length < SIMHASH_MIN_TOKENS) return undefined;
-  const acc = new Int32Array(64);
+  const acc = SIMHASH_ACC.fill(0);
   for (let i = 0; i + SHINGLE <= ids.length; i++) {
     let s = 0x9747b28c;
     for (let k = 0; k < SHINGLE; k++) s = Math.imul(s ^ (ids[i + k] as number), 0x01000193);
@@ -645,10 +648,17 @@ export function analyzeBoth(title: string, body: string | undefined, lang?: stri
   const counts = new Map<number, { t: Term; n: number }>();
   const allIds: number[] = [];
   let bodyCount = 0;
+  // The lead's distinct terms on the way (the lead is the body's first leadN tokens: one lookup per word).
+  const leadTerms: Term[] = [];
+  const leadSeen = new Set<number>();
   for (let i = 0; i < ws.length; i++) {
     const t = termOf(ws[i] as string, language);
     if (!t) continue;
     allIds.push(t.id);
+    if (i < leadN && !leadSeen.has(t.id)) {
+      leadSeen.add(t.id);
+      leadTerms.push(t);
+    }
     if (i < headN) {
       const c = counts.get(t.id);
       if (c) c.n++;
@@ -658,7 +668,6 @@ export function analyzeBoth(title: string, body: string | undefined, lang?: stri
   }
   const body2 = [...counts.values()].map((c) => [c.t, c.n] as const).sort((a, b) => b[1] - a[1]).slice(0, BODY_TERMS);
   const titleTerms = distinctTerms(titleTokens, language, 0, titleTokens.words.length);
-  const leadTerms = distinctTerms(bodyTokens, language, 0, leadN);
   const numbers = new Map<number, string>();
   for (const t of titleTerms) if (/^\d/.test(t.t)) numbers.set(t.id, t.t);
   for (const { t } of counts.values()) if (/^\d/.test(t.t)) numbers.set(t.id, t.t);
@@ -671,12 +680,49 @@ export function analyzeBoth(title: string, body: string | undefined, lang?: stri
   };
   const bodyOrder = body2.map(([t, n]) => [t.id, n] as const).sort((a, b) => a[0] - b[0]);
   const entOrder = names.map(([key, kind]) => [entityId(key), KIND_INDEX[kind]] as const).sort((a, b) => a[0] - b[0]);
-  const vectors: Vectors = {
-    lang: language, bodyTokens: bodyCount, title: sortedIds(titleTerms.map((t) => t.id)), lead: sortedIds(leadTerms.map((t) => t.id)),
-    body: Int32Array.from(bodyOrder, (e) => e[0]), bodyCounts: Uint16Array.from(bodyOrder, (e) => Math.min(e[1], 65535)),
-    ents: Int32Array.from(entOrder, (e) => e[0]), kinds: Uint8Array.from(entOrder, (e) => e[1]), nums: sortedIds(numbers.keys()), simhash: sim,
-  };
+  const vectors = vectorsIn(language, bodyCount, distinctAscending(titleTerms.map((t) => t.id)),
+    distinctAscending(leadTerms.map((t) => t.id)), bodyOrder, entOrder, distinctAscending([...numbers.keys()]), sim);
   return { analysis, vectors };
+}
+
+/** Distinct ids, ascending (as sortedIds, in a plain array). */
+function distinctAscending(ids: number[]): number[] {
+  ids.sort((x, y) => x - y);
+  let n = 0;
+  for (let i = 0; i < ids.length; i++) if (i === 0 || ids[i] !== ids[n - 1]) ids[n++] = ids[i] as number;
+  ids.length = n;
+  return ids;
+}
+
+/**
+ * Vectors as views of one buffer (as decodeVectors makes them), written straight from the analysis'
+ * lists: a clusterer holds an article's vectors as long as the article is in its window, and a buffer
+ * per array cost seven array-buffer objects and off-heap allocations (plus as many temporaries) where
+ * one does.
+ */
+function vectorsIn(lang: string, bodyTokens: number, title: readonly number[], lead: readonly number[],
+  body: readonly (readonly [number, number])[], ents: readonly (readonly [number, number])[], nums: readonly number[],
+  simhash: [number, number] | undefined): Vectors {
+  const nIds = title.length + lead.length + body.length + ents.length + nums.length;
+  const countBytes = (body.length * 2 + 3) & ~3;
+  const buf = new ArrayBuffer(nIds * 4 + countBytes + ents.length);
+  let at = 0;
+  const ids = (n: number, id: (i: number) => number) => {
+    const view = new Int32Array(buf, at, n);
+    for (let i = 0; i < n; i++) view[i] = id(i);
+    at += n * 4;
+    return view;
+  };
+  const titleIds = ids(title.length, (i) => title[i] as number);
+  const leadIds = ids(lead.length, (i) => lead[i] as number);
+  const bodyIds = ids(body.length, (i) => (body[i] as readonly [number, number])[0]);
+  const entIds = ids(ents.length, (i) => (ents[i] as readonly [number, number])[0]);
+  const numIds = ids(nums.length, (i) => nums[i] as number);
+  const bodyCounts = new Uint16Array(buf, at, body.length);
+  for (let i = 0; i < body.length; i++) bodyCounts[i] = Math.min((body[i] as readonly [number, number])[1], 65535);
+  const kinds = new Uint8Array(buf, at + countBytes, ents.length);
+  for (let i = 0; i < ents.length; i++) kinds[i] = (ents[i] as readonly [number, number])[1];
+  return { lang, bodyTokens, title: titleIds, lead: leadIds, body: bodyIds, bodyCounts, ents: entIds, kinds, nums: numIds, simhash };
 }
 
 /** A document's analysis. `lang` forces the language (otherwise detected from title and lead). */

@@ -18,7 +18,7 @@
 // stories that ended before the window are swept, with their terms' document frequencies.
 import { analyzeBoth, ANALYSIS_VERSION, hamming, vectorsOf, type Analysis, type EntityKind, type Vectors } from './features.js';
 import { FEATURES, Model, shippedModel, type Contribution } from './model.js';
-import { addInto, BODY, CountTable, dot, EMPTY, FIGURE, has, LEAD, NAME, pack, Postings, Probe, TITLE, type Vec } from './space.js';
+import { BODY, CountTable, dot, EMPTY, FIGURE, has, LEAD, NAME, pack, Postings, Probe, SlotTable, SumTable, TITLE, type Vec } from './space.js';
 
 export { analyze, analyzeBoth, ANALYSIS_VERSION, decodeVectors, detectLanguage, encodeVectors, entities, terms, vectorsOf, words,
   type Analysis, type Vectors } from './features.js';
@@ -90,6 +90,8 @@ const HOUR = 3_600_000;
 const NONE = new Float32Array(0);
 const NAME_KIND = 3;
 const F = Object.fromEntries(FEATURES.map((f, i) => [f, i])) as Record<(typeof FEATURES)[number], number>;
+/** The share and any-name features of each entity kind (KIND_INDEX order). */
+const KIND_FEATURES = [[F.personShare, F.personAny], [F.orgShare, F.orgAny], [F.placeShare, F.placeAny], [F.nameShare, F.nameAny]] as const;
 
 /** An article in memory. */
 interface DocState {
@@ -127,10 +129,10 @@ interface DocState {
 interface Aggregate {
   /** How many members they cover (the most recent ones). */
   n: number;
-  centroid: Map<number, number>;
-  titles: Map<number, number>;
+  centroid: SumTable;
+  titles: SumTable;
   /** Entity / figure id -> members naming it. */
-  counts: Map<number, number>;
+  counts: SumTable;
   packed?: { vec: Vec; norm: number };
   packedTitles?: { vec: Vec; norm: number };
 }
@@ -145,18 +147,17 @@ interface StoryState {
   sumTime: number;
   sources: Map<number, number>;
   langs: Map<string, number>;
+  /** The most common known language of its members ('und' when none), kept as langs changes. */
+  lang: string;
   bodies: number;
-  /** Its place in the postings (Clusterer.slots). */
+  /** Its place in the postings (Clusterer.slots; its span and the lookups' scratch in Clusterer.spans). */
   slot: number;
   agg?: Aggregate;
+  /** Its last aggregates, out of date: their tables are reused when they are computed again. */
+  spare?: Aggregate;
   dead: boolean;
   /** The clock when its membership last changed. */
   tick: number;
-  /** Scratch for candidate lookups: the lookup that saw it last, the query term counted last (a story
-   *  indexed twice under one term counts once), the weight so far (-Infinity: ended or out of the window). */
-  mark: number;
-  q: number;
-  acc: number;
 }
 
 /** The signals between an article and a story, the probability, and the story's key. */
@@ -219,8 +220,9 @@ export class Clusterer {
   private readonly docs = new Map<DocId, DocState>();
   private readonly stories = new Map<StoryKey, StoryState>();
   private readonly postings = new Postings();
-  /** Story by postings slot. */
+  /** Story by postings slot, and what a lookup reads of it (span, order, ended) by slot. */
   private slots: StoryState[] = [];
+  private spans = new SlotTable();
   /** Members to re-examine at the next refine(), and story pairs that competed for an article. */
   private readonly pending = new Set<DocState>();
   private readonly rivals = new Map<StoryState, Set<StoryState>>();
@@ -235,8 +237,10 @@ export class Clusterer {
   private computed?: { doc: ClusterDoc; analysis: Analysis; vectors: Vectors };
   /** The last decide(): its document, state and the candidates worth revisiting with the story it joins. */
   private last?: { doc: ClusterDoc; d: DocState; rivals: StoryState[] };
-  /** Scratch for candidates(). */
-  private readonly found: StoryState[] = [];
+  /** Scratch for candidates(): slots found, and the best of them (typed: a JS array emptied by
+   *  `length = 0` drops its storage, and pushing hundreds of slots again allocated ~5 KB a lookup). */
+  private found = new Int32Array(1024);
+  private top = new Int32Array(CANDIDATES);
 
   constructor(options: Options = {}) {
     this.model = options.model ?? shippedModel(ANALYSIS_VERSION);
@@ -291,49 +295,113 @@ export class Clusterer {
     this.docCount += sign;
   }
 
-  private unit(ids: Int32Array, weight: (i: number) => number): Vec {
+  /**
+   * Unit weights of `ids` (tf-idf, tf from `counts` when given) into `ws` from `at`: a view of it, or EMPTY.
+   * The weights are stored as float32 and normalised by the norm of the unrounded ones.
+   */
+  private unit(ids: Int32Array, counts: Uint16Array | undefined, ws: Float32Array, at: number): Vec {
     if (ids.length === 0) return EMPTY;
-    const ws = new Float32Array(ids.length);
     let norm = 0;
     for (let i = 0; i < ids.length; i++) {
-      const w = weight(i) * this.idf(ids[i] as number);
-      ws[i] = w;
+      const w = (counts ? 1 + Math.log(counts[i] as number) : 1) * this.idf(ids[i] as number);
+      ws[at + i] = w;
       norm += w * w;
     }
     norm = Math.sqrt(norm) || 1;
-    for (let i = 0; i < ws.length; i++) ws[i] = (ws[i] as number) / norm;
-    return { ids, ws };
+    for (let i = at; i < at + ids.length; i++) ws[i] = (ws[i] as number) / norm;
+    return { ids, ws: ws.subarray(at, at + ids.length) };
   }
 
-  /** Vectors -> an article in memory, weighted under the current statistics (nothing is counted). */
+  /**
+   * Vectors -> an article in memory, weighted under the current statistics (nothing is counted). Its
+   * weights live in one buffer, its query in another (a reweighting replaces the first only), and the
+   * query is selected in scratch arrays: no Map, entry arrays or sort per article.
+   */
   private state(doc: ClusterDoc, v: Vectors): DocState {
-    const title = this.unit(v.title, () => 1);
-    const lead = this.unit(v.lead, () => 1);
-    const body = this.unit(v.body, (i) => 1 + Math.log(v.bodyCounts[i] as number));
-    const entW = Float32Array.from(v.ents, (id) => this.idf(id));
-    const numW = Float32Array.from(v.nums, (id) => this.idf(id));
+    const nt = v.title.length;
+    const nl = v.lead.length;
+    const nb = v.body.length;
+    const weights = new Float32Array(nt + nl + nb + v.ents.length + v.nums.length);
+    const title = this.unit(v.title, undefined, weights, 0);
+    const lead = this.unit(v.lead, undefined, weights, nt);
+    const body = this.unit(v.body, v.bodyCounts, weights, nt + nl);
+    const entW = weights.subarray(nt + nl + nb, nt + nl + nb + v.ents.length);
+    const numW = weights.subarray(nt + nl + nb + v.ents.length);
     let mass = 0;
-    for (const w of entW) mass += w;
-    for (const w of numW) mass += w;
-    // The query: the heaviest terms (title and lead boosted), kept in order of weight.
-    const q = new Map<number, number>();
-    const put = (x: Vec, boost: number) => {
-      for (let i = 0; i < x.ids.length; i++) {
-        const id = x.ids[i] as number;
-        const w = (x.ws[i] as number) * boost;
-        if (w > (q.get(id) ?? 0)) q.set(id, w);
-      }
-    };
-    put(body, 1);
-    put(lead, 1.5);
-    put(title, 2);
-    const top = [...q].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, QUERY_KEPT);
+    for (let i = 0; i < v.ents.length; i++) {
+      entW[i] = this.idf(v.ents[i] as number);
+      mass += entW[i] as number;
+    }
+    for (let i = 0; i < v.nums.length; i++) {
+      numW[i] = this.idf(v.nums[i] as number);
+      mass += numW[i] as number;
+    }
+    const { query, queryW } = this.query(body, lead, title);
     return {
       id: doc.id, time: doc.published, source: doc.source ? this.sourceId(doc.source) : -1, lang: v.lang,
       title, lead, body, hasBody: v.bodyTokens > 0, ents: v.ents, kinds: v.kinds, entW, nums: v.nums, numW, mass,
-      simhash: v.simhash, p: 0, tick: 0, query: Int32Array.from(top, (e) => e[0]), queryW: Float32Array.from(top, (e) => e[1]),
-      v, n0: this.docCount,
+      simhash: v.simhash, p: 0, tick: 0, query, queryW, v, n0: this.docCount,
     };
+  }
+
+  /** Scratch for query(): the distinct terms of an article and their boosted weights, ascending ids. */
+  private qIds = new Int32Array(256);
+  private qWs = new Float64Array(256);
+  private qTop = new Int32Array(QUERY_KEPT);
+
+  /**
+   * The query: an article's heaviest terms (title weights doubled, lead ones × 1.5, a term's highest
+   * counting), at most QUERY_KEPT, heaviest first (ties: smaller id first), with their weights.
+   */
+  private query(body: Vec, lead: Vec, title: Vec): { query: Int32Array; queryW: Float32Array } {
+    const most = body.ids.length + lead.ids.length + title.ids.length;
+    if (this.qIds.length < most) {
+      this.qIds = new Int32Array(most * 2);
+      this.qWs = new Float64Array(most * 2);
+    }
+    const ids = this.qIds;
+    const ws = this.qWs;
+    // A merge of the three ascending id lists; a term's weight is its highest.
+    let n = 0;
+    let b = 0;
+    let l = 0;
+    let t = 0;
+    const bi = body.ids;
+    const li = lead.ids;
+    const ti = title.ids;
+    while (b < bi.length || l < li.length || t < ti.length) {
+      const id = Math.min(b < bi.length ? (bi[b] as number) : Infinity, l < li.length ? (li[l] as number) : Infinity,
+        t < ti.length ? (ti[t] as number) : Infinity);
+      let w = 0;
+      if (b < bi.length && bi[b] === id) w = Math.max(w, body.ws[b++] as number);
+      if (l < li.length && li[l] === id) w = Math.max(w, (lead.ws[l++] as number) * 1.5);
+      if (t < ti.length && ti[t] === id) w = Math.max(w, (title.ws[t++] as number) * 2);
+      if (w > 0) {
+        ids[n] = id;
+        ws[n++] = w;
+      }
+    }
+    // The heaviest QUERY_KEPT, by insertion (in ascending id order, so a tie keeps the smaller id first).
+    const top = this.qTop;
+    let k = 0;
+    for (let i = 0; i < n; i++) {
+      const w = ws[i] as number;
+      if (k === QUERY_KEPT && !(w > (ws[top[k - 1] as number] as number))) continue;
+      let j = k < QUERY_KEPT ? k++ : k - 1;
+      while (j > 0 && w > (ws[top[j - 1] as number] as number)) {
+        top[j] = top[j - 1] as number;
+        j--;
+      }
+      top[j] = i;
+    }
+    const buf = new ArrayBuffer(k * 8);
+    const query = new Int32Array(buf, 0, k);
+    const queryW = new Float32Array(buf, k * 4, k);
+    for (let i = 0; i < k; i++) {
+      query[i] = ids[top[i] as number] as number;
+      queryW[i] = ws[top[i] as number] as number;
+    }
+    return { query, queryW };
   }
 
   /**
@@ -355,7 +423,7 @@ export class Clusterer {
     m.numW = w.numW;
     m.mass = w.mass;
     m.n0 = w.n0;
-    if (m.story) m.story.agg = undefined;
+    if (m.story) this.stale(m.story);
     if (this.probed === m) this.probed = undefined;
   }
 
@@ -422,16 +490,25 @@ export class Clusterer {
   }
 
   private language(s: StoryState): string {
+    return s.lang;
+  }
+
+  /** A story's language from its members' (asked on every comparison: kept, not counted each time). */
+  private relang(s: StoryState): void {
     let best = 'und';
     let n = 0;
-    for (const [l, c] of s.langs) if (l !== 'und' && c > n) { best = l; n = c; }
-    return best;
+    s.langs.forEach((c, l) => { if (l !== 'und' && c > n) { best = l; n = c; } });
+    s.lang = best;
   }
 
   /** A story's aggregates over its recent members (computed when first needed after a change). */
   private aggregate(s: StoryState): Aggregate {
     if (s.agg) return s.agg;
-    const a: Aggregate = { n: 0, centroid: new Map(), titles: new Map(), counts: new Map() };
+    const old = s.spare;
+    s.spare = undefined;
+    if (old) for (const t of [old.centroid, old.titles, old.counts]) t.clear();
+    const a: Aggregate = old ? { n: 0, centroid: old.centroid, titles: old.titles, counts: old.counts }
+      : { n: 0, centroid: new SumTable(128), titles: new SumTable(), counts: new SumTable() };
     for (const m of s.members.slice(-AGG_MEMBERS)) {
       this.fresh(m);
       this.aggregateAdd(a, m);
@@ -440,12 +517,19 @@ export class Clusterer {
     return a;
   }
 
+  /** A story's aggregates are out of date (kept aside: the next ones are computed in their tables). */
+  private stale(s: StoryState): void {
+    if (!s.agg) return;
+    s.spare = s.agg;
+    s.agg = undefined;
+  }
+
   private aggregateAdd(a: Aggregate, m: DocState): void {
     a.n++;
-    addInto(a.centroid, m.body);
-    addInto(a.titles, m.title);
-    for (const id of m.ents) bump(a.counts, id, 1);
-    for (const id of m.nums) bump(a.counts, id, 1);
+    a.centroid.addVec(m.body);
+    a.titles.addVec(m.title);
+    for (let i = 0; i < m.ents.length; i++) a.counts.add(m.ents[i] as number, 1);
+    for (let i = 0; i < m.nums.length; i++) a.counts.add(m.nums[i] as number, 1);
     a.packed = undefined;
     a.packedTitles = undefined;
   }
@@ -581,8 +665,7 @@ export class Clusterer {
         if (counted(id, selfHas) <= 0) fresh += w;
       }
     }
-    const kinds = [[F.personShare, F.personAny], [F.orgShare, F.orgAny], [F.placeShare, F.placeAny], [F.nameShare, F.nameAny]] as const;
-    kinds.forEach(([si, ai], k) => {
+    KIND_FEATURES.forEach(([si, ai], k) => {
       if ((mass[k] as number) > 0) {
         x[si] = (shared[k] as number) / (mass[k] as number);
         x[ai] = 1;
@@ -639,11 +722,16 @@ export class Clusterer {
    */
   private candidates(d: DocState, limit = CANDIDATES, exclude?: StoryState): StoryState[] {
     const epoch = ++this.epoch;
-    const found = this.found;
-    found.length = 0;
+    let found = this.found;
+    let nFound = 0;
     const window = this.windowHours * HOUR;
-    const slots = this.slots;
     const blocks = this.postings.blocks;
+    // Per slot (typed arrays): the lookup that saw it last, the query term counted last (a story indexed
+    // twice under one term counts once), the weight so far (-Infinity: ended or out of the window).
+    const { first, last, dead, mark, q: counted, acc, seq } = this.spans;
+    const from = d.time - window;
+    const to = d.time + window;
+    const excluded = exclude ? exclude.slot : -1;
     for (let q = 0, used = 0; q < d.query.length && used < QUERY_TERMS; q++) {
       let h = this.postings.head(d.query[q] as number);
       if (h < 0) continue;
@@ -652,44 +740,50 @@ export class Clusterer {
       let other = false;
       for (; h >= 0 && seen < POSTINGS_CAP; h = blocks[h + 1] as number) {
         for (let j = h + 1 + (blocks[h] as number); j > h + 1 && seen < POSTINGS_CAP; j--, seen++) {
-          const s = slots[blocks[j] as number] as StoryState;
-          if (s !== exclude) other = true;
-          if (s.mark !== epoch) {
-            s.mark = epoch;
-            s.q = -1;
-            if (s.dead || s.last < d.time - window || s.first > d.time + window) s.acc = -Infinity;
+          const s = blocks[j] as number;
+          if (s !== excluded) other = true;
+          if (mark[s] !== epoch) {
+            mark[s] = epoch;
+            counted[s] = -1;
+            if (dead[s] || (last[s] as number) < from || (first[s] as number) > to) acc[s] = -Infinity;
             else {
-              s.acc = 0;
-              found.push(s);
+              acc[s] = 0;
+              if (nFound === found.length) {
+                const grown = new Int32Array(found.length * 2);
+                grown.set(found);
+                this.found = found = grown;
+              }
+              found[nFound++] = s;
             }
           }
-          if (s.q !== q) {
-            s.q = q;
-            s.acc += w;
+          if (counted[s] !== q) {
+            counted[s] = q;
+            acc[s] = (acc[s] as number) + w;
           }
         }
       }
       if (other) used++;
     }
     // The best `limit` by accumulated weight (a selection: hundreds may be found, a few are kept).
-    const top: StoryState[] = [];
-    const better = (a: StoryState, b: StoryState) => a.acc > b.acc || (a.acc === b.acc && a.seq < b.seq);
-    for (const s of found) {
-      if (top.length === limit && !better(s, top[limit - 1] as StoryState)) continue;
-      let i = top.length < limit ? top.length : limit - 1;
-      while (i > 0 && better(s, top[i - 1] as StoryState)) {
-        top[i] = top[i - 1] as StoryState;
+    if (this.top.length < limit) this.top = new Int32Array(limit);
+    const top = this.top;
+    let nTop = 0;
+    const better = (a: number, b: number) => (acc[a] as number) > (acc[b] as number) || (acc[a] === acc[b] && (seq[a] as number) < (seq[b] as number));
+    for (let f = 0; f < nFound; f++) {
+      const s = found[f] as number;
+      if (nTop === limit && !better(s, top[limit - 1] as number)) continue;
+      let i = nTop < limit ? nTop++ : limit - 1;
+      while (i > 0 && better(s, top[i - 1] as number)) {
+        top[i] = top[i - 1] as number;
         i--;
       }
       top[i] = s;
     }
-    found.length = 0;
     // Stories sharing only a fraction of what the best one shares are not worth the full signals.
-    const floor = (top[0]?.acc ?? 0) * CANDIDATE_SHARE;
-    let n = 0;
-    while (n < top.length && (top[n] as StoryState).acc >= floor) n++;
-    top.length = n;
-    return top;
+    const floor = nTop ? (acc[top[0] as number] as number) * CANDIDATE_SHARE : 0;
+    const out: StoryState[] = [];
+    for (let n = 0; n < nTop && (acc[top[n] as number] as number) >= floor; n++) out.push(this.slots[top[n] as number] as StoryState);
+    return out;
   }
 
   private scoreAll(d: DocState, exclude?: StoryState, self?: DocState, onlySince?: number):
@@ -757,6 +851,12 @@ export class Clusterer {
     if (++this.added % SWEEP_EVERY === 0) this.sweep();
   }
 
+  /** A story's time span, as candidate lookups read it. */
+  private span(s: StoryState): void {
+    this.spans.first[s.slot] = s.first;
+    this.spans.last[s.slot] = s.last;
+  }
+
   /** Two stories competed for an article: refine() asks whether they are one. */
   private rival(a: StoryState, b: StoryState): void {
     if (a === b || a.dead || b.dead) return;
@@ -767,8 +867,14 @@ export class Clusterer {
 
   private newStory(key: StoryKey): StoryState {
     const s: StoryState = { key, seq: this.seq++, members: [], first: Infinity, last: -Infinity, sumTime: 0,
-      sources: new Map(), langs: new Map(), bodies: 0, slot: this.slots.length, dead: false, tick: 0, mark: 0, q: -1, acc: 0 };
+      sources: new Map(), langs: new Map(), lang: 'und', bodies: 0, slot: this.slots.length, dead: false, tick: 0 };
     this.slots.push(s);
+    const spans = this.spans;
+    spans.ensure(s.slot);
+    spans.seq[s.slot] = s.seq;
+    spans.dead[s.slot] = 0;
+    spans.mark[s.slot] = 0;
+    this.span(s);
     this.stories.set(key, s);
     return s;
   }
@@ -778,11 +884,13 @@ export class Clusterer {
     s.members.push(d);
     s.first = Math.min(s.first, d.time);
     s.last = Math.max(s.last, d.time);
+    this.span(s);
     s.sumTime += d.time;
     if (s.agg && s.members.length <= AGG_MEMBERS && d.n0 >= 0) this.aggregateAdd(s.agg, d);
-    else s.agg = undefined;
+    else this.stale(s);
     if (d.source >= 0) bump(s.sources, d.source, 1);
     bump(s.langs, d.lang, 1);
+    this.relang(s);
     if (d.hasBody) s.bodies++;
     s.tick = ++this.clock;
     for (let i = 0; i < d.query.length && i < INDEX_TERMS; i++) this.postings.add(d.query[i] as number, s.slot);
@@ -797,6 +905,7 @@ export class Clusterer {
     s.tick = ++this.clock;
     if (s.members.length === 0) {
       s.dead = true;
+      this.spans.dead[s.slot] = 1;
       this.stories.delete(s.key);
       this.rivals.delete(s);
       return s;
@@ -808,9 +917,11 @@ export class Clusterer {
       s.first = Math.min(s.first, m.time);
       s.last = Math.max(s.last, m.time);
     }
-    s.agg = undefined;
+    this.span(s);
+    this.stale(s);
     if (d.source >= 0) bump(s.sources, d.source, -1);
     bump(s.langs, d.lang, -1);
+    this.relang(s);
     if (d.hasBody) s.bodies--;
     this.shrunk.add(s);
     return s;
@@ -845,6 +956,7 @@ export class Clusterer {
     this.stories.clear();
     this.postings.clear();
     this.slots = [];
+    this.spans = new SlotTable();
     this.pending.clear();
     this.rivals.clear();
     this.shrunk.clear();
@@ -999,6 +1111,7 @@ export class Clusterer {
     for (const [key, s] of this.stories) {
       if (s.last >= horizon) continue;
       s.dead = true;
+      this.spans.dead[s.slot] = 1;
       this.stories.delete(key);
       this.rivals.delete(s);
       this.shrunk.delete(s);
@@ -1011,6 +1124,7 @@ export class Clusterer {
       // Its slot stays in the postings until they are compacted: what it held is freed now.
       s.members = [];
       s.agg = undefined;
+      s.spare = undefined;
     }
     // Stories that ended (swept, merged, emptied) leave the postings, the others getting slots anew, once
     // they are as many as the live ones (the cost of a compaction is then paid by as many new stories).
@@ -1019,8 +1133,11 @@ export class Clusterer {
     if (this.slots.length - live.length < Math.max(live.length, 1024)) return;
     const renumber = new Int32Array(this.slots.length).fill(-1);
     live.forEach((s, i) => { renumber[s.slot] = i; });
-    this.postings.compact((slot) => renumber[slot] as number);
-    live.forEach((s, i) => { s.slot = i; });
+    this.postings.compact(renumber);
+    live.forEach((s, i) => {
+      this.spans.moveSlot(s.slot, i);
+      s.slot = i;
+    });
     this.slots = live;
   }
 

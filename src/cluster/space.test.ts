@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CountTable, Postings } from './space.js';
+import { CountTable, Postings, SumTable } from './space.js';
 
 describe('CountTable (document frequencies)', () => {
   it('counts an id once per document, and down to zero but not below', () => {
@@ -62,5 +62,55 @@ describe('Postings', () => {
     expect(list(p, 3)).toEqual([3, 2]);
     expect(list(p, 4000)).toEqual([1, 0]);
     expect(p.size).toBe(10_000);
+  });
+});
+
+describe('SumTable (story centroids, title vocabularies, entity counts)', () => {
+  /** The reference it replaces: a Map of sums, packed by a stable sort. */
+  const reference = (adds: readonly [number, number][], keep: number) => {
+    const m = new Map<number, number>();
+    for (const [id, w] of adds) {
+      const sum = (m.get(id) ?? 0) + w;
+      if (Math.abs(sum) < 1e-6) m.delete(id);
+      else m.set(id, sum);
+    }
+    let entries = [...m];
+    if (entries.length > keep) entries = entries.sort((a, b) => b[1] - a[1]).slice(0, keep);
+    entries.sort((a, b) => a[0] - b[0]);
+    const n = Math.sqrt(entries.reduce((s, [, w]) => s + w * w, 0));
+    return { m, ids: entries.map(([id]) => id), ws: entries.map(([, w]) => Math.fround(w)), n };
+  };
+
+  it('sums per id like a Map, an id whose sum cancels out leaves and comes back last', () => {
+    const t = new SumTable(2);
+    for (const [id, w] of [[5, 0.5], [3, 0.25], [5, 0.25], [3, -0.25], [9, 1], [3, 2]] as const) t.add(id, w);
+    expect([t.get(5), t.get(3), t.get(9), t.get(4), t.size]).toEqual([0.75, 2, 1, undefined, 3]);
+    expect(t.pack(2).vec.ids).toEqual(Int32Array.from([3, 9]));
+    // Equal sums at the cut: the id that came first stays (4, then 1, came after 3 came back).
+    t.add(4, 2);
+    expect(t.pack(1).vec.ids).toEqual(Int32Array.from([3]));
+    t.add(1, 2);
+    expect(t.pack(1).vec.ids).toEqual(Int32Array.from([3]));
+  });
+
+  it('packs the heaviest sums exactly as the Map it replaces, through growth and removals', () => {
+    let seed = 1;
+    const r = () => ((seed = (Math.imul(seed, 48271) >>> 0) % 2147483647) / 2147483647);
+    const adds: [number, number][] = [];
+    for (let i = 0; i < 5000; i++) {
+      const id = Math.floor(r() * 900);
+      // Weights on a coarse grid: many equal sums (ties at the cut) and sums that cancel out.
+      adds.push([id, (Math.floor(r() * 9) - 2) / 8]);
+    }
+    const t = new SumTable();
+    for (const [id, w] of adds) t.add(id, w);
+    for (const keep of [Infinity, 150, 10]) {
+      const want = reference(adds, keep);
+      const got = t.pack(keep);
+      expect([...got.vec.ids]).toEqual(want.ids);
+      expect([...got.vec.ws]).toEqual(want.ws);
+      expect(got.norm).toBe(want.n);
+    }
+    expect(t.size).toBe(reference(adds, Infinity).m.size);
   });
 });
