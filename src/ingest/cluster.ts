@@ -183,13 +183,10 @@ export const RECLUSTER_HOURS = 48;
 export const RECLUSTER_EVERY_HOURS = 1;
 // ---------------------------------------------------------------------------------------------------
 
-/**
- * Whether a cycle ending at `now` runs the pass, given when the last one ran. A database that never had
- * one starts counting now (its first pass comes an interval later, not in its very first cycle).
- */
-export function reclusterDue(last: string | undefined, now: Date): boolean | 'start' {
-  if (last === undefined || !Number.isFinite(Date.parse(last))) return 'start';
-  return now.getTime() - Date.parse(last) >= RECLUSTER_EVERY_HOURS * 3_600_000;
+/** Whether a cycle ending at `now` runs the pass, the last one having run at `last`. */
+export function reclusterDue(last: string, now: Date): boolean {
+  const at = Date.parse(last);
+  return !Number.isFinite(at) || now.getTime() - at >= RECLUSTER_EVERY_HOURS * 3_600_000;
 }
 
 /**

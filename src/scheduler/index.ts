@@ -6,7 +6,7 @@ import { HostLimiter, type FetchOptions } from '../fetcher/index.js';
 import type { Clusterer } from '../cluster/index.js';
 import { ExtractorPool } from '../extractor/pool.js';
 import { ClusterThread } from '../ingest/cluster-thread.js';
-import { PageQueue } from '../ingest/extract.js';
+import { clustererOf, PageQueue } from '../ingest/extract.js';
 import type { Metrics } from '../metrics/index.js';
 import { loadClusterer, RECLUSTER_HOURS, reclusterDue, reclusterStories } from '../ingest/cluster.js';
 import { ParserPool } from '../parser/pool.js';
@@ -115,12 +115,12 @@ export async function runCycle(deps: CycleDeps): Promise<CycleSummary> {
   if (results.some((r) => r.inserted > 0) && !deps.signal?.aborted) {
     const at = clock();
     try {
-      const due = reclusterDue(store.cluster.reclusteredAt(), at);
-      if (due === true) {
-        reclustered = clusterThread ? await clusterThread.recluster(RECLUSTER_HOURS, at.toISOString())
-          : reclusterStories(store, typeof clusterer === 'function' ? clusterer() : clusterer, at.toISOString(), RECLUSTER_HOURS, log);
-      }
-      if (due !== false) store.cluster.setReclusteredAt(at.toISOString());
+      // A database that never had a pass starts counting now: its first comes an interval later.
+      const last = store.cluster.reclusteredAt();
+      const due = last !== undefined && reclusterDue(last, at);
+      if (due && clusterThread) reclustered = await clusterThread.recluster(RECLUSTER_HOURS, at.toISOString());
+      else if (due) reclustered = reclusterStories(store, clustererOf({ clusterer }) as Clusterer, at.toISOString(), RECLUSTER_HOURS, log);
+      if (due || last === undefined) store.cluster.setReclusteredAt(at.toISOString());
     } catch (err) {
       log.warn({ err: err instanceof Error ? err.message : String(err) }, 're-clustering failed; the stories stay as they are');
     }
