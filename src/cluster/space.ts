@@ -46,6 +46,22 @@ export function has(sorted: Int32Array, id: number): boolean {
 /** Sums under this magnitude are dropped (a term whose weights cancelled out). */
 const ZERO = 1e-6;
 
+/** An id's home slot in an open-addressing table of 2^bits slots (Fibonacci hashing). */
+function home(id: number, bits: number): number {
+  return Math.imul(id, 0x9e3779b1) >>> (32 - bits);
+}
+
+/** Linear probing in a table whose free slots hold -1: the id's slot, or the first free one after its home. */
+function probe(keys: Int32Array, bits: number, id: number): number {
+  const mask = (1 << bits) - 1;
+  let i = home(id, bits);
+  for (;;) {
+    const k = keys[i] as number;
+    if (k === id || k === -1) return i;
+    i = (i + 1) & mask;
+  }
+}
+
 /**
  * Sums per id (a story's body centroid, its title vocabulary, how many members name an entity) in
  * typed arrays, in the order the ids first came (as a Map keeps them): dense keys and float64 sums,
@@ -83,7 +99,7 @@ export class SumTable {
   /** The index slot of an id (its own, or the first free one after it). */
   private find(id: number): number {
     const mask = (1 << this.bits) - 1;
-    let i = Math.imul(id, 0x9e3779b1) >>> (32 - this.bits);
+    let i = home(id, this.bits);
     for (;;) {
       const at = this.index[i] as number;
       if (at === 0 || (at > 0 && this.keys[at - 1] === id)) return i;
@@ -211,7 +227,7 @@ export class Probe {
   }
 
   private home(id: number): number {
-    return Math.imul(id, 0x9e3779b1) >>> (32 - this.bits);
+    return home(id, this.bits);
   }
 
   /** Put a weight under a term id and channel. */
@@ -280,18 +296,8 @@ export class CountTable {
   /** Ids with a count above zero. */
   size = 0;
 
-  private home(id: number): number {
-    return Math.imul(id, 0x9e3779b1) >>> (32 - this.bits);
-  }
-
   private find(id: number): number {
-    const mask = (1 << this.bits) - 1;
-    let i = this.home(id);
-    for (;;) {
-      const k = this.keys[i] as number;
-      if (k === id || k === -1) return i;
-      i = (i + 1) & mask;
-    }
+    return probe(this.keys, this.bits, id);
   }
 
   get(id: number): number {
@@ -370,13 +376,7 @@ export class Postings {
   private n = 0;
 
   private find(id: number): number {
-    const mask = (1 << this.bits) - 1;
-    let i = Math.imul(id, 0x9e3779b1) >>> (32 - this.bits);
-    for (;;) {
-      const k = this.keys[i] as number;
-      if (k === id || k === -1) return i;
-      i = (i + 1) & mask;
-    }
+    return probe(this.keys, this.bits, id);
   }
 
   /** The newest block of a term (an offset into blocks), or -1. */
