@@ -78,9 +78,13 @@ function runOf(figures: CycleFigures[], kind: string): CycleFigures {
   const all = figures.filter((c) => c.kind === kind).sort((a, b) => a.ms - b.ms);
   return all[Math.floor((all.length - 1) / 2)] as CycleFigures;
 }
-/** Median longest stall, and (Linux) the median time the thread was on a CPU during its longest gap. */
+/**
+ * Median longest stall, and (Linux) the median times the thread was on a CPU and waited for one during its
+ * longest gap (the rest of the gap it was blocked: a lock, I/O).
+ */
 const stall = (xs: CycleFigures[]) => (xs.length === 0 ? '–' : `${med(xs, (c) => c.stallMs).toFixed(0)} ms` +
-  (xs.every((c) => c.stallOnCpuMs !== undefined) ? ` (on CPU ${med(xs, (c) => c.stallOnCpuMs as number).toFixed(0)})` : ''));
+  (xs.every((c) => c.stallOnCpuMs !== undefined) ? ` (on CPU ${med(xs, (c) => c.stallOnCpuMs as number).toFixed(0)}` +
+    (xs.every((c) => c.stallWaitMs !== undefined) ? `, waiting ${med(xs, (c) => c.stallWaitMs as number).toFixed(0)}` : '') + ')' : ''));
 
 async function main(): Promise<void> {
   const server = await startServer();
@@ -95,7 +99,7 @@ async function main(): Promise<void> {
           const figures = await run(side, server.base, feeds, KINDS_RUN.join(','));
           got[side].push(figures);
           process.stderr.write(`${feeds} feeds, run ${r + 1}, ${side}: ${figures.map((c) => `${c.kind} ${fmt(c.ms)} (stall ${c.stallMs.toFixed(0)} ms` +
-            `${c.stallOnCpuMs === undefined ? '' : `, on CPU ${c.stallOnCpuMs.toFixed(0)}`}, RSS ${c.rssMiB.toFixed(0)} MiB` +
+            `${c.stallOnCpuMs === undefined ? '' : `, on CPU ${c.stallOnCpuMs.toFixed(0)}`}${c.stallWaitMs === undefined ? '' : `, waiting for one ${c.stallWaitMs.toFixed(0)}`}, RSS ${c.rssMiB.toFixed(0)} MiB` +
             `${c.clusterHeapMiB === undefined ? '' : `, heap main ${c.mainHeapMiB?.toFixed(0)} / cluster thread ${c.clusterHeapMiB.toFixed(0)} MiB`})`)
             .join(', ')}\n`);
         }

@@ -20,30 +20,33 @@ export function median(xs: readonly number[]): number {
 }
 
 /**
- * The longest gap of the main thread's event loop (a 5 ms timer that fires late), and how much of that gap
- * the thread spent on a CPU (Linux: /proc/<pid>/task/<pid>/schedstat, its run time; the rest it waited
- * for a CPU or on I/O). On a shared, loaded machine a gap is mostly waiting for a CPU; the on-CPU part is
- * what the process itself did. `onCpuMs` is undefined where schedstat is not readable.
+ * The longest gap of the main thread's event loop (a 5 ms timer that fires late), and how that gap was
+ * spent (Linux: /proc/<pid>/task/<pid>/schedstat): on a CPU (what the process itself ran), waiting in a
+ * run queue for a CPU (`waitMs`: other threads and processes had them), and the rest blocked (a lock, I/O,
+ * a sleep). `onCpuMs` and `waitMs` are undefined where schedstat is not readable.
  */
-export function gapProbe(): { stop: () => { gapMs: number; onCpuMs?: number } } {
+export function gapProbe(): { stop: () => { gapMs: number; onCpuMs?: number; waitMs?: number } } {
   const file = `/proc/${process.pid}/task/${process.pid}/schedstat`;
-  const runNs = (): number | undefined => {
+  const stat = (): [number, number] | undefined => {
     try {
-      return Number(readFileSync(file, 'utf8').split(' ')[0]);
+      const [run, wait] = readFileSync(file, 'utf8').split(' ').map(Number);
+      return [run as number, wait as number];
     } catch {
       return undefined;
     }
   };
   let last = performance.now();
-  let lastRun = runNs();
-  let worst = { gapMs: 0, onCpuMs: lastRun === undefined ? undefined : 0 };
+  let lastStat = stat();
+  let worst: { gapMs: number; onCpuMs?: number; waitMs?: number } = { gapMs: 0, onCpuMs: lastStat && 0, waitMs: lastStat && 0 };
   const timer = setInterval(() => {
     const now = performance.now();
-    const run = lastRun === undefined ? undefined : runNs();
+    const st = lastStat === undefined ? undefined : stat();
     const gap = now - last - 5;
-    if (gap > worst.gapMs) worst = { gapMs: gap, onCpuMs: run === undefined || lastRun === undefined ? undefined : (run - lastRun) / 1e6 };
+    if (gap > worst.gapMs) {
+      worst = st && lastStat ? { gapMs: gap, onCpuMs: (st[0] - lastStat[0]) / 1e6, waitMs: (st[1] - lastStat[1]) / 1e6 } : { gapMs: gap };
+    }
     last = now;
-    lastRun = run;
+    lastStat = st;
   }, 5);
   return { stop: () => { clearInterval(timer); return worst; } };
 }
