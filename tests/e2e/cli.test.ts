@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import Parser from 'rss-parser';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,6 +37,26 @@ describe('storyfeed CLI', () => {
       expect(r.code, cmd).toBe(0);
       expect(r.stdout, cmd).toContain(`Usage: storyfeed ${cmd}`);
     }
+  });
+
+  it('--help loads no dependency but commander: a light command loads only what it uses (issue 12)', async () => {
+    // A module-resolution hook in the child prints every file it loads.
+    const hook = join(dir, 'loaded-hook.mjs');
+    writeFileSync(hook, "import { writeSync } from 'node:fs';\n" +
+      "export async function resolve(s, c, next) { const r = await next(s, c); if (r.url.startsWith('file:')) writeSync(2, 'LOADED ' + r.url + '\\n'); return r; }\n");
+    const register = join(dir, 'loaded-register.mjs');
+    writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hook).href)});\n`);
+    const stderr = await new Promise<string>((resolve, reject) => {
+      const child = spawn(process.execPath, ['--import', register, BIN, '--help'], { cwd: dir, timeout: 60_000 });
+      let err = '';
+      child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+      child.on('error', reject);
+      child.on('close', () => resolve(err));
+    });
+    const loaded = stderr.split('\n').filter((l) => l.startsWith('LOADED '));
+    expect(loaded.some((l) => l.includes('/dist/cli.js'))).toBe(true); // the hook saw the command itself
+    const packages = new Set(loaded.flatMap((l) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(l)?.[1] ?? []));
+    expect([...packages]).toEqual(['commander']);
   });
 
   it('check prints what it found in a valid config', async () => {
