@@ -40,6 +40,8 @@ export interface CycleFigures {
   stallOnCpuMs?: number;
   /** Of the same gap, the time the main thread waited in a run queue for a CPU, ms (Linux); the rest it was blocked. */
   stallWaitMs?: number;
+  /** When that gap ended, ms after the cycle started. */
+  stallAtMs?: number;
   /** Peak RSS of the process so far (getrusage maxrss), MiB. */
   rssMiB: number;
   /** Slowest answer of the HTTP server probed during the cycle (full text only), ms. */
@@ -120,7 +122,7 @@ for (const kind of kinds) {
   const figures: CycleFigures = {
     kind, ms: s.durationMs, items: s.results.reduce((n, r) => n + r.items, 0), inserted: s.inserted, updated: s.updated,
     failed: s.failed, notModified: s.notModified, extracted: s.extracted, extractFailed: s.extractFailed,
-    stallMs: h.max / 1e6, stallOnCpuMs: gap.onCpuMs, stallWaitMs: gap.waitMs, rssMiB: process.resourceUsage().maxRSS / 1024,
+    stallMs: h.max / 1e6, stallOnCpuMs: gap.onCpuMs, stallWaitMs: gap.waitMs, stallAtMs: gap.atMs, rssMiB: process.resourceUsage().maxRSS / 1024,
     ...(p ? { probeMaxMs: p.max, probes: p.n } : {}), stories: store.stats().stories,
     mainHeapMiB: process.memoryUsage().heapUsed / 2 ** 20, clusterHeapMiB: (await clusterThread.heap()).usedBytes / 2 ** 20,
   };

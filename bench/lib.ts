@@ -23,9 +23,10 @@ export function median(xs: readonly number[]): number {
  * The longest gap of the main thread's event loop (a 5 ms timer that fires late), and how that gap was
  * spent (Linux: /proc/<pid>/task/<pid>/schedstat): on a CPU (what the process itself ran), waiting in a
  * run queue for a CPU (`waitMs`: other threads and processes had them), and the rest blocked (a lock, I/O,
- * a sleep). `onCpuMs` and `waitMs` are undefined where schedstat is not readable.
+ * a sleep); `atMs`, when it ended, ms after the probe started. `onCpuMs` and `waitMs` are undefined where
+ * schedstat is not readable.
  */
-export function gapProbe(): { stop: () => { gapMs: number; onCpuMs?: number; waitMs?: number } } {
+export function gapProbe(): { stop: () => { gapMs: number; atMs: number; onCpuMs?: number; waitMs?: number } } {
   const file = `/proc/${process.pid}/task/${process.pid}/schedstat`;
   const stat = (): [number, number] | undefined => {
     try {
@@ -35,15 +36,18 @@ export function gapProbe(): { stop: () => { gapMs: number; onCpuMs?: number; wai
       return undefined;
     }
   };
-  let last = performance.now();
+  const start = performance.now();
+  let last = start;
   let lastStat = stat();
-  let worst: { gapMs: number; onCpuMs?: number; waitMs?: number } = { gapMs: 0, onCpuMs: lastStat && 0, waitMs: lastStat && 0 };
+  let worst: { gapMs: number; atMs: number; onCpuMs?: number; waitMs?: number } = { gapMs: 0, atMs: 0, onCpuMs: lastStat && 0,
+    waitMs: lastStat && 0 };
   const timer = setInterval(() => {
     const now = performance.now();
     const st = lastStat === undefined ? undefined : stat();
     const gap = now - last - 5;
     if (gap > worst.gapMs) {
-      worst = st && lastStat ? { gapMs: gap, onCpuMs: (st[0] - lastStat[0]) / 1e6, waitMs: (st[1] - lastStat[1]) / 1e6 } : { gapMs: gap };
+      const atMs = now - start;
+      worst = st && lastStat ? { gapMs: gap, atMs, onCpuMs: (st[0] - lastStat[0]) / 1e6, waitMs: (st[1] - lastStat[1]) / 1e6 } : { gapMs: gap, atMs };
     }
     last = now;
     lastStat = st;
