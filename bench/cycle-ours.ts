@@ -44,6 +44,8 @@ export interface CycleFigures {
   stallAtMs?: number;
   /** Peak RSS of the process so far (getrusage maxrss), MiB. */
   rssMiB: number;
+  /** CPU time of the cycle, every thread of the process (user + system), ms: less moved by the machine's load than wall time. */
+  cpuMs?: number;
   /** Slowest answer of the HTTP server probed during the cycle (full text only), ms. */
   probeMaxMs?: number;
   probes?: number;
@@ -110,7 +112,9 @@ for (const kind of kinds) {
   const h = monitorEventLoopDelay({ resolution: 5 });
   h.enable();
   const gaps = gapProbe();
+  const cpu0 = process.cpuUsage();
   const s = await runCycle({ store, config, log, force: true, parserPool, pool, clusterThread });
+  const cpu = process.cpuUsage(cpu0);
   h.disable();
   const gap = gaps.stop();
   if (session) {
@@ -123,6 +127,7 @@ for (const kind of kinds) {
     kind, ms: s.durationMs, items: s.results.reduce((n, r) => n + r.items, 0), inserted: s.inserted, updated: s.updated,
     failed: s.failed, notModified: s.notModified, extracted: s.extracted, extractFailed: s.extractFailed,
     stallMs: h.max / 1e6, stallOnCpuMs: gap.onCpuMs, stallWaitMs: gap.waitMs, stallAtMs: gap.atMs, rssMiB: process.resourceUsage().maxRSS / 1024,
+    cpuMs: (cpu.user + cpu.system) / 1000,
     ...(p ? { probeMaxMs: p.max, probes: p.n } : {}), stories: store.stats().stories,
     mainHeapMiB: process.memoryUsage().heapUsed / 2 ** 20, clusterHeapMiB: (await clusterThread.heap()).usedBytes / 2 ** 20,
   };

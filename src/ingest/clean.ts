@@ -10,6 +10,7 @@ import type { FeedItem } from '../model/index.js';
 import { detectFormat, discoverFeedLinks, parseFeed, type ParseOptions } from '../parser/index.js';
 import { lineText, safeUrl, sanitizeHtml } from '../sanitizer/index.js';
 import type { ItemInput } from '../storage/index.js';
+import { itemFeatures } from './cluster.js';
 
 // ---- Tunables -------------------------------------------------------------------------------------
 /** Caps on one item's stored text, so a hostile feed can't fill the disk through a single item. */
@@ -101,9 +102,12 @@ export interface ReadFeed {
 
 /**
  * Parse a feed document, fingerprint its items, and clean (sanitize) only those whose fingerprint is not
- * among `known` (the source's stored items): an unchanged item costs a hash, not a sanitizer pass.
+ * among `known` (the source's stored items): an unchanged item costs a hash, not a sanitizer pass. With
+ * `analyse`, each cleaned item also gets the clusterer's features (ingest/cluster.ts itemFeatures): the
+ * feed threads make them, and the clusterer's thread, which every new article passes through one at a
+ * time, only decides.
  */
-export async function readFeed(text: string, opts: ParseOptions, known: readonly string[]): Promise<ReadFeed> {
+export async function readFeed(text: string, opts: ParseOptions, known: readonly string[], analyse = false): Promise<ReadFeed> {
   const feed = await parseFeed(text, opts);
   const seen = new Set(known);
   const now = opts.now ?? new Date();
@@ -113,7 +117,11 @@ export async function readFeed(text: string, opts: ParseOptions, known: readonly
     entries: feed.items.map((item) => {
       const hash = fingerprint(item);
       const entry: FeedEntry = { hash, guid: item.guid, url: item.url };
-      if (!seen.has(hash)) entry.input = { ...toItemInput(item, now), hash };
+      if (!seen.has(hash)) {
+        const input: ItemInput = { ...toItemInput(item, now), hash };
+        if (analyse) input.features = itemFeatures(input.title, input.content ?? input.summary);
+        entry.input = input;
+      }
       return entry;
     }),
   };
@@ -124,11 +132,11 @@ export type ReadDocument = { feed: ReadFeed } | { links: string[] };
 
 /**
  * Decode a response body (its charset: BOM, header, declaration, sniffing), then read it as a feed
- * (readFeed); with `discover`, an HTML page is not parsed but searched for its feed links.
+ * (readFeed, `analyse` as there); with `discover`, an HTML page is not parsed but searched for its feed links.
  */
 export async function readDocument(body: Uint8Array, charset: string | undefined, opts: ParseOptions, known: readonly string[],
-  discover: boolean): Promise<ReadDocument> {
+  discover: boolean, analyse = false): Promise<ReadDocument> {
   const text = decodeBody(body, charset);
   if (discover && detectFormat(text) === 'html') return { links: discoverFeedLinks(text, opts.baseUrl) };
-  return { feed: await readFeed(text, opts, known) };
+  return { feed: await readFeed(text, opts, known, analyse) };
 }

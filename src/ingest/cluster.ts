@@ -16,6 +16,25 @@ export function toClusterDoc(id: number, a: Pick<ClusterInput, 'title' | 'articl
     source: a.sourceId === undefined ? undefined : String(a.sourceId) };
 }
 
+/** What storage keeps of an article for the clusterer: its analysis (JSON) and term vectors (binary). */
+export type ArticleFeatures = { version: number; analysis: string; vectors: Uint8Array };
+
+/**
+ * A new item's features, from its title and cleaned feed HTML as toClusterDoc reads them: made by the
+ * feed threads as they clean the item (ingest/clean.ts), so the clusterer's thread, through which every
+ * new article passes one at a time, only decodes them.
+ */
+export function itemFeatures(title: string, feedHtml: string | undefined): ArticleFeatures {
+  const doc = toClusterDoc(0, { title, feedHtml, url: undefined, published: '' });
+  const { analysis, vectors } = analyzeBoth(doc.title, doc.text);
+  return { version: ANALYSIS_VERSION, analysis: JSON.stringify(analysis), vectors: encodeVectors(vectors) };
+}
+
+/** A document's features analysed by the clusterer (which keeps them for the decision that follows). */
+function analysed(c: Clusterer, doc: ClusterDoc): ArticleFeatures {
+  return { version: ANALYSIS_VERSION, analysis: JSON.stringify(c.analysisOf(doc)), vectors: encodeVectors(c.vectorsOf(doc)) };
+}
+
 function isAnalysis(v: unknown): v is Analysis {
   const a = v as Partial<Analysis> | null;
   return !!a && a.v === ANALYSIS_VERSION && typeof a.lang === 'string' && Array.isArray(a.title) && Array.isArray(a.lead) &&
@@ -114,19 +133,26 @@ export function saveAndCluster(store: Store, c: Clusterer | undefined, sourceId:
   const pending = new Map<number, string>();
   for (const index of store.items.newArticles(sourceId, items)) {
     const item = items[index] as ItemInput;
-    const doc: ClusterDoc = { ...toClusterDoc(0, { title: item.title, feedHtml: item.content ?? item.summary, url: item.url,
-      published: item.published, sourceId }), id: `${PENDING_DOC}${++provisional}` };
-    const analysis = c.analysisOf(doc);
-    const vectors = c.vectorsOf(doc);
+    // The analysis the feed thread made when it cleaned the item (itemFeatures), else made here.
+    const given = item.features?.version === ANALYSIS_VERSION && item.features.vectors ? decodeVectors(item.features.vectors) : undefined;
+    const id = `${PENDING_DOC}${++provisional}`;
+    const doc: ClusterDoc = given
+      ? { id, title: item.title, url: item.url, published: Date.parse(item.published), source: String(sourceId), vectors: given }
+      : { ...toClusterDoc(0, { title: item.title, feedHtml: item.content ?? item.summary, url: item.url, published: item.published,
+        sourceId }), id };
+    const features = given ? item.features as ArticleFeatures : analysed(c, doc);
     const decision = c.decide(doc);
     const story = decision.story ?? `${PENDING_STORY}${provisional}`;
-    // Added now, so that the next new article of this batch can join it.
-    c.add({ ...doc, analysis }, story, decision.probability);
+    // Added now, so that the next new article of this batch can join it. As a copy: the clusterer then
+    // looks at every candidate of it in refinement, without the rivals it kept from the decision (adding
+    // the very object decided, as clusterDocs does, made the first cycle's refinement ~5× costlier, each
+    // source's 50 articles revisiting their rivals).
+    c.add({ ...doc }, story, decision.probability);
     pending.set(index, String(doc.id));
     placements.set(index, {
       story: typeof story === 'number' ? { id: story } : { create: String(story) },
       probability: decision.story === undefined ? undefined : decision.probability,
-      features: { version: ANALYSIS_VERSION, analysis: JSON.stringify(analysis), vectors: encodeVectors(vectors) },
+      features,
     });
   }
   let saved: SaveOutcome;

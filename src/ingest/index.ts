@@ -66,7 +66,9 @@ interface Fetched {
 function read(deps: IngestDeps, sourceId: number, res: FetchResult, now: Date, discover: boolean): Promise<ReadDocument> {
   const known = deps.store.items.knownHashes(sourceId);
   const opts: ParseOptions = { baseUrl: res.url, now, maxItems: deps.config.limits.maxItemsPerFeed };
-  return deps.parserPool ? deps.parserPool.read(res.body, res.charset, opts, known, discover)
+  // The feed threads also analyse new items for the clusterer (when there is one); on this thread, the clusterer does.
+  const analyse = deps.clusterThread !== undefined || deps.clusterer !== undefined;
+  return deps.parserPool ? deps.parserPool.read(res.body, res.charset, opts, known, discover, analyse)
     : readDocument(res.body, res.charset, opts, known, discover);
 }
 

@@ -43,12 +43,14 @@ export class ParserPool {
    * ingest/clean.ts readDocument in a worker thread: a response body decoded, then parsed, every item
    * fingerprinted and those not `known` cleaned (or, with `discover`, an HTML page's feed links found).
    * The body's memory moves to the thread when it owns it whole (the caller must not use it after). The
-   * budget covers the whole; rejects with a ParseError.
+   * budget covers the whole; rejects with a ParseError. With `analyse`, the cleaned items carry the
+   * clusterer's features too (ingest/clean.ts readFeed).
    */
-  read(body: Uint8Array, charset: string | undefined, opts: ParseOptions, known: readonly string[], discover: boolean): Promise<ReadDocument> {
+  read(body: Uint8Array, charset: string | undefined, opts: ParseOptions, known: readonly string[], discover: boolean,
+    analyse = false): Promise<ReadDocument> {
     const whole = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength && body.buffer instanceof ArrayBuffer;
     return this.pool.run({ kind: 'read', body, charset, baseUrl: opts.baseUrl, now: opts.now?.toISOString(), maxItems: opts.maxItems,
-      known, discover }, whole ? [body.buffer as ArrayBuffer] : []) as Promise<ReadDocument>;
+      known, discover, analyse }, whole ? [body.buffer as ArrayBuffer] : []) as Promise<ReadDocument>;
   }
 
   /** Stop every thread; queued documents fail. */

@@ -9,9 +9,9 @@ import { parseFeed, ParseError, type ParseOptions } from './index.js';
 
 interface DocumentOptions { baseUrl: string; now?: string; maxItems?: number }
 export type FeedRequest = DocumentOptions & ({ kind: 'parse'; text: string } |
-  { kind: 'read'; body: Uint8Array; charset?: string; known: readonly string[]; discover: boolean });
+  { kind: 'read'; body: Uint8Array; charset?: string; known: readonly string[]; discover: boolean; analyse?: boolean });
 
 serveTasks((req: FeedRequest): Promise<ParsedFeed | ReadDocument> => {
   const opts: ParseOptions = { baseUrl: req.baseUrl, now: req.now ? new Date(req.now) : undefined, maxItems: req.maxItems };
-  return req.kind === 'read' ? readDocument(req.body, req.charset, opts, req.known, req.discover) : parseFeed(req.text, opts);
+  return req.kind === 'read' ? readDocument(req.body, req.charset, opts, req.known, req.discover, req.analyse) : parseFeed(req.text, opts);
 }, (err) => (err instanceof ParseError ? err.message : `parser: ${err instanceof Error ? err.message : String(err)}`));

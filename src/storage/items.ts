@@ -38,6 +38,11 @@ export interface ItemInput {
    * field is read (an unchanged entry carries its guid, URL and hash, nothing cleaned).
    */
   unchanged?: boolean;
+  /**
+   * The clusterer's analysis and term vectors of a new item, made where it was cleaned (ingest/clean.ts);
+   * not written with the item (a placement's `features` are), only read by the clusterer's glue.
+   */
+  features?: { version: number; analysis: string; vectors?: Uint8Array };
 }
 
 /**
