@@ -10,6 +10,7 @@ import { getHeapStatistics } from 'node:v8';
 import { pino, type Logger } from 'pino';
 import type { Clusterer } from '../cluster/index.js';
 import { Store, type ItemInput } from '../storage/index.js';
+import { runInBackground } from '../workers/priority.js';
 import { loadClusterer, reassessArticle, reclusterStories, saveAndCluster } from './cluster.js';
 
 /** Main -> thread: one operation; thread -> main: its outcome, or a log line. */
@@ -46,6 +47,7 @@ const READS: Readonly<Record<string, ReadonlySet<string>>> = {
 // ---------------------------------------------------------------------------------------------------
 
 const data = workerData as ClusterWorkerData;
+runInBackground();
 const flag = new Int32Array(data.signal);
 
 function revive(e: { name: string; message: string }): Error {

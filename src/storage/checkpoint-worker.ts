@@ -2,9 +2,11 @@
 // WAL checkpoint every interval, and nothing else (it never writes a row). 'stop' closes it.
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
+import { runInBackground } from '../workers/priority.js';
 import type { CheckpointMessage, CheckpointWorkerData } from './checkpoint.js';
 
 const data = workerData as CheckpointWorkerData;
+runInBackground();
 // A PASSIVE checkpoint never waits on a lock; the timeout only covers opening (reading the WAL index).
 const db = new Database(data.dbPath, { fileMustExist: true, timeout: 1_000 });
 db.pragma('wal_autocheckpoint = 0');

@@ -10,6 +10,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { format } from 'node:util';
+import { runInBackground } from './priority.js';
 import { parentPort, Worker, type Transferable } from 'node:worker_threads';
 
 /** What a pool says when it fails a task, in the words of its stage ("parser thread crashed: …"). */
@@ -190,6 +191,7 @@ export class TimedPool<Req, Res> {
 export function serveTasks<Req, Res>(handler: (request: Req) => Res | Promise<Res>, describe: (err: unknown) => string): void {
   const port = parentPort;
   if (!port) return;
+  runInBackground();
   for (const level of CONSOLE_LEVELS) {
     console[level] = (...args: unknown[]) => port.postMessage({ console: level, text: format(...args) } satisfies ThreadMessage<Res>);
   }
