@@ -7,8 +7,8 @@
 //   npm run eval:cluster            (npx tsx bench/cluster-eval.ts)
 import { clusterDocs } from '../src/cluster/index.js';
 import { quality, type Quality } from '../src/cluster/metrics.js';
-import { fitLogistic, toModel, trainingRows, type LabelledDoc, type Rows } from '../src/cluster/train.js';
-import { shippedModel, ANALYSIS_VERSION, type Model } from '../src/cluster/index.js';
+import { fitLogistic, placeholderModel, toModel, trainingRows, type LabelledDoc, type Rows } from '../src/cluster/train.js';
+import { ModelError, type Model } from '../src/cluster/index.js';
 import type { ModelFile } from '../src/cluster/model.js';
 import { devSets, folds, seedPair, UNDATED_TIME, type DevSet } from './cluster-data.js';
 
@@ -33,7 +33,7 @@ export interface FoldResult {
 }
 
 function rowsOf(docs: readonly LabelledDoc[]): Rows {
-  return trainingRows(docs, shippedModel(ANALYSIS_VERSION));
+  return trainingRows(docs, placeholderModel());
 }
 
 /** Concatenate rows, each set's rows weighted so that every set weighs the same in the fit. */
@@ -163,7 +163,13 @@ function main(): void {
   // --misses[=N]: the out-of-fold mistakes of every set (at most N of each kind; default 20).
   const flag = process.argv.find((a) => a.startsWith('--misses'));
   if (flag) results.forEach((r, i) => console.log(misses(sets[i] as DevSet, r.predicted, Number(flag.split('=')[1] ?? 20))));
-  console.log(seedCheck());
+  try {
+    console.log(seedCheck());
+  } catch (err) {
+    // The shipped model is of other signals until `npm run train:cluster` writes it again.
+    if (!(err instanceof ModelError)) throw err;
+    console.log(`seed pair: not checked (${err.message})`);
+  }
   process.stderr.write(`(${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
 }
 
