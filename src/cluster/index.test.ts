@@ -379,6 +379,20 @@ describe('languages', () => {
     expect([out.get('h2'), out.get('h4')]).toEqual(['h1', 'h3']);
   });
 
+  it('two headlines alone in two languages never join, however many names and figures they share', () => {
+    const de: ClusterDoc = { id: 'h-de', published: T0, title: 'Erdbeben in Istanbul: Afad meldet mehr als 150 Verletzte in der Stadt' };
+    const en: ClusterDoc = { id: 'h-en', published: T0 + HOUR, title: 'Istanbul earthquake: Afad says more than 150 injured in the city' };
+    const en2: ClusterDoc = { id: 'h-en2', published: T0 + 2 * HOUR, title: 'Afad: more than 150 injured as earthquake hits Istanbul' };
+    const cmp = holding(de).compare(en, de);
+    // "in … in" is one function word (English, and German too): the German words decide.
+    expect(cmp.languages).toEqual(['en', 'de']);
+    expect(cmp.probability).toBe(0);
+    expect(cmp.override).toMatch(/languages differ/);
+    const out = clusterDocs([de, en, en2]);
+    expect(out.get('h-en')).not.toBe('h-de');
+    expect(out.get('h-en2')).toBe('h-en');
+  });
+
   it('Japanese (no spaces between words) is tokenised and clusters', () => {
     const a: ClusterDoc = { id: 'ja-a', published: T0, title: '東京で震度5強の地震 けが人の情報なし',
       text: '気象庁によると、午前10時ごろ東京湾を震源とする地震があり、東京都内で震度5強の揺れを観測しました。津波の心配はないということです。' };
