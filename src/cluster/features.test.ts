@@ -58,6 +58,14 @@ describe('detectLanguage', () => {
     expect(detectLanguage('Die Regierung beschließt das neue Mietrecht')).toBe('de');
     expect(detectLanguage('Fed chief says the pace of tapering may rise')).toBe('en');
   });
+
+  it('a headline counts a function word once: a repeated word shared by two languages does not outvote the others', () => {
+    // "in" twice (English, Dutch, Italian, German) against "mehr", "als", "der".
+    expect(detectLanguage('Erdbeben in Istanbul: Afad meldet mehr als 150 Verletzte in der Stadt')).toBe('de');
+    expect(detectLanguage('Floods in India kill eleven in the north-east')).toBe('en');
+    // One word of each: too little to tell.
+    expect(detectLanguage('Istanbul in Angst')).toBe('und');
+  });
 });
 
 describe('entities', () => {

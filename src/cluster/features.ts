@@ -14,7 +14,7 @@ const stopwordsIso = require('stopwords-iso') as Record<string, string[] | undef
 
 // ---- Tunables -------------------------------------------------------------------------------------
 /** Bump when the analysis changes: stored analyses of another version are recomputed. */
-export const ANALYSIS_VERSION = 3;
+export const ANALYSIS_VERSION = 4;
 /** Only the start of a body is read: the lede names the event; the tail wanders into background. */
 export const BODY_WORDS = 300;
 /** The lead: the first sentences of the body, up to this many words. */
@@ -63,7 +63,8 @@ might must one two three first last also via amid over per us-based mr mrs ms dr
  */
 const PROFILES: Record<string, string> = {
   en: 'the of and to in is was for on that with by at from as has have are were it its be been this which said',
-  de: 'der die das und ist nicht sich mit dem den des ein eine einer auf für von zu im auch wird wurde sind bei nach',
+  de: 'der die das und ist nicht sich mit dem den des ein eine einer auf für von zu im auch wird wurde sind bei nach als mehr ' +
+    'über wie noch aber oder nur vor gegen zum zur vom beim seit wegen',
   es: 'el la los las del que y en es por con para una un se al lo como más pero sus fue ha este esta según',
   fr: 'le la les des et est une un du que dans pour pas sur au aux par avec qui ce cette sont été il elle selon',
   it: 'il lo la gli le di che è per una un del della dei con non sono nel nella alla anche ha stato secondo',
@@ -211,8 +212,15 @@ const FRANC_ONLY = Object.keys(FRANC);
 export function detectLanguage(text: string): string {
   const sample = text.slice(0, LANG_CHARS);
   if (!/^[\x00-\x7f]*$/.test(sample)) for (const [re, lang] of SCRIPTS) if (re.test(sample)) return lang;
+  const short = sample.length < MIN_LANG_CHARS;
   const hits = new Array<number>(PROFILE_LANGS.length).fill(0);
-  for (const w of sample.toLowerCase().match(WORD) ?? []) for (const i of PROFILE_WORDS.get(w) ?? []) hits[i] = (hits[i] as number) + 1;
+  // A headline counts each function word once: "in … in" is one word of English (and of Dutch, German, …).
+  const seen = short ? new Set<string>() : undefined;
+  for (const w of sample.toLowerCase().match(WORD) ?? []) {
+    if (seen?.has(w)) continue;
+    seen?.add(w);
+    for (const i of PROFILE_WORDS.get(w) ?? []) hits[i] = (hits[i] as number) + 1;
+  }
   let top = 0;
   let second = -1;
   for (let i = 1; i < hits.length; i++) {
@@ -222,7 +230,6 @@ export function detectLanguage(text: string): string {
     } else if (second < 0 || (hits[i] as number) > (hits[second] as number)) second = i;
   }
   const [t, s] = [hits[top] as number, hits[second] as number];
-  const short = sample.length < MIN_LANG_CHARS;
   if (short ? t >= PROFILE_MIN_HITS_SHORT && t >= 2 * s : t >= PROFILE_MIN_HITS && t >= 2 * s) return PROFILE_LANGS[top] as string;
   if (short) return 'und';
   const code = franc(sample, { only: FRANC_ONLY, minLength: MIN_LANG_CHARS });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { Clusterer, clusterDocs, decodeVectors, encodeVectors, Model, shippedModel, ANALYSIS_VERSION, type Comparison, type ClusterDoc,
+import { Clusterer, clusterDocs, decodeVectors, encodeVectors, Model, shippedModel, ANALYSIS_VERSION, TITLE_SPAN_HOURS, type Comparison, type ClusterDoc,
   type StoryKey } from './index.js';
 import type { ModelFile } from './model.js';
 
@@ -379,6 +379,20 @@ describe('languages', () => {
     expect([out.get('h2'), out.get('h4')]).toEqual(['h1', 'h3']);
   });
 
+  it('two headlines alone in two languages never join, however many names and figures they share', () => {
+    const de: ClusterDoc = { id: 'h-de', published: T0, title: 'Erdbeben in Istanbul: Afad meldet mehr als 150 Verletzte in der Stadt' };
+    const en: ClusterDoc = { id: 'h-en', published: T0 + HOUR, title: 'Istanbul earthquake: Afad says more than 150 injured in the city' };
+    const en2: ClusterDoc = { id: 'h-en2', published: T0 + 2 * HOUR, title: 'Afad: more than 150 injured as earthquake hits Istanbul' };
+    const cmp = holding(de).compare(en, de);
+    // "in … in" is one function word (English, and German too): the German words decide.
+    expect(cmp.languages).toEqual(['en', 'de']);
+    expect(cmp.probability).toBe(0);
+    expect(cmp.override).toMatch(/languages differ/);
+    const out = clusterDocs([de, en, en2]);
+    expect(out.get('h-en')).not.toBe('h-de');
+    expect(out.get('h-en2')).toBe('h-en');
+  });
+
   it('Japanese (no spaces between words) is tokenised and clusters', () => {
     const a: ClusterDoc = { id: 'ja-a', published: T0, title: '東京で震度5強の地震 けが人の情報なし',
       text: '気象庁によると、午前10時ごろ東京湾を震源とする地震があり、東京都内で震度5強の揺れを観測しました。津波の心配はないということです。' };
@@ -386,6 +400,52 @@ describe('languages', () => {
       text: '午前10時ごろ、東京湾を震源とする地震があり、都内で震度5強を観測しました。気象庁は津波の心配はないとしています。' };
     const out = clusterDocs([a, b]);
     expect(out.get('ja-b')).toBe('ja-a');
+  });
+});
+
+// ---- time: titles alone ------------------------------------------------------------------------------
+
+describe('titles alone have a time bound (TITLE_SPAN_HOURS)', () => {
+  const DAY = 24 * HOUR;
+  /** Topic words in pairs: headline i names pair i and pair i + 1, so it shares two words with the one before. */
+  const PAIRS = ['harbour bridge', 'toll charges', 'ferry timetable', 'rail strike', 'bus drivers', 'pay offer', 'council budget',
+    'library closures', 'school meals', 'water prices', 'storm drains', 'flood barrier', 'port expansion', 'cargo terminal',
+    'airport runway', 'noise limits', 'night flights', 'taxi licences', 'cycle lanes', 'parking fines', 'market square', 'tram extension'];
+  const JOINS = ['%s: %s', '%s as %s', '%s after %s', '%s amid %s'];
+  const cap = (t: string) => `${t.charAt(0).toUpperCase()}${t.slice(1)}`;
+  const CHAIN: ClusterDoc[] = PAIRS.slice(0, 21).map((pair, i) => ({ id: `c${i}`, published: T0 + i * DAY,
+    title: cap((JOINS[i % JOINS.length] as string).replace('%s', pair).replace('%s', PAIRS[i + 1] as string)) }));
+  const OTHERS: ClusterDoc[] = ['Stocks rally as oil slips', 'Storm batters coast overnight', 'Election date set for autumn',
+    'Central bank holds rates', 'Film festival opens with premiere', 'Champions win cup final', 'Heatwave warning issued',
+    'Tech giant unveils phone'].map((title, i) => ({ id: `o${i}`, title, published: T0 + i * 2 * DAY }));
+
+  it('21 headlines a day apart, each sharing two words with the one before, do not chain into one story of 20 days', () => {
+    const out = clusterDocs([...CHAIN, ...OTHERS]);
+    const stories = new Map<StoryKey, number[]>();
+    for (const d of CHAIN) stories.set(out.get(d.id) as StoryKey, [...(stories.get(out.get(d.id) as StoryKey) ?? []), d.published]);
+    for (const times of stories.values()) expect(Math.max(...times) - Math.min(...times)).toBeLessThanOrEqual(TITLE_SPAN_HOURS * HOUR);
+    // A story of daily headlines holds at most TITLE_SPAN_HOURS / 24 + 1 of them.
+    expect(stories.size).toBeGreaterThanOrEqual(Math.ceil(CHAIN.length / (TITLE_SPAN_HOURS / 24 + 1)));
+    // Within the bound the titles still join: the next day's headline sharing two words is the same story.
+    expect(out.get('c1')).toBe('c0');
+  });
+
+  it('a headline days past every member is refused, within the bound it joins; with bodies the model weighs the time', () => {
+    const first: ClusterDoc = { id: 'a', published: T0, title: 'Harbour bridge toll charges to double from May' };
+    const next = (days: number, text?: string): ClusterDoc => ({ id: `b${days}`, published: T0 + days * DAY, text,
+      title: 'Drivers protest as harbour bridge toll charges double' });
+    const c = holding(first, ...OTHERS);
+    expect(c.decide(next(2)).story).toBe('a');
+    expect(c.decide(next(4)).story).toBeUndefined();
+    const far = c.compare(next(4), first);
+    expect(far.probability).toBe(0);
+    expect(far.override).toMatch(/titles alone, 96 hours apart/);
+    expect(c.compare(next(2), first).override).toBeUndefined();
+    // A body on both sides: the body model decides, time among its signals (no override).
+    const firstWithBody = { ...first, text: 'The harbour bridge toll charges will double from May, the council said, to pay for repairs to the bridge deck.' };
+    const cmp = holding(firstWithBody).compare(next(4, 'Hundreds of drivers protested on Monday against the doubling of the harbour bridge toll charges decided by the council.'), firstWithBody);
+    expect(cmp.regime).toBe('body');
+    expect(cmp.override).toBeUndefined();
   });
 });
 

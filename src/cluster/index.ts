@@ -65,6 +65,18 @@ const REWEIGHT_GROWTH = 1.25;
 const REWEIGHT_MIN = 10;
 /** How often (in added articles) stale stories are dropped from memory. */
 const SWEEP_EVERY = 2000;
+/**
+ * Titles alone join a story only within this many hours of every member (its oldest and its newest).
+ * Headlines sharing two words say "same topic"; only a short time apart do they say "same event". The
+ * coverage of one event — the first reports, the other outlets' write-ups by the next morning in their
+ * time zones, the first follow-ups, a weekend between — falls within about three days (the full-text
+ * development set's reports of one event are at most 27.5 hours apart); a story that goes on past that
+ * is a running story, which headlines alone cannot tell from the topic's next event, so there the text
+ * (a body) has to say so. The title-only model cannot learn this: its training data have no useful times
+ * (UCI's are crawl times, ECB+ is undated). Without the bound, 21 headlines a day apart, each sharing two
+ * words with the one before, made one story of 20 days.
+ */
+export const TITLE_SPAN_HOURS = 72;
 // ---------------------------------------------------------------------------------------------------
 
 export type StoryKey = string | number;
@@ -198,6 +210,10 @@ function sharesText(x: readonly number[], titleWord: boolean): boolean {
 }
 
 const logGap = (ms: number) => Math.log1p(Math.abs(ms) / HOUR / 24);
+/** Hours from an article to the farthest member of a story (its oldest or its newest), from the signals. */
+const farthestHours = (x: readonly number[]) => Math.expm1(Math.max(x[F.gapNewest] as number, x[F.gapOldest] as number)) * 24;
+/** Titles alone (no body on one side) and farther than TITLE_SPAN_HOURS from a member: never one story. */
+const titleTooFar = (x: readonly number[]) => Model.regime(x) === 'title' && farthestHours(x) > TITLE_SPAN_HOURS + 1e-6;
 
 function bump<K>(m: Map<K, number>, k: K, by: number): void {
   const n = (m.get(k) ?? 0) + by;
@@ -709,8 +725,8 @@ export class Clusterer {
     const sl = this.language(s);
     const x = this.signals(d, s, self);
     // Two languages never merge: an article in another language never belongs. Nor does one that shares
-    // no words with the story (whatever its size, outlet or time say).
-    if ((dl !== 'und' && sl !== 'und' && dl !== sl) || !sharesText(x, this.titleWord)) return { p: 0, m: -1, x };
+    // no words with the story (whatever its size, outlet or time say), nor titles alone days away from a member.
+    if ((dl !== 'und' && sl !== 'und' && dl !== sl) || !sharesText(x, this.titleWord) || titleTooFar(x)) return { p: 0, m: -1, x };
     const p = this.model.probability(x);
     return { p, m: p - this.model.threshold(x), x };
   }
@@ -1170,12 +1186,14 @@ export class Clusterer {
     const explained = this.model.explain(x);
     const differ = aa.lang !== 'und' && ab.lang !== 'und' && aa.lang !== ab.lang;
     const unrelated = !differ && !sharesText(x, tmp.titleWord);
+    const far = !differ && !unrelated && titleTooFar(x);
     const theirs = new Map(ab.entities.map(([key]) => [key, true]));
     return {
       ...explained, threshold: this.model.file.thresholds[explained.regime], languages: [aa.lang, ab.lang],
       override: differ ? `the languages differ (${aa.lang}, ${ab.lang}): never one story`
-        : unrelated ? 'no words in common (titles, leads, bodies): never one story' : undefined,
-      probability: differ || unrelated ? 0 : explained.probability,
+        : unrelated ? 'no words in common (titles, leads, bodies): never one story'
+        : far ? `titles alone, ${Math.round(farthestHours(x))} hours apart (more than ${TITLE_SPAN_HOURS}): never one story` : undefined,
+      probability: differ || unrelated || far ? 0 : explained.probability,
       sharedEntities: aa.entities.filter(([key]) => theirs.has(key)).map(([, kind, text]) => ({ text, kind })),
       sharedNumbers: aa.numbers.filter((n) => ab.numbers.includes(n)),
     };

@@ -173,3 +173,14 @@ export function foldOf(group: string, k: number): number {
 export function toModel(file: ModelFile): Model {
   return Model.from(file, 'trained model', ANALYSIS_VERSION);
 }
+
+/**
+ * A valid model with every weight 0, for computing training rows (their signals do not depend on the
+ * model): training does not need the shipped file to be of this code's signals and analysis already.
+ */
+export function placeholderModel(): Model {
+  const k = FEATURES.length;
+  const regime: RegimeWeights = { mean: new Array<number>(k).fill(0), scale: new Array<number>(k).fill(1), weights: new Array<number>(k).fill(0), bias: 0 };
+  return toModel({ format: MODEL_FORMAT, version: MODEL_VERSION, analysis: ANALYSIS_VERSION, features: [...FEATURES],
+    regimes: { body: regime, title: regime }, thresholds: { body: THRESHOLD, title: THRESHOLD }, provenance: {} });
+}
