@@ -29,6 +29,40 @@ export function dot(a: Vec, b: Vec): number {
   return s;
 }
 
+/** The dot product of a sparse vector and one held at [at, at + n) of `ids`/`ws` (as dot()). */
+export function dotAt(a: Vec, ids: Int32Array, ws: Float32Array, at: number, n: number): number {
+  let i = 0;
+  let j = at;
+  let s = 0;
+  const ai = a.ids;
+  const end = at + n;
+  while (i < ai.length && j < end) {
+    const x = ai[i] as number;
+    const y = ids[j] as number;
+    if (x === y) {
+      s += (a.ws[i] as number) * (ws[j] as number);
+      i++;
+      j++;
+    } else if (x < y) i++;
+    else j++;
+  }
+  return s;
+}
+
+/** Is `id` in the ascending run [at, at + n) of `ids`? */
+export function hasAt(ids: Int32Array, at: number, n: number, id: number): boolean {
+  let lo = at;
+  let hi = at + n - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const v = ids[mid] as number;
+    if (v === id) return true;
+    if (v < id) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}
+
 /** Is `id` in an ascending list? */
 export function has(sorted: Int32Array, id: number): boolean {
   let lo = 0;
@@ -151,6 +185,11 @@ export class SumTable {
     for (let i = 0; i < v.ids.length; i++) this.add(v.ids[i] as number, v.ws[i] as number);
   }
 
+  /** addVec() of the vector held at [at, at + n) of `ids`/`ws`. */
+  addAt(ids: Int32Array, ws: Float32Array, at: number, n: number): void {
+    for (let i = at; i < at + n; i++) this.add(ids[i] as number, ws[i] as number);
+  }
+
   /** Room for twice the live sums (removed positions dropped, the order of the others kept). */
   private grow(): void {
     const [keys, sums, gone, used] = [this.keys, this.sums, this.gone, this.used];
@@ -245,6 +284,11 @@ export class Probe {
 
   putVec(v: Vec, channel: number): void {
     for (let i = 0; i < v.ids.length; i++) this.put(v.ids[i] as number, channel, v.ws[i] as number);
+  }
+
+  /** putVec() of the vector held at [at, at + n) of `ids`/`ws`. */
+  putAt(ids: Int32Array, ws: Float32Array, at: number, n: number, channel: number): void {
+    for (let i = at; i < at + n; i++) this.put(ids[i] as number, channel, ws[i] as number);
   }
 
   /** The slot of a term id, or -1. */
@@ -541,5 +585,80 @@ export class SlotTable {
     this.mark[to] = this.mark[from] as number;
     this.q[to] = this.q[from] as number;
     this.acc[to] = this.acc[from] as number;
+  }
+}
+
+/**
+ * Records of numbers in two big aligned typed arrays (int32 ids, float32 weights), one record per
+ * article at an offset: the clusterer's articles were ~14 small typed arrays each (~90 bytes of heap
+ * per array, plus an ArrayBuffer with off-heap bookkeeping per buffer), which made a third of the heap
+ * after a collection and most of the array buffers awaiting one. A record is appended (alloc()); its
+ * owner says when it is dropped (free()) and when to reclaim the space (compact(): the live records
+ * move down in place, in offset order, and each is told its new offset). Offsets are stable between
+ * compactions; the arrays are replaced when they grow, so read them again after an alloc().
+ */
+export class Slab {
+  ids: Int32Array;
+  ws: Float32Array;
+  /** Entries used from the start (live records and dropped ones). */
+  used = 0;
+  /** Entries of the records not dropped. */
+  live = 0;
+
+  constructor(capacity = 1 << 16) {
+    this.ids = new Int32Array(capacity);
+    this.ws = new Float32Array(capacity);
+  }
+
+  /** A new record of `n` entries (zeroed weights): its offset. */
+  alloc(n: number): number {
+    if (this.used + n > this.ids.length) this.grow(this.used + n);
+    const at = this.used;
+    this.ws.fill(0, at, at + n);
+    this.used += n;
+    this.live += n;
+    return at;
+  }
+
+  /** A record of `n` entries is no longer used (its space is reclaimed by the next compact()). */
+  free(n: number): void {
+    this.live -= n;
+  }
+
+  /** Entries of dropped records, reclaimed by compact(). */
+  get waste(): number {
+    return this.used - this.live;
+  }
+
+  /**
+   * Move the live records down, in place: `records` are every live record, `at`/`size` read a
+   * record's offset and length and `moved` gives it its new one. Records not listed are dropped.
+   */
+  compact<T>(records: T[], at: (r: T) => number, size: (r: T) => number, moved: (r: T, at: number) => void): void {
+    records.sort((a, b) => at(a) - at(b));
+    let to = 0;
+    for (const r of records) {
+      const from = at(r);
+      const n = size(r);
+      if (from !== to) {
+        this.ids.copyWithin(to, from, from + n);
+        this.ws.copyWithin(to, from, from + n);
+        moved(r, to);
+      }
+      to += n;
+    }
+    this.used = to;
+    this.live = to;
+  }
+
+  /** Room for `need` entries: half as much again as that (a copy). */
+  private grow(need: number): void {
+    const n = Math.max(need + (need >> 1), 1024);
+    const ids = new Int32Array(n);
+    ids.set(this.ids.subarray(0, this.used));
+    const ws = new Float32Array(n);
+    ws.set(this.ws.subarray(0, this.used));
+    this.ids = ids;
+    this.ws = ws;
   }
 }
