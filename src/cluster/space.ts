@@ -205,27 +205,41 @@ export class SumTable {
     }
   }
 
+  /** pack()'s storage: its live positions (scratch), and the packed vector's buffer (reused while it fits). */
+  private order?: Int32Array;
+  private out?: ArrayBuffer;
+
   /**
    * The sums as a vector for dot products: the heaviest `keep` (ties: the id that came first), ascending
-   * ids, float32 weights, and the norm of the unrounded sums.
+   * ids, float32 weights, and the norm of the unrounded sums. The vector lives in this table's buffer
+   * until the next pack() of the table (a story's packed aggregates are replaced whenever they change):
+   * no new ArrayBuffer per pack, which were most of the off-heap garbage awaiting a major collection.
    */
   pack(keep = Infinity): { vec: Vec; norm: number } {
     const { keys, sums, gone } = this;
-    let at: number[] = [];
-    for (let i = 0; i < this.used; i++) if (!gone[i]) at.push(i);
-    if (at.length > keep) at = at.sort((a, b) => (sums[b] as number) - (sums[a] as number) || a - b).slice(0, keep);
-    at.sort((a, b) => (keys[a] as number) - (keys[b] as number));
-    const buf = new ArrayBuffer(at.length * 8);
-    const ids = new Int32Array(buf, 0, at.length);
-    const ws = new Float32Array(buf, at.length * 4, at.length);
+    if (!this.order || this.order.length < this.used) this.order = new Int32Array(Math.max(16, this.keys.length));
+    const order = this.order;
     let n = 0;
-    for (let i = 0; i < at.length; i++) {
+    for (let i = 0; i < this.used; i++) if (!gone[i]) order[n++] = i;
+    let at = order.subarray(0, n);
+    if (n > keep) {
+      at.sort((a, b) => (sums[b] as number) - (sums[a] as number) || a - b);
+      at = at.subarray(0, keep);
+      n = keep;
+    }
+    at.sort((a, b) => (keys[a] as number) - (keys[b] as number));
+    if (!this.out || this.out.byteLength < n * 8) this.out = new ArrayBuffer(Math.max(64, (n * 10 + 7) & ~7));
+    const room = this.out.byteLength >> 3;
+    const ids = new Int32Array(this.out, 0, n);
+    const ws = new Float32Array(this.out, room * 4, n);
+    let norm = 0;
+    for (let i = 0; i < n; i++) {
       const w = sums[at[i] as number] as number;
       ids[i] = keys[at[i] as number] as number;
       ws[i] = w;
-      n += w * w;
+      norm += w * w;
     }
-    return { vec: { ids, ws }, norm: Math.sqrt(n) };
+    return { vec: { ids, ws }, norm: Math.sqrt(norm) };
   }
 }
 
