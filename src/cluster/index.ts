@@ -18,7 +18,7 @@
 // stories that ended before the window are swept, with their terms' document frequencies.
 import { analyzeBoth, ANALYSIS_VERSION, hamming, vectorsOf, type Analysis, type EntityKind, type Vectors } from './features.js';
 import { FEATURES, Model, shippedModel, type Contribution } from './model.js';
-import { BODY, CountTable, dotAt, FIGURE, hasAt, LEAD, NAME, pack, Postings, Probe, Slab, SlotTable, SumTable, TITLE, type Vec } from './space.js';
+import { BODY, CountTable, dotAt, FIGURE, hasAt, LEAD, NAME, pack, Postings, Probe, Slab, SlotTable, SumTable, TAG_TERMS, TITLE, type Vec } from './space.js';
 
 export { analyze, analyzeBoth, ANALYSIS_VERSION, decodeVectors, detectLanguage, encodeVectors, entities, terms, vectorsOf, words,
   type Analysis, type Vectors } from './features.js';
@@ -777,14 +777,15 @@ export class Clusterer {
    * alone in it: it holds all the member's rarest terms, which would use the lookup up in a small window).
    */
   private candidates(d: DocState, limit = CANDIDATES, exclude?: StoryState): StoryState[] {
-    const epoch = ++this.epoch;
+    // This lookup's tags: base + the query term counted (below base: not seen by this lookup yet).
+    const base = ++this.epoch * TAG_TERMS;
     let found = this.found;
     let nFound = 0;
     const window = this.windowHours * HOUR;
     const blocks = this.postings.blocks;
-    // Per slot (typed arrays): the lookup that saw it last, the query term counted last (a story indexed
-    // twice under one term counts once), the weight so far (-Infinity: ended or out of the window).
-    const { first, last, dead, mark, q: counted, acc, seq } = this.spans;
+    // Per slot (typed arrays): the lookup and query term that counted it last (a story indexed twice
+    // under one term counts once), the weight so far (-Infinity: ended or out of the window).
+    const { first, last, dead, tag, acc, seq } = this.spans;
     const from = d.time - window;
     const to = d.time + window;
     const excluded = exclude ? exclude.slot : -1;
@@ -794,29 +795,30 @@ export class Clusterer {
       let h = this.postings.head(I[q0 + q] as number);
       if (h < 0) continue;
       const w = W[q0 + q] as number;
+      const t = base + q;
       let seen = 0;
       let other = false;
       for (; h >= 0 && seen < POSTINGS_CAP; h = blocks[h + 1] as number) {
-        for (let j = h + 1 + (blocks[h] as number); j > h + 1 && seen < POSTINGS_CAP; j--, seen++) {
+        // The block's slots, newest first, as many as the cap leaves.
+        const top = h + 1 + (blocks[h] as number);
+        const stop = Math.max(h + 1, top - (POSTINGS_CAP - seen));
+        seen += top - stop;
+        for (let j = top; j > stop; j--) {
           const s = blocks[j] as number;
           if (s !== excluded) other = true;
-          if (mark[s] !== epoch) {
-            mark[s] = epoch;
-            counted[s] = -1;
-            if (dead[s] || (last[s] as number) < from || (first[s] as number) > to) acc[s] = -Infinity;
-            else {
-              acc[s] = 0;
-              if (nFound === found.length) {
-                const grown = new Int32Array(found.length * 2);
-                grown.set(found);
-                this.found = found = grown;
-              }
-              found[nFound++] = s;
+          const was = tag[s] as number;
+          if (was === t) continue;
+          tag[s] = t;
+          if (was >= base) acc[s] = (acc[s] as number) + w;
+          else if (dead[s] || (last[s] as number) < from || (first[s] as number) > to) acc[s] = -Infinity;
+          else {
+            acc[s] = w;
+            if (nFound === found.length) {
+              const grown = new Int32Array(found.length * 2);
+              grown.set(found);
+              this.found = found = grown;
             }
-          }
-          if (counted[s] !== q) {
-            counted[s] = q;
-            acc[s] = (acc[s] as number) + w;
+            found[nFound++] = s;
           }
         }
       }
@@ -948,7 +950,7 @@ export class Clusterer {
     spans.ensure(s.slot);
     spans.seq[s.slot] = s.seq;
     spans.dead[s.slot] = 0;
-    spans.mark[s.slot] = 0;
+    spans.tag[s.slot] = 0;
     this.span(s);
     this.stories.set(key, s);
     return s;
