@@ -54,6 +54,11 @@ const AGG_MEMBERS = 64;
 const CENTROID_TERMS = 150;
 /** Room a story's body centroid starts with (sums; it grows by doubling: most stories are one or two articles). */
 const CENTROID_ROOM = 64;
+/**
+ * Aggregates of ended stories kept for reuse (their tables and packed buffers): an ended story's tables
+ * were a few KB of garbage each (most of what a story holds), left for a major collection.
+ */
+const AGG_POOL = 1024;
 /** Hamming distance (of 64 bits) at or under which two bodies are near-identical copies. */
 const NEAR_DUPLICATE_BITS = 10;
 /** A move needs the new home to beat the current one by this much probability (no flip-flopping). */
@@ -242,6 +247,8 @@ export class Clusterer {
   /** The articles' numbers (DocState), and the entries held by the articles in memory (the rest is reclaimable). */
   private slab = new Slab();
   private held = 0;
+  /** Aggregates of stories that ended, reused (cleared) by stories that need theirs: most stories live a few days. */
+  private aggPool: Aggregate[] = [];
   /** Story by postings slot, and what a lookup reads of it (span, order, ended) by slot. */
   private slots: StoryState[] = [];
   private spans = new SlotTable();
@@ -548,7 +555,7 @@ export class Clusterer {
   /** A story's aggregates over its recent members (computed when first needed after a change). */
   private aggregate(s: StoryState): Aggregate {
     if (s.agg) return s.agg;
-    const old = s.spare;
+    const old = s.spare ?? this.aggPool.pop();
     s.spare = undefined;
     if (old) for (const t of [old.centroid, old.titles, old.counts]) t.clear();
     const a: Aggregate = old ? { n: 0, centroid: old.centroid, titles: old.titles, counts: old.counts }
@@ -559,6 +566,13 @@ export class Clusterer {
     }
     s.agg = a;
     return a;
+  }
+
+  /** A story ended: its aggregates' tables go to the pool (new stories' aggregates are computed in them). */
+  private recycle(s: StoryState): void {
+    for (const a of [s.agg, s.spare]) if (a && this.aggPool.length < AGG_POOL) this.aggPool.push(a);
+    s.agg = undefined;
+    s.spare = undefined;
   }
 
   /** A story's aggregates are out of date (kept aside: the next ones are computed in their tables). */
@@ -986,6 +1000,7 @@ export class Clusterer {
       this.spans.dead[s.slot] = 1;
       this.stories.delete(s.key);
       this.rivals.delete(s);
+      this.recycle(s);
       return s;
     }
     s.sumTime -= d.time;
@@ -1033,6 +1048,7 @@ export class Clusterer {
     this.docs.clear();
     this.slab = new Slab();
     this.held = 0;
+    this.aggPool = [];
     for (const s of this.stories.values()) s.dead = true;
     this.stories.clear();
     this.postings.clear();
@@ -1205,8 +1221,7 @@ export class Clusterer {
       }
       // Its slot stays in the postings until they are compacted: what it held is freed now.
       s.members = [];
-      s.agg = undefined;
-      s.spare = undefined;
+      this.recycle(s);
     }
     this.probed = undefined;
     this.compactSlab();
