@@ -666,9 +666,12 @@ export class Slab {
     this.live = to;
   }
 
-  /** Room for `need` entries: half as much again as that (a copy). */
+  /**
+   * Room for `need` entries: twice that (a copy; a start filling the window grows it a dozen times, and
+   * growing by half had it copy twice the final size; the untouched room costs no resident memory).
+   */
   private grow(need: number): void {
-    const n = Math.max(need + (need >> 1), 1024);
+    const n = Math.max(need * 2, 1024);
     const ids = new Int32Array(n);
     ids.set(this.ids.subarray(0, this.used));
     const ws = new Float32Array(n);
