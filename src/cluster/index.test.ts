@@ -482,6 +482,40 @@ describe('candidates at scale', () => {
   }, 30_000);
 });
 
+describe('memory: articles come and go', () => {
+  it('articles that left (swept, their space reclaimed in place) leave the others intact: a report still finds its story after thousands left', () => {
+    const syllables = ['ka', 'lo', 'mi', 'ren', 'tas', 'vo', 'dri', 'pel', 'sun', 'gor', 'bax', 'ni', 'tul', 'ze', 'fa', 'quo', 'hin', 'yar', 'wes', 'cub'];
+    const name = (i: number) => {
+      let s = '';
+      for (let n = i + 1000; n > 0; n = Math.floor(n / syllables.length)) s += syllables[n % syllables.length];
+      return s.charAt(0).toUpperCase() + s.slice(1);
+    };
+    const forgotten: string[] = [];
+    // A 6-hour window: every 2,000 articles added, those that ended 30 hours before the newest are swept.
+    const c = new Clusterer({ windowHours: 6, onForget: (id) => forgotten.push(String(id)) });
+    const filler = (i: number, published: number): ClusterDoc => ({
+      id: `f${i}`, published,
+      title: `${name(3 * i)} and ${name(3 * i + 1)} agree on ${name(3 * i + 2)}`,
+      text: `${name(3 * i)} officials met ${name(3 * i + 1)} delegates about the ${name(3 * i + 2)} accord on ${i % 7 ? 'trade' : 'water'}.`,
+    });
+    // A busy evening the day before (stored before the seed report, so its space lies before the report's).
+    const EVENING = 6000;
+    const evening = SEED_A.published - 30 * HOUR;
+    for (let i = 0; i < EVENING; i++) c.add(filler(i, evening + (i / EVENING) * 5 * HOUR), `f${i}`);
+    c.add(SEED_A, SEED_A.id);
+    expect(forgotten).toEqual([]);
+    // The morning between the two reports: the evening's articles leave, and the records of those in
+    // memory (the seed report's among them) move into the space they held.
+    const MORNING = 4000;
+    const gap = SEED_B.published - SEED_A.published;
+    for (let k = 0; k < MORNING; k++) c.add(filler(EVENING + k, SEED_A.published + ((k + 1) / (MORNING + 1)) * gap), `f${EVENING + k}`);
+    expect(forgotten.length).toBeGreaterThan(2000);
+    expect(c.size.documents).toBe(EVENING + MORNING + 1 - forgotten.length);
+    expect(c.decide(SEED_B).story).toBe(SEED_A.id);
+    expect(c.decide(FLOODS).story).toBeUndefined();
+  }, 60_000);
+});
+
 describe('a start from stored vectors', () => {
   it('a clusterer filled from stored bytes (weighted lazily) decides as the one that clustered the stream', () => {
     const stream = [SEED_A, QUAKE, WIRE, FLOODS, WIRE_COPY];

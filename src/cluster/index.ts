@@ -18,7 +18,7 @@
 // stories that ended before the window are swept, with their terms' document frequencies.
 import { analyzeBoth, ANALYSIS_VERSION, hamming, vectorsOf, type Analysis, type EntityKind, type Vectors } from './features.js';
 import { FEATURES, Model, shippedModel, type Contribution } from './model.js';
-import { BODY, CountTable, dot, EMPTY, FIGURE, has, LEAD, NAME, pack, Postings, Probe, SlotTable, SumTable, TITLE, type Vec } from './space.js';
+import { BODY, CountTable, dotAt, FIGURE, hasAt, LEAD, NAME, pack, Postings, Probe, Slab, SlotTable, SumTable, TAG_TERMS, TITLE, type Vec } from './space.js';
 
 export { analyze, analyzeBoth, ANALYSIS_VERSION, decodeVectors, detectLanguage, encodeVectors, entities, terms, vectorsOf, words,
   type Analysis, type Vectors } from './features.js';
@@ -52,6 +52,13 @@ const MEMBERS_COMPARED = 24;
 const AGG_MEMBERS = 64;
 /** Terms kept in a story's body centroid (the heaviest). */
 const CENTROID_TERMS = 150;
+/** Room a story's body centroid starts with (sums; it grows by doubling: most stories are one or two articles). */
+const CENTROID_ROOM = 64;
+/**
+ * Aggregates of ended stories kept for reuse (their tables and packed buffers): an ended story's tables
+ * were a few KB of garbage each (most of what a story holds), left for a major collection.
+ */
+const AGG_POOL = 1024;
 /** Hamming distance (of 64 bits) at or under which two bodies are near-identical copies. */
 const NEAR_DUPLICATE_BITS = 10;
 /** A move needs the new home to beat the current one by this much probability (no flip-flopping). */
@@ -77,6 +84,8 @@ const SWEEP_EVERY = 2000;
  * words with the one before, made one story of 20 days.
  */
 export const TITLE_SPAN_HOURS = 72;
+/** The slab is compacted (at a sweep) when the space of articles that left is over a third of what is held, and at least this (entries). */
+const SLAB_SLACK = 1 << 16;
 // ---------------------------------------------------------------------------------------------------
 
 export type StoryKey = string | number;
@@ -99,29 +108,33 @@ export interface ClusterDoc {
 }
 
 const HOUR = 3_600_000;
-const NONE = new Float32Array(0);
 const NAME_KIND = 3;
 const F = Object.fromEntries(FEATURES.map((f, i) => [f, i])) as Record<(typeof FEATURES)[number], number>;
 /** The share and any-name features of each entity kind (KIND_INDEX order). */
 const KIND_FEATURES = [[F.personShare, F.personAny], [F.orgShare, F.orgAny], [F.placeShare, F.placeAny], [F.nameShare, F.nameAny]] as const;
 
-/** An article in memory. */
+/**
+ * An article in memory. Its numbers are one record of the clusterer's slab (ids and weights side by
+ * side), at `at`, in this order: title, lead and body term ids (ascending; unit weights), entity ids
+ * (ascending; rarity weights), figures (term ids, ascending; rarity weights), the query (its heaviest
+ * terms, heaviest first, and their weights; room for `qCap`, `nq` used), the body terms' counts, the
+ * entities' kinds. The lengths say where each part starts (see the offset helpers below).
+ */
 interface DocState {
   id: DocId;
   story?: StoryState;
   time: number;
   source: number;
   lang: string;
-  title: Vec;
-  lead: Vec;
-  body: Vec;
+  at: number;
+  nt: number;
+  nl: number;
+  nb: number;
+  ne: number;
+  nn: number;
+  nq: number;
+  qCap: number;
   hasBody: boolean;
-  /** Entity ids, their kinds and rarity weights; figures (term ids) and theirs. */
-  ents: Int32Array;
-  kinds: Uint8Array;
-  entW: Float32Array;
-  nums: Int32Array;
-  numW: Float32Array;
   /** Rarity-weighted mass of its names and figures. */
   mass: number;
   simhash?: [number, number];
@@ -129,13 +142,19 @@ interface DocState {
   p: number;
   /** The clock when it was last placed or examined: stories changed since are worth a look. */
   tick: number;
-  /** Its heaviest terms, heaviest first, and their weights. */
-  query: Int32Array;
-  queryW: Float32Array;
-  /** What it was weighted from, and the number of documents then (weights are refreshed when that has grown much). */
-  v: Vectors;
+  /** The number of documents when it was weighted (weights are refreshed when that has grown much; -1: not yet). */
   n0: number;
 }
+
+/** Where a record's parts start in the slab (see DocState). */
+const leadAt = (d: DocState) => d.at + d.nt;
+const bodyAt = (d: DocState) => d.at + d.nt + d.nl;
+const entsAt = (d: DocState) => d.at + d.nt + d.nl + d.nb;
+const numsAt = (d: DocState) => d.at + d.nt + d.nl + d.nb + d.ne;
+const queryAt = (d: DocState) => d.at + d.nt + d.nl + d.nb + d.ne + d.nn;
+const countsAt = (d: DocState) => d.at + d.nt + d.nl + d.nb + d.ne + d.nn + d.qCap;
+const kindsAt = (d: DocState) => d.at + d.nt + d.nl + d.nb + d.ne + d.nn + d.qCap + d.nb;
+const recordSize = (d: DocState) => d.nt + d.nl + 2 * d.nb + 2 * d.ne + d.nn + d.qCap;
 
 /** A story's aggregates over its most recent AGG_MEMBERS members. */
 interface Aggregate {
@@ -215,6 +234,11 @@ const farthestHours = (x: readonly number[]) => Math.expm1(Math.max(x[F.gapNewes
 /** Titles alone (no body on one side) and farther than TITLE_SPAN_HOURS from a member: never one story. */
 const titleTooFar = (x: readonly number[]) => Model.regime(x) === 'title' && farthestHours(x) > TITLE_SPAN_HOURS + 1e-6;
 
+/** Does candidate slot `a` rank before `b`: more accumulated query weight, then the older story. */
+function better(acc: Float64Array, seq: Float64Array, a: number, b: number): boolean {
+  return (acc[a] as number) > (acc[b] as number) || (acc[a] === acc[b] && (seq[a] as number) < (seq[b] as number));
+}
+
 function bump<K>(m: Map<K, number>, k: K, by: number): void {
   const n = (m.get(k) ?? 0) + by;
   if (n > 0) m.set(k, n);
@@ -236,6 +260,11 @@ export class Clusterer {
   private readonly docs = new Map<DocId, DocState>();
   private readonly stories = new Map<StoryKey, StoryState>();
   private readonly postings = new Postings();
+  /** The articles' numbers (DocState), and the entries held by the articles in memory (the rest is reclaimable). */
+  private slab = new Slab();
+  private held = 0;
+  /** Aggregates of stories that ended, reused (cleared) by stories that need theirs: most stories live a few days. */
+  private aggPool: Aggregate[] = [];
   /** Story by postings slot, and what a lookup reads of it (span, order, ended) by slot. */
   private slots: StoryState[] = [];
   private spans = new SlotTable();
@@ -306,58 +335,83 @@ export class Clusterer {
   private count(d: DocState, sign: 1 | -1): void {
     const df = this.df;
     df.begin();
-    const v = d.v;
-    for (const ids of [v.title, v.lead, v.body, v.ents]) for (let i = 0; i < ids.length; i++) df.add(ids[i] as number, sign);
+    // Title, lead, body and entity ids lie side by side in its record.
+    const ids = this.slab.ids;
+    for (let i = d.at, end = numsAt(d); i < end; i++) df.add(ids[i] as number, sign);
     this.docCount += sign;
   }
 
   /**
-   * Unit weights of `ids` (tf-idf, tf from `counts` when given) into `ws` from `at`: a view of it, or EMPTY.
+   * Unit weights (tf-idf, tf from the counts at `counts` when >= 0) of the `n` ids at `at`, beside them.
    * The weights are stored as float32 and normalised by the norm of the unrounded ones.
    */
-  private unit(ids: Int32Array, counts: Uint16Array | undefined, ws: Float32Array, at: number): Vec {
-    if (ids.length === 0) return EMPTY;
+  private unit(at: number, n: number, counts: number): void {
+    if (n === 0) return;
+    const ids = this.slab.ids;
+    const ws = this.slab.ws;
     let norm = 0;
-    for (let i = 0; i < ids.length; i++) {
-      const w = (counts ? 1 + Math.log(counts[i] as number) : 1) * this.idf(ids[i] as number);
+    for (let i = 0; i < n; i++) {
+      const w = (counts >= 0 ? 1 + Math.log(ids[counts + i] as number) : 1) * this.idf(ids[at + i] as number);
       ws[at + i] = w;
       norm += w * w;
     }
     norm = Math.sqrt(norm) || 1;
-    for (let i = at; i < at + ids.length; i++) ws[i] = (ws[i] as number) / norm;
-    return { ids, ws: ws.subarray(at, at + ids.length) };
+    for (let i = at; i < at + n; i++) ws[i] = (ws[i] as number) / norm;
   }
 
-  /**
-   * Vectors -> an article in memory, weighted under the current statistics (nothing is counted). Its
-   * weights live in one buffer, its query in another (a reweighting replaces the first only), and the
-   * query is selected in scratch arrays: no Map, entry arrays or sort per article.
-   */
-  private state(doc: ClusterDoc, v: Vectors): DocState {
+  /** Vectors -> an article in memory: its record in the slab (ids, counts, kinds; weights zero), not weighted. */
+  private record(doc: ClusterDoc, v: Vectors): DocState {
     const nt = v.title.length;
     const nl = v.lead.length;
     const nb = v.body.length;
-    const weights = new Float32Array(nt + nl + nb + v.ents.length + v.nums.length);
-    const title = this.unit(v.title, undefined, weights, 0);
-    const lead = this.unit(v.lead, undefined, weights, nt);
-    const body = this.unit(v.body, v.bodyCounts, weights, nt + nl);
-    const entW = weights.subarray(nt + nl + nb, nt + nl + nb + v.ents.length);
-    const numW = weights.subarray(nt + nl + nb + v.ents.length);
-    let mass = 0;
-    for (let i = 0; i < v.ents.length; i++) {
-      entW[i] = this.idf(v.ents[i] as number);
-      mass += entW[i] as number;
-    }
-    for (let i = 0; i < v.nums.length; i++) {
-      numW[i] = this.idf(v.nums[i] as number);
-      mass += numW[i] as number;
-    }
-    const { query, queryW } = this.query(body, lead, title);
-    return {
+    const ne = v.ents.length;
+    const nn = v.nums.length;
+    const qCap = Math.min(Math.max(QUERY_KEPT, INDEX_TERMS), nt + nl + nb);
+    const d: DocState = {
       id: doc.id, time: doc.published, source: doc.source ? this.sourceId(doc.source) : -1, lang: v.lang,
-      title, lead, body, hasBody: v.bodyTokens > 0, ents: v.ents, kinds: v.kinds, entW, nums: v.nums, numW, mass,
-      simhash: v.simhash, p: 0, tick: 0, query, queryW, v, n0: this.docCount,
+      at: 0, nt, nl, nb, ne, nn, nq: 0, qCap, hasBody: v.bodyTokens > 0, mass: 0, simhash: v.simhash, p: 0, tick: 0, n0: -1,
     };
+    d.at = this.slab.alloc(recordSize(d));
+    const ids = this.slab.ids;
+    ids.set(v.title, d.at);
+    ids.set(v.lead, leadAt(d));
+    ids.set(v.body, bodyAt(d));
+    ids.set(v.ents, entsAt(d));
+    ids.set(v.nums, numsAt(d));
+    ids.set(v.bodyCounts, countsAt(d));
+    ids.set(v.kinds, kindsAt(d));
+    return d;
+  }
+
+  /**
+   * Vectors -> an article in memory, weighted under the current statistics (nothing is counted); the
+   * query is selected in scratch arrays: no Map, entry arrays or sort per article.
+   */
+  private state(doc: ClusterDoc, v: Vectors): DocState {
+    const d = this.record(doc, v);
+    this.weigh(d);
+    this.query(d);
+    return d;
+  }
+
+  /** An article's weights (title, lead, body, names, figures) and mass under the current statistics, in place. */
+  private weigh(d: DocState): void {
+    this.unit(d.at, d.nt, -1);
+    this.unit(leadAt(d), d.nl, -1);
+    this.unit(bodyAt(d), d.nb, countsAt(d));
+    const ids = this.slab.ids;
+    const ws = this.slab.ws;
+    let mass = 0;
+    for (let i = entsAt(d), end = i + d.ne; i < end; i++) {
+      ws[i] = this.idf(ids[i] as number);
+      mass += ws[i] as number;
+    }
+    for (let i = numsAt(d), end = i + d.nn; i < end; i++) {
+      ws[i] = this.idf(ids[i] as number);
+      mass += ws[i] as number;
+    }
+    d.mass = mass;
+    d.n0 = this.docCount;
   }
 
   /** Scratch for query(): the distinct terms of an article and their boosted weights, ascending ids. */
@@ -369,29 +423,31 @@ export class Clusterer {
    * The query: an article's heaviest terms (title weights doubled, lead ones × 1.5, a term's highest
    * counting), at most QUERY_KEPT, heaviest first (ties: smaller id first), with their weights.
    */
-  private query(body: Vec, lead: Vec, title: Vec): { query: Int32Array; queryW: Float32Array } {
-    const most = body.ids.length + lead.ids.length + title.ids.length;
+  private query(d: DocState): void {
+    const most = d.nt + d.nl + d.nb;
     if (this.qIds.length < most) {
       this.qIds = new Int32Array(most * 2);
       this.qWs = new Float64Array(most * 2);
     }
     const ids = this.qIds;
     const ws = this.qWs;
+    const I = this.slab.ids;
+    const W = this.slab.ws;
     // A merge of the three ascending id lists; a term's weight is its highest.
     let n = 0;
-    let b = 0;
-    let l = 0;
-    let t = 0;
-    const bi = body.ids;
-    const li = lead.ids;
-    const ti = title.ids;
-    while (b < bi.length || l < li.length || t < ti.length) {
-      const id = Math.min(b < bi.length ? (bi[b] as number) : Infinity, l < li.length ? (li[l] as number) : Infinity,
-        t < ti.length ? (ti[t] as number) : Infinity);
+    let t = d.at;
+    let l = leadAt(d);
+    let b = bodyAt(d);
+    const tEnd = l;
+    const lEnd = b;
+    const bEnd = b + d.nb;
+    while (b < bEnd || l < lEnd || t < tEnd) {
+      const id = Math.min(b < bEnd ? (I[b] as number) : Infinity, l < lEnd ? (I[l] as number) : Infinity,
+        t < tEnd ? (I[t] as number) : Infinity);
       let w = 0;
-      if (b < bi.length && bi[b] === id) w = Math.max(w, body.ws[b++] as number);
-      if (l < li.length && li[l] === id) w = Math.max(w, (lead.ws[l++] as number) * 1.5);
-      if (t < ti.length && ti[t] === id) w = Math.max(w, (title.ws[t++] as number) * 2);
+      if (b < bEnd && I[b] === id) w = Math.max(w, W[b++] as number);
+      if (l < lEnd && I[l] === id) w = Math.max(w, (W[l++] as number) * 1.5);
+      if (t < tEnd && I[t] === id) w = Math.max(w, (W[t++] as number) * 2);
       if (w > 0) {
         ids[n] = id;
         ws[n++] = w;
@@ -410,14 +466,12 @@ export class Clusterer {
       }
       top[j] = i;
     }
-    const buf = new ArrayBuffer(k * 8);
-    const query = new Int32Array(buf, 0, k);
-    const queryW = new Float32Array(buf, k * 4, k);
+    const q = queryAt(d);
     for (let i = 0; i < k; i++) {
-      query[i] = ids[top[i] as number] as number;
-      queryW[i] = ws[top[i] as number] as number;
+      I[q + i] = ids[top[i] as number] as number;
+      W[q + i] = ws[top[i] as number] as number;
     }
-    return { query, queryW };
+    d.nq = k;
   }
 
   /**
@@ -426,19 +480,10 @@ export class Clusterer {
    */
   private fresh(m: DocState): void {
     if (m.n0 >= 0 && this.docCount <= REWEIGHT_GROWTH * m.n0 + REWEIGHT_MIN) return;
-    const w = this.state({ id: m.id, title: '', published: m.time }, m.v);
-    if (m.n0 < 0) {
-      // Loaded without weights (lazy()): its query too.
-      m.query = w.query;
-      m.queryW = w.queryW;
-    }
-    m.title = w.title;
-    m.lead = w.lead;
-    m.body = w.body;
-    m.entW = w.entW;
-    m.numW = w.numW;
-    m.mass = w.mass;
-    m.n0 = w.n0;
+    const lazy = m.n0 < 0;
+    this.weigh(m);
+    // Loaded without weights (lazy()): its query too.
+    if (lazy) this.query(m);
     if (m.story) this.stale(m.story);
     if (this.probed === m) this.probed = undefined;
   }
@@ -449,21 +494,21 @@ export class Clusterer {
    * Its story is indexed under its title and lead terms and its most frequent body terms.
    */
   private lazy(doc: ClusterDoc, v: Vectors): DocState {
-    const query = new Int32Array(Math.min(INDEX_TERMS, v.title.length + v.lead.length + v.body.length));
+    const d = this.record(doc, v);
+    const query = this.slab.ids;
+    const q = queryAt(d);
+    const most = Math.min(INDEX_TERMS, v.title.length + v.lead.length + v.body.length);
     let n = 0;
-    for (let i = 0; i < v.title.length && n < query.length; i++) query[n++] = v.title[i] as number;
-    for (let i = 0; i < v.lead.length && n < query.length; i++) query[n++] = v.lead[i] as number;
+    for (let i = 0; i < v.title.length && n < most; i++) query[q + n++] = v.title[i] as number;
+    for (let i = 0; i < v.lead.length && n < most; i++) query[q + n++] = v.lead[i] as number;
     // Body terms by count, highest first (counts are small: one pass per count).
     let top = 0;
     for (let i = 0; i < v.bodyCounts.length; i++) top = Math.max(top, v.bodyCounts[i] as number);
-    for (let c = top; c > 0 && n < query.length; c--) {
-      for (let i = 0; i < v.body.length && n < query.length; i++) if (v.bodyCounts[i] === c) query[n++] = v.body[i] as number;
+    for (let c = top; c > 0 && n < most; c--) {
+      for (let i = 0; i < v.body.length && n < most; i++) if (v.bodyCounts[i] === c) query[q + n++] = v.body[i] as number;
     }
-    return {
-      id: doc.id, time: doc.published, source: doc.source ? this.sourceId(doc.source) : -1, lang: v.lang,
-      title: EMPTY, lead: EMPTY, body: EMPTY, hasBody: v.bodyTokens > 0, ents: v.ents, kinds: v.kinds, entW: NONE, nums: v.nums, numW: NONE,
-      mass: 0, simhash: v.simhash, p: 0, tick: 0, query: query.subarray(0, n), queryW: NONE, v, n0: -1,
-    };
+    d.nq = n;
+    return d;
   }
 
   private sourceId(name: string): number {
@@ -479,26 +524,32 @@ export class Clusterer {
   private load(d: DocState): void {
     if (this.probed === d) return;
     const p = this.probe;
-    p.begin(d.title.ids.length + d.lead.ids.length + d.body.ids.length + d.ents.length + d.nums.length);
-    p.putVec(d.title, TITLE);
-    p.putVec(d.lead, LEAD);
-    p.putVec(d.body, BODY);
-    for (let i = 0; i < d.ents.length; i++) p.put(d.ents[i] as number, NAME, d.entW[i] as number);
-    for (let i = 0; i < d.nums.length; i++) p.put(d.nums[i] as number, FIGURE, d.numW[i] as number);
+    const { ids, ws } = this.slab;
+    p.begin(d.nt + d.nl + d.nb + d.ne + d.nn);
+    p.putAt(ids, ws, d.at, d.nt, TITLE);
+    p.putAt(ids, ws, leadAt(d), d.nl, LEAD);
+    p.putAt(ids, ws, bodyAt(d), d.nb, BODY);
+    p.putAt(ids, ws, entsAt(d), d.ne, NAME);
+    p.putAt(ids, ws, numsAt(d), d.nn, FIGURE);
     this.probed = d;
   }
 
   /** The probed article's dot product with a vector in one channel; 0 unless `min` terms are shared. */
   private probeDot(v: Vec, channel: number, min = 1): number {
+    return this.probeDotAt(v.ids, v.ws, 0, v.ids.length, channel, min);
+  }
+
+  /** probeDot() of the vector held at [at, at + n) of `ids`/`ws`. */
+  private probeDotAt(ids: Int32Array, ws: Float32Array, at: number, n: number, channel: number, min = 1): number {
     let sum = 0;
     let shared = 0;
     const p = this.probe;
-    for (let i = 0; i < v.ids.length; i++) {
-      const s = p.slot(v.ids[i] as number);
+    for (let i = at; i < at + n; i++) {
+      const s = p.slot(ids[i] as number);
       if (s < 0) continue;
       const w = p.at(s, channel);
       if (w !== 0) {
-        sum += w * (v.ws[i] as number);
+        sum += w * (ws[i] as number);
         shared++;
       }
     }
@@ -520,17 +571,24 @@ export class Clusterer {
   /** A story's aggregates over its recent members (computed when first needed after a change). */
   private aggregate(s: StoryState): Aggregate {
     if (s.agg) return s.agg;
-    const old = s.spare;
+    const old = s.spare ?? this.aggPool.pop();
     s.spare = undefined;
     if (old) for (const t of [old.centroid, old.titles, old.counts]) t.clear();
     const a: Aggregate = old ? { n: 0, centroid: old.centroid, titles: old.titles, counts: old.counts }
-      : { n: 0, centroid: new SumTable(128), titles: new SumTable(), counts: new SumTable() };
+      : { n: 0, centroid: new SumTable(CENTROID_ROOM), titles: new SumTable(), counts: new SumTable() };
     for (const m of s.members.slice(-AGG_MEMBERS)) {
       this.fresh(m);
       this.aggregateAdd(a, m);
     }
     s.agg = a;
     return a;
+  }
+
+  /** A story ended: its aggregates' tables go to the pool (new stories' aggregates are computed in them). */
+  private recycle(s: StoryState): void {
+    for (const a of [s.agg, s.spare]) if (a && this.aggPool.length < AGG_POOL) this.aggPool.push(a);
+    s.agg = undefined;
+    s.spare = undefined;
   }
 
   /** A story's aggregates are out of date (kept aside: the next ones are computed in their tables). */
@@ -541,11 +599,12 @@ export class Clusterer {
   }
 
   private aggregateAdd(a: Aggregate, m: DocState): void {
+    const { ids, ws } = this.slab;
     a.n++;
-    a.centroid.addVec(m.body);
-    a.titles.addVec(m.title);
-    for (let i = 0; i < m.ents.length; i++) a.counts.add(m.ents[i] as number, 1);
-    for (let i = 0; i < m.nums.length; i++) a.counts.add(m.nums[i] as number, 1);
+    a.centroid.addAt(ids, ws, bodyAt(m), m.nb);
+    a.titles.addAt(ids, ws, m.at, m.nt);
+    for (let i = entsAt(m), end = i + m.ne; i < end; i++) a.counts.add(ids[i] as number, 1);
+    for (let i = numsAt(m), end = i + m.nn; i < end; i++) a.counts.add(ids[i] as number, 1);
     a.packed = undefined;
     a.packedTitles = undefined;
   }
@@ -577,6 +636,8 @@ export class Clusterer {
     let seen = 0;
     let eb = 0;
     const dMass = d.mass;
+    // The slab's arrays (fresh() weighs in place: nothing below allocates a record).
+    const { ids: I, ws: W } = this.slab;
     for (let i = s.members.length - 1; i >= 0 && seen < MEMBERS_COMPARED; i--) {
       const m = s.members[i] as DocState;
       if (m === excl) continue;
@@ -584,21 +645,21 @@ export class Clusterer {
       seen++;
       // The member's title and lead against the article's title and lead: one probe per term.
       let sTT = 0, nTT = 0, sLT = 0, nLT = 0, sTL = 0, nTL = 0, sLL = 0, nLL = 0;
-      const mt = m.title;
-      for (let k = 0; k < mt.ids.length; k++) {
-        const slot = p.slot(mt.ids[k] as number);
+      const mLead = leadAt(m);
+      const mBody = mLead + m.nl;
+      for (let k = m.at; k < mLead; k++) {
+        const slot = p.slot(I[k] as number);
         if (slot < 0) continue;
-        const w = mt.ws[k] as number;
+        const w = W[k] as number;
         const a = p.at(slot, TITLE);
         if (a !== 0) { sTT += a * w; nTT++; }
         const b = p.at(slot, LEAD);
         if (b !== 0) { sLT += b * w; nLT++; }
       }
-      const ml = m.lead;
-      for (let k = 0; k < ml.ids.length; k++) {
-        const slot = p.slot(ml.ids[k] as number);
+      for (let k = mLead; k < mBody; k++) {
+        const slot = p.slot(I[k] as number);
         if (slot < 0) continue;
-        const w = ml.ws[k] as number;
+        const w = W[k] as number;
         const a = p.at(slot, TITLE);
         if (a !== 0) { sTL += a * w; nTL++; }
         const b = p.at(slot, LEAD);
@@ -609,18 +670,20 @@ export class Clusterer {
       if (nLT >= 2 && sLT > tl) tl = sLT;
       if (nLL >= 2 && sLL > ll) ll = sLL;
       if (d.hasBody && m.hasBody) {
-        const b = this.probeDot(m.body, BODY);
+        const b = this.probeDotAt(I, W, mBody, m.nb, BODY);
         if (b > bm) bm = b;
       }
       if (d.simhash && m.simhash) bits = Math.min(bits, hamming(d.simhash, m.simhash));
       if (dMass > 0) {
         let shared = 0;
-        for (let k = 0; k < m.ents.length; k++) {
-          const slot = p.slot(m.ents[k] as number);
+        const mEnts = mBody + m.nb;
+        const mNums = mEnts + m.ne;
+        for (let k = mEnts; k < mNums; k++) {
+          const slot = p.slot(I[k] as number);
           if (slot >= 0) shared += p.at(slot, NAME);
         }
-        for (let k = 0; k < m.nums.length; k++) {
-          const slot = p.slot(m.nums[k] as number);
+        for (let k = mNums; k < mNums + m.nn; k++) {
+          const slot = p.slot(I[k] as number);
           if (slot >= 0) shared += p.at(slot, FIGURE);
         }
         const union = dMass + m.mass - shared;
@@ -637,9 +700,9 @@ export class Clusterer {
       const c = (agg.packed ??= pack(agg.centroid, CENTROID_TERMS));
       const num = this.probeDot(c.vec, BODY);
       if (selfIn && excl) {
-        const ce = excl === d ? num : dot(c.vec, excl.body);
-        const de = excl === d ? (d.body.ids.length ? 1 : 0) : this.probeDot(excl.body, BODY);
-        const norm2 = c.norm * c.norm - 2 * ce + (excl.body.ids.length ? 1 : 0);
+        const ce = excl === d ? num : dotAt(c.vec, I, W, bodyAt(excl), excl.nb);
+        const de = excl === d ? (d.nb ? 1 : 0) : this.probeDotAt(I, W, bodyAt(excl), excl.nb, BODY);
+        const norm2 = c.norm * c.norm - 2 * ce + (excl.nb ? 1 : 0);
         bc = norm2 > 1e-9 ? (num - de) / Math.sqrt(norm2) : 0;
       } else bc = c.norm > 0 ? num / c.norm : 0;
     }
@@ -655,45 +718,52 @@ export class Clusterer {
       let num = this.probeDot(tc.vec, TITLE, 2);
       let norm2 = tc.norm * tc.norm;
       if (selfIn && excl && num > 0) {
-        const te = excl === d ? num : dot(tc.vec, excl.title);
-        num -= excl === d ? (d.title.ids.length ? 1 : 0) : this.probeDot(excl.title, TITLE);
-        norm2 += -2 * te + (excl.title.ids.length ? 1 : 0);
+        const te = excl === d ? num : dotAt(tc.vec, I, W, excl.at, excl.nt);
+        num -= excl === d ? (d.nt ? 1 : 0) : this.probeDotAt(I, W, excl.at, excl.nt, TITLE);
+        norm2 += -2 * te + (excl.nt ? 1 : 0);
       }
       x[F.titleStory] = norm2 > 1e-9 ? Math.max(0, num / Math.sqrt(norm2)) : 0;
       this.titleWord = (x[F.titleStory] as number) > 1e-9;
     }
-    // An entity counts by the share of the story's members that name it: its core names weigh fully.
-    const counted = (id: number, selfHas: boolean) => (agg.counts.get(id) ?? 0) - (selfIn && selfHas ? 1 : 0);
-    const share = (id: number, selfHas: boolean) => Math.min(1, counted(id, selfHas) / Math.max(1, n * 0.5));
+    // An entity counts by the share of the story's members that name it (counted: the members naming
+    // it, without the article itself), its core names weighing fully (share: counted / half the members, at most 1).
+    const half = Math.max(1, n * 0.5);
     const mass = [0, 0, 0, 0];
     const shared = [0, 0, 0, 0];
     let named = 0;
     let fresh = 0;
-    for (let i = 0; i < d.ents.length; i++) {
-      const id = d.ents[i] as number;
-      const k = d.kinds[i] as number;
-      const w = d.entW[i] as number;
-      const selfHas = !!excl && (excl === d || has(excl.ents, id));
+    const dEnts = entsAt(d);
+    const dKinds = kindsAt(d);
+    for (let i = 0; i < d.ne; i++) {
+      const id = I[dEnts + i] as number;
+      const k = I[dKinds + i] as number;
+      const w = W[dEnts + i] as number;
+      const selfHas = !!excl && (excl === d || hasAt(I, entsAt(excl), excl.ne, id));
+      const counted = (agg.counts.get(id) ?? 0) - (selfIn && selfHas ? 1 : 0);
       mass[k] = (mass[k] as number) + w;
-      shared[k] = (shared[k] as number) + w * share(id, selfHas);
+      shared[k] = (shared[k] as number) + w * Math.min(1, counted / half);
       if (k !== NAME_KIND) {
         named += w;
-        if (counted(id, selfHas) <= 0) fresh += w;
+        if (counted <= 0) fresh += w;
       }
     }
-    KIND_FEATURES.forEach(([si, ai], k) => {
+    for (let k = 0; k < KIND_FEATURES.length; k++) {
+      const [si, ai] = KIND_FEATURES[k] as (typeof KIND_FEATURES)[number];
       if ((mass[k] as number) > 0) {
         x[si] = (shared[k] as number) / (mass[k] as number);
         x[ai] = 1;
       }
-    });
+    }
     let nm = 0;
     let ns = 0;
-    for (let i = 0; i < d.nums.length; i++) {
-      const id = d.nums[i] as number;
-      const w = d.numW[i] as number;
+    const dNums = numsAt(d);
+    for (let i = 0; i < d.nn; i++) {
+      const id = I[dNums + i] as number;
+      const w = W[dNums + i] as number;
+      const selfHas = !!excl && (excl === d || hasAt(I, numsAt(excl), excl.nn, id));
+      const counted = (agg.counts.get(id) ?? 0) - (selfIn && selfHas ? 1 : 0);
       nm += w;
-      ns += w * share(id, !!excl && (excl === d || has(excl.nums, id)));
+      ns += w * Math.min(1, counted / half);
     }
     if (nm > 0) {
       x[F.numberShare] = ns / nm;
@@ -737,44 +807,48 @@ export class Clusterer {
    * alone in it: it holds all the member's rarest terms, which would use the lookup up in a small window).
    */
   private candidates(d: DocState, limit = CANDIDATES, exclude?: StoryState): StoryState[] {
-    const epoch = ++this.epoch;
+    // This lookup's tags: base + the query term counted (below base: not seen by this lookup yet).
+    const base = ++this.epoch * TAG_TERMS;
     let found = this.found;
     let nFound = 0;
     const window = this.windowHours * HOUR;
     const blocks = this.postings.blocks;
-    // Per slot (typed arrays): the lookup that saw it last, the query term counted last (a story indexed
-    // twice under one term counts once), the weight so far (-Infinity: ended or out of the window).
-    const { first, last, dead, mark, q: counted, acc, seq } = this.spans;
+    // Per slot (typed arrays): the lookup and query term that counted it last (a story indexed twice
+    // under one term counts once), the weight so far (-Infinity: ended or out of the window).
+    const { first, last, dead, tag, acc, seq } = this.spans;
     const from = d.time - window;
     const to = d.time + window;
     const excluded = exclude ? exclude.slot : -1;
-    for (let q = 0, used = 0; q < d.query.length && used < QUERY_TERMS; q++) {
-      let h = this.postings.head(d.query[q] as number);
+    const { ids: I, ws: W } = this.slab;
+    const q0 = queryAt(d);
+    for (let q = 0, used = 0; q < d.nq && used < QUERY_TERMS; q++) {
+      let h = this.postings.head(I[q0 + q] as number);
       if (h < 0) continue;
-      const w = d.queryW[q] as number;
+      const w = W[q0 + q] as number;
+      const t = base + q;
       let seen = 0;
       let other = false;
       for (; h >= 0 && seen < POSTINGS_CAP; h = blocks[h + 1] as number) {
-        for (let j = h + 1 + (blocks[h] as number); j > h + 1 && seen < POSTINGS_CAP; j--, seen++) {
+        // The block's slots, newest first, as many as the cap leaves.
+        const top = h + 1 + (blocks[h] as number);
+        const stop = Math.max(h + 1, top - (POSTINGS_CAP - seen));
+        seen += top - stop;
+        for (let j = top; j > stop; j--) {
           const s = blocks[j] as number;
           if (s !== excluded) other = true;
-          if (mark[s] !== epoch) {
-            mark[s] = epoch;
-            counted[s] = -1;
-            if (dead[s] || (last[s] as number) < from || (first[s] as number) > to) acc[s] = -Infinity;
-            else {
-              acc[s] = 0;
-              if (nFound === found.length) {
-                const grown = new Int32Array(found.length * 2);
-                grown.set(found);
-                this.found = found = grown;
-              }
-              found[nFound++] = s;
+          const was = tag[s] as number;
+          if (was === t) continue;
+          tag[s] = t;
+          if (was >= base) acc[s] = (acc[s] as number) + w;
+          else if (dead[s] || (last[s] as number) < from || (first[s] as number) > to) acc[s] = -Infinity;
+          else {
+            acc[s] = w;
+            if (nFound === found.length) {
+              const grown = new Int32Array(found.length * 2);
+              grown.set(found);
+              this.found = found = grown;
             }
-          }
-          if (counted[s] !== q) {
-            counted[s] = q;
-            acc[s] = (acc[s] as number) + w;
+            found[nFound++] = s;
           }
         }
       }
@@ -784,12 +858,11 @@ export class Clusterer {
     if (this.top.length < limit) this.top = new Int32Array(limit);
     const top = this.top;
     let nTop = 0;
-    const better = (a: number, b: number) => (acc[a] as number) > (acc[b] as number) || (acc[a] === acc[b] && (seq[a] as number) < (seq[b] as number));
     for (let f = 0; f < nFound; f++) {
       const s = found[f] as number;
-      if (nTop === limit && !better(s, top[limit - 1] as number)) continue;
+      if (nTop === limit && !better(acc, seq, s, top[limit - 1] as number)) continue;
       let i = nTop < limit ? nTop++ : limit - 1;
-      while (i > 0 && better(s, top[i - 1] as number)) {
+      while (i > 0 && better(acc, seq, s, top[i - 1] as number)) {
         top[i] = top[i - 1] as number;
         i--;
       }
@@ -858,6 +931,7 @@ export class Clusterer {
     this.count(d, 1);
     const s = this.stories.get(story) ?? this.newStory(story);
     this.docs.set(d.id, d);
+    this.held += recordSize(d);
     this.absorb(s, d);
     // Decided: the candidates as they were are known; otherwise (placed by the caller) all of them are worth a look.
     d.tick = decided ? this.clock : -1;
@@ -865,6 +939,23 @@ export class Clusterer {
     for (const r of rivals) this.rival(s, r);
     this.latest = Math.max(this.latest, d.time);
     if (++this.added % SWEEP_EVERY === 0) this.sweep();
+  }
+
+  /** An article left memory: its record's space is reclaimable. */
+  private release(d: DocState): void {
+    this.held -= recordSize(d);
+    this.slab.free(recordSize(d));
+  }
+
+  /**
+   * Reclaim the slab's space of articles that left (and of states built for a decision or a comparison
+   * and never added) once it is a third of what the articles in memory hold: they move down in place.
+   * Only between operations: no article state outside the documents in memory is in use then.
+   */
+  private compactSlab(): void {
+    const waste = this.slab.used - this.held;
+    if (waste < SLAB_SLACK || waste * 3 < this.held) return;
+    this.slab.compact([...this.docs.values()], (d) => d.at, recordSize, (d, at) => { d.at = at; });
   }
 
   /** A story's time span, as candidate lookups read it. */
@@ -889,7 +980,7 @@ export class Clusterer {
     spans.ensure(s.slot);
     spans.seq[s.slot] = s.seq;
     spans.dead[s.slot] = 0;
-    spans.mark[s.slot] = 0;
+    spans.tag[s.slot] = 0;
     this.span(s);
     this.stories.set(key, s);
     return s;
@@ -909,7 +1000,8 @@ export class Clusterer {
     this.relang(s);
     if (d.hasBody) s.bodies++;
     s.tick = ++this.clock;
-    for (let i = 0; i < d.query.length && i < INDEX_TERMS; i++) this.postings.add(d.query[i] as number, s.slot);
+    const ids = this.slab.ids;
+    for (let i = queryAt(d), end = i + Math.min(d.nq, INDEX_TERMS); i < end; i++) this.postings.add(ids[i] as number, s.slot);
   }
 
   /** Take a member out of its story (the story is dropped when it empties). */
@@ -924,6 +1016,7 @@ export class Clusterer {
       this.spans.dead[s.slot] = 1;
       this.stories.delete(s.key);
       this.rivals.delete(s);
+      this.recycle(s);
       return s;
     }
     s.sumTime -= d.time;
@@ -951,6 +1044,7 @@ export class Clusterer {
     this.docs.delete(id);
     this.pending.delete(d);
     this.count(d, -1);
+    this.release(d);
     if (this.probed === d) this.probed = undefined;
   }
 
@@ -968,6 +1062,9 @@ export class Clusterer {
     this.docCount = 0;
     this.sourceIds.clear();
     this.docs.clear();
+    this.slab = new Slab();
+    this.held = 0;
+    this.aggPool = [];
     for (const s of this.stories.values()) s.dead = true;
     this.stories.clear();
     this.postings.clear();
@@ -1135,16 +1232,17 @@ export class Clusterer {
         this.docs.delete(m.id);
         this.pending.delete(m);
         this.count(m, -1);
+        this.release(m);
         this.onForget?.(m.id, key);
       }
       // Its slot stays in the postings until they are compacted: what it held is freed now.
       s.members = [];
-      s.agg = undefined;
-      s.spare = undefined;
+      this.recycle(s);
     }
+    this.probed = undefined;
+    this.compactSlab();
     // Stories that ended (swept, merged, emptied) leave the postings, the others getting slots anew, once
     // they are as many as the live ones (the cost of a compaction is then paid by as many new stories).
-    this.probed = undefined;
     const live = this.slots.filter((s) => !s.dead);
     if (this.slots.length - live.length < Math.max(live.length, 1024)) return;
     const renumber = new Int32Array(this.slots.length).fill(-1);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CountTable, Postings, SumTable } from './space.js';
+import { CountTable, dot, dotAt, hasAt, Postings, Slab, SumTable } from './space.js';
 
 describe('CountTable (document frequencies)', () => {
   it('counts an id once per document, and down to zero but not below', () => {
@@ -112,5 +112,64 @@ describe('SumTable (story centroids, title vocabularies, entity counts)', () => 
       expect(got.norm).toBe(want.n);
     }
     expect(t.size).toBe(reference(adds, Infinity).m.size);
+  });
+});
+
+describe('Slab (per-article records)', () => {
+  /** A record of n entries whose ids and weights say which record and entry they are. */
+  const fill = (s: Slab, tag: number, n: number) => {
+    const at = s.alloc(n);
+    for (let i = 0; i < n; i++) {
+      s.ids[at + i] = tag * 1000 + i;
+      s.ws[at + i] = tag + i / 1000;
+    }
+    return { tag, n, at };
+  };
+  const intact = (s: Slab, r: { tag: number; n: number; at: number }) =>
+    Array.from({ length: r.n }, (_, i) => s.ids[r.at + i] === r.tag * 1000 + i && s.ws[r.at + i] === Math.fround(r.tag + i / 1000)).every(Boolean);
+
+  it('keeps every record through growth, at stable offsets, new records zeroed', () => {
+    const s = new Slab(16);
+    const rs = Array.from({ length: 200 }, (_, k) => fill(s, k, 1 + (k % 37)));
+    expect(rs.every((r) => intact(s, r))).toBe(true);
+    expect(s.used).toBe(rs.reduce((a, r) => a + r.n, 0));
+    s.ws.fill(9, s.used, s.ids.length);
+    const at = s.alloc(5);
+    expect([...s.ws.subarray(at, at + 5)]).toEqual([0, 0, 0, 0, 0]);
+  });
+
+  it('compacts the live records down in place, in offset order, telling each its new offset', () => {
+    const s = new Slab(64);
+    const rs = Array.from({ length: 50 }, (_, k) => fill(s, k, 3 + (k % 5)));
+    const dropped = rs.filter((r) => r.tag % 3 !== 1);
+    for (const r of dropped) s.free(r.n);
+    const live = rs.filter((r) => r.tag % 3 === 1);
+    expect(s.waste).toBe(dropped.reduce((a, r) => a + r.n, 0));
+    const moved: number[] = [];
+    // Given in any order: compacted in offset order.
+    s.compact([...live].reverse(), (r) => r.at, (r) => r.n, (r, at) => { moved.push(r.tag); r.at = at; });
+    expect(live.every((r) => intact(s, r))).toBe(true);
+    expect(live.map((r) => r.at)).toEqual(live.map((_, i) => live.slice(0, i).reduce((a, r) => a + r.n, 0)));
+    expect(moved).toEqual(live.map((r) => r.tag));
+    expect([s.used, s.waste]).toEqual([live.reduce((a, r) => a + r.n, 0), 0]);
+    const next = fill(s, 99, 4);
+    expect(next.at).toBe(s.used - 4);
+    expect(live.every((r) => intact(s, r)) && intact(s, next)).toBe(true);
+  });
+
+  it('reads vectors held in it as the Vec functions read them', () => {
+    const s = new Slab(8);
+    const at = s.alloc(4);
+    s.ids.set([2, 5, 9, 14], at);
+    s.ws.set([0.5, 0.25, 1, 2], at);
+    const v = { ids: Int32Array.from([1, 5, 9, 20]), ws: Float32Array.from([3, 4, 0.5, 7]) };
+    const own = { ids: s.ids.slice(at, at + 4), ws: s.ws.slice(at, at + 4) };
+    expect(dotAt(v, s.ids, s.ws, at, 4)).toBe(dot(v, own));
+    expect(dotAt(v, s.ids, s.ws, at, 4)).toBe(4 * 0.25 + 0.5 * 1);
+    expect([2, 5, 9, 14, 1, 6, 15].map((id) => hasAt(s.ids, at, 4, id))).toEqual([true, true, true, true, false, false, false]);
+    expect(hasAt(s.ids, at, 0, 2)).toBe(false);
+    const t = new SumTable();
+    t.addAt(s.ids, s.ws, at, 4);
+    expect([t.get(2), t.get(14), t.get(1)]).toEqual([0.5, 2, undefined]);
   });
 });

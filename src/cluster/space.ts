@@ -29,6 +29,40 @@ export function dot(a: Vec, b: Vec): number {
   return s;
 }
 
+/** The dot product of a sparse vector and one held at [at, at + n) of `ids`/`ws` (as dot()). */
+export function dotAt(a: Vec, ids: Int32Array, ws: Float32Array, at: number, n: number): number {
+  let i = 0;
+  let j = at;
+  let s = 0;
+  const ai = a.ids;
+  const end = at + n;
+  while (i < ai.length && j < end) {
+    const x = ai[i] as number;
+    const y = ids[j] as number;
+    if (x === y) {
+      s += (a.ws[i] as number) * (ws[j] as number);
+      i++;
+      j++;
+    } else if (x < y) i++;
+    else j++;
+  }
+  return s;
+}
+
+/** Is `id` in the ascending run [at, at + n) of `ids`? */
+export function hasAt(ids: Int32Array, at: number, n: number, id: number): boolean {
+  let lo = at;
+  let hi = at + n - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const v = ids[mid] as number;
+    if (v === id) return true;
+    if (v < id) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}
+
 /** Is `id` in an ascending list? */
 export function has(sorted: Int32Array, id: number): boolean {
   let lo = 0;
@@ -151,6 +185,11 @@ export class SumTable {
     for (let i = 0; i < v.ids.length; i++) this.add(v.ids[i] as number, v.ws[i] as number);
   }
 
+  /** addVec() of the vector held at [at, at + n) of `ids`/`ws`. */
+  addAt(ids: Int32Array, ws: Float32Array, at: number, n: number): void {
+    for (let i = at; i < at + n; i++) this.add(ids[i] as number, ws[i] as number);
+  }
+
   /** Room for twice the live sums (removed positions dropped, the order of the others kept). */
   private grow(): void {
     const [keys, sums, gone, used] = [this.keys, this.sums, this.gone, this.used];
@@ -166,27 +205,41 @@ export class SumTable {
     }
   }
 
+  /** pack()'s storage: its live positions (scratch), and the packed vector's buffer (reused while it fits). */
+  private order?: Int32Array;
+  private out?: ArrayBuffer;
+
   /**
    * The sums as a vector for dot products: the heaviest `keep` (ties: the id that came first), ascending
-   * ids, float32 weights, and the norm of the unrounded sums.
+   * ids, float32 weights, and the norm of the unrounded sums. The vector lives in this table's buffer
+   * until the next pack() of the table (a story's packed aggregates are replaced whenever they change):
+   * no new ArrayBuffer per pack, which were most of the off-heap garbage awaiting a major collection.
    */
   pack(keep = Infinity): { vec: Vec; norm: number } {
     const { keys, sums, gone } = this;
-    let at: number[] = [];
-    for (let i = 0; i < this.used; i++) if (!gone[i]) at.push(i);
-    if (at.length > keep) at = at.sort((a, b) => (sums[b] as number) - (sums[a] as number) || a - b).slice(0, keep);
-    at.sort((a, b) => (keys[a] as number) - (keys[b] as number));
-    const buf = new ArrayBuffer(at.length * 8);
-    const ids = new Int32Array(buf, 0, at.length);
-    const ws = new Float32Array(buf, at.length * 4, at.length);
+    if (!this.order || this.order.length < this.used) this.order = new Int32Array(Math.max(16, this.keys.length));
+    const order = this.order;
     let n = 0;
-    for (let i = 0; i < at.length; i++) {
+    for (let i = 0; i < this.used; i++) if (!gone[i]) order[n++] = i;
+    let at = order.subarray(0, n);
+    if (n > keep) {
+      at.sort((a, b) => (sums[b] as number) - (sums[a] as number) || a - b);
+      at = at.subarray(0, keep);
+      n = keep;
+    }
+    at.sort((a, b) => (keys[a] as number) - (keys[b] as number));
+    if (!this.out || this.out.byteLength < n * 8) this.out = new ArrayBuffer(Math.max(64, (n * 10 + 7) & ~7));
+    const room = this.out.byteLength >> 3;
+    const ids = new Int32Array(this.out, 0, n);
+    const ws = new Float32Array(this.out, room * 4, n);
+    let norm = 0;
+    for (let i = 0; i < n; i++) {
       const w = sums[at[i] as number] as number;
       ids[i] = keys[at[i] as number] as number;
       ws[i] = w;
-      n += w * w;
+      norm += w * w;
     }
-    return { vec: { ids, ws }, norm: Math.sqrt(n) };
+    return { vec: { ids, ws }, norm: Math.sqrt(norm) };
   }
 }
 
@@ -245,6 +298,11 @@ export class Probe {
 
   putVec(v: Vec, channel: number): void {
     for (let i = 0; i < v.ids.length; i++) this.put(v.ids[i] as number, channel, v.ws[i] as number);
+  }
+
+  /** putVec() of the vector held at [at, at + n) of `ids`/`ws`. */
+  putAt(ids: Int32Array, ws: Float32Array, at: number, n: number, channel: number): void {
+    for (let i = at; i < at + n; i++) this.put(ids[i] as number, channel, ws[i] as number);
   }
 
   /** The slot of a term id, or -1. */
@@ -499,18 +557,21 @@ export class Postings {
 
 /**
  * What a candidate lookup reads of each story, by postings slot, in typed arrays: its time span, order
- * of creation and whether it ended, plus the lookup's scratch (the lookup that saw it last, the query
- * term counted last, the weight so far). A lookup visits hundreds of posting entries; reading these
+ * of creation and whether it ended, plus the lookup's scratch (`tag`: the lookup that saw it last and
+ * the query term it counted last, as lookup * TAG_TERMS + term, one number read per entry; `acc`: the
+ * weight so far). A lookup visits hundreds of posting entries; reading these
  * instead of each story's object kept it from paying a cache miss per entry (a fifth of the clustering
  * time went to that).
  */
+/** A lookup's tags step by this (more than the query terms of an article): tag = lookup * TAG_TERMS + term. */
+export const TAG_TERMS = 1024;
+
 export class SlotTable {
   first = new Float64Array(1024);
   last = new Float64Array(1024);
   seq = new Float64Array(1024);
   dead = new Uint8Array(1024);
-  mark = new Int32Array(1024);
-  q = new Int32Array(1024);
+  tag = new Float64Array(1024);
   acc = new Float64Array(1024);
 
   /** Room for slot `slot`. */
@@ -527,8 +588,7 @@ export class SlotTable {
     this.last = grow(this.last, (k) => new Float64Array(k));
     this.seq = grow(this.seq, (k) => new Float64Array(k));
     this.dead = grow(this.dead, (k) => new Uint8Array(k));
-    this.mark = grow(this.mark, (k) => new Int32Array(k));
-    this.q = grow(this.q, (k) => new Int32Array(k));
+    this.tag = grow(this.tag, (k) => new Float64Array(k));
     this.acc = grow(this.acc, (k) => new Float64Array(k));
   }
 
@@ -538,8 +598,85 @@ export class SlotTable {
     this.last[to] = this.last[from] as number;
     this.seq[to] = this.seq[from] as number;
     this.dead[to] = this.dead[from] as number;
-    this.mark[to] = this.mark[from] as number;
-    this.q[to] = this.q[from] as number;
+    this.tag[to] = this.tag[from] as number;
     this.acc[to] = this.acc[from] as number;
+  }
+}
+
+/**
+ * Records of numbers in two big aligned typed arrays (int32 ids, float32 weights), one record per
+ * article at an offset: the clusterer's articles were ~14 small typed arrays each (~90 bytes of heap
+ * per array, plus an ArrayBuffer with off-heap bookkeeping per buffer), which made a third of the heap
+ * after a collection and most of the array buffers awaiting one. A record is appended (alloc()); its
+ * owner says when it is dropped (free()) and when to reclaim the space (compact(): the live records
+ * move down in place, in offset order, and each is told its new offset). Offsets are stable between
+ * compactions; the arrays are replaced when they grow, so read them again after an alloc().
+ */
+export class Slab {
+  ids: Int32Array;
+  ws: Float32Array;
+  /** Entries used from the start (live records and dropped ones). */
+  used = 0;
+  /** Entries of the records not dropped. */
+  live = 0;
+
+  constructor(capacity = 1 << 16) {
+    this.ids = new Int32Array(capacity);
+    this.ws = new Float32Array(capacity);
+  }
+
+  /** A new record of `n` entries (zeroed weights): its offset. */
+  alloc(n: number): number {
+    if (this.used + n > this.ids.length) this.grow(this.used + n);
+    const at = this.used;
+    this.ws.fill(0, at, at + n);
+    this.used += n;
+    this.live += n;
+    return at;
+  }
+
+  /** A record of `n` entries is no longer used (its space is reclaimed by the next compact()). */
+  free(n: number): void {
+    this.live -= n;
+  }
+
+  /** Entries of dropped records, reclaimed by compact(). */
+  get waste(): number {
+    return this.used - this.live;
+  }
+
+  /**
+   * Move the live records down, in place: `records` are every live record, `at`/`size` read a
+   * record's offset and length and `moved` gives it its new one. Records not listed are dropped.
+   */
+  compact<T>(records: T[], at: (r: T) => number, size: (r: T) => number, moved: (r: T, at: number) => void): void {
+    records.sort((a, b) => at(a) - at(b));
+    let to = 0;
+    for (const r of records) {
+      const from = at(r);
+      const n = size(r);
+      if (from !== to) {
+        this.ids.copyWithin(to, from, from + n);
+        this.ws.copyWithin(to, from, from + n);
+        moved(r, to);
+      }
+      to += n;
+    }
+    this.used = to;
+    this.live = to;
+  }
+
+  /**
+   * Room for `need` entries: twice that (a copy; a start filling the window grows it a dozen times, and
+   * growing by half had it copy twice the final size; the untouched room costs no resident memory).
+   */
+  private grow(need: number): void {
+    const n = Math.max(need * 2, 1024);
+    const ids = new Int32Array(n);
+    ids.set(this.ids.subarray(0, this.used));
+    const ws = new Float32Array(n);
+    ws.set(this.ws.subarray(0, this.used));
+    this.ids = ids;
+    this.ws = ws;
   }
 }
