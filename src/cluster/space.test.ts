@@ -138,6 +138,23 @@ describe('Slab (per-article records)', () => {
     expect([...s.ws.subarray(at, at + 5)]).toEqual([0, 0, 0, 0, 0]);
   });
 
+  it('reserve() makes room once: records adding up to it never copy the arrays, and what was there is kept', () => {
+    const s = new Slab(16);
+    const first = fill(s, 1, 10);
+    s.reserve(5_000);
+    const [ids, ws] = [s.ids, s.ws];
+    expect(intact(s, first)).toBe(true);
+    const rs = Array.from({ length: 100 }, (_, k) => fill(s, k + 2, 50));
+    expect([s.ids === ids, s.ws === ws]).toEqual([true, true]);
+    expect(rs.every((r) => intact(s, r)) && intact(s, first)).toBe(true);
+    // Past the reserve it grows as before.
+    fill(s, 200, 100);
+    expect(s.ids === ids).toBe(false);
+    expect(rs.every((r) => intact(s, r))).toBe(true);
+    s.reserve(0);
+    expect(s.ids.length).toBeGreaterThanOrEqual(s.used);
+  });
+
   it('compacts the live records down in place, in offset order, telling each its new offset', () => {
     const s = new Slab(64);
     const rs = Array.from({ length: 50 }, (_, k) => fill(s, k, 3 + (k % 5)));

@@ -635,6 +635,15 @@ export class Slab {
     return at;
   }
 
+  /**
+   * Room for `more` entries beyond those used, in one step: a start that knows what it will add (the
+   * window's stored vectors) copies the slab at most once instead of at every doubling (at 50k articles
+   * the last doubling alone copied ~80 MB, 57-66 ms in one step of a page's stepped load).
+   */
+  reserve(more: number): void {
+    if (this.used + more > this.ids.length) this.resize(this.used + more);
+  }
+
   /** A record of `n` entries is no longer used (its space is reclaimed by the next compact()). */
   free(n: number): void {
     this.live -= n;
@@ -671,7 +680,11 @@ export class Slab {
    * growing by half had it copy twice the final size; the untouched room costs no resident memory).
    */
   private grow(need: number): void {
-    const n = Math.max(need * 2, 1024);
+    this.resize(Math.max(need * 2, 1024));
+  }
+
+  /** The arrays replaced by arrays of `n` entries holding the used ones. */
+  private resize(n: number): void {
     const ids = new Int32Array(n);
     ids.set(this.ids.subarray(0, this.used));
     const ws = new Float32Array(n);
