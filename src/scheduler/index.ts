@@ -15,6 +15,15 @@ import type { Config, CycleSummary, IngestResult, SourceConfig, SourceState } fr
 export type { CycleSummary } from '../model/index.js';
 import type { SourceFetchState, Store } from '../storage/index.js';
 
+// ---- Tunables -------------------------------------------------------------------------------------
+/**
+ * Sources whose fetch state a cycle reads in one turn of the event loop (~2 ms for 250). Read in one
+ * go, 4,000 sources held the loop 25-35 ms at the start of every cycle, the longest stall of a
+ * 4,000-feed cycle (issue 16).
+ */
+const DUE_READ_STEP = 250;
+// ---------------------------------------------------------------------------------------------------
+
 
 export interface CycleDeps {
   store: Store;
@@ -52,6 +61,19 @@ export function dueSources<S extends Pick<SourceState, 'status' | 'nextAttemptAt
   });
 }
 
+/** dueSources over every source in the store, read DUE_READ_STEP at a time with the event loop free between reads. */
+async function readDue(store: Store, now: Date, force: boolean | undefined, configured: ReadonlyMap<string, SourceConfig>):
+  Promise<SourceFetchState[]> {
+  const due: SourceFetchState[] = [];
+  for (let after = 0; ;) {
+    const page = store.sources.fetchStatesAfter(after, DUE_READ_STEP);
+    for (const s of dueSources(page, now, force)) if (configured.has(s.configUrl)) due.push(s);
+    if (page.length < DUE_READ_STEP) return due;
+    after = (page[page.length - 1] as SourceFetchState).id;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
 function hostOf(url: string): string {
   try {
     return new URL(url).host;
@@ -67,7 +89,7 @@ export async function runCycle(deps: CycleDeps): Promise<CycleSummary> {
   const t0 = Date.now();
   const { store, config, log } = deps;
   const intervals = new Map<string, SourceConfig>(config.sources.map((s) => [s.url, s]));
-  const due = dueSources(store.sources.fetchStates(), started, deps.force).filter((s) => intervals.has(s.configUrl));
+  const due = await readDue(store, started, deps.force, intervals);
   const limiter = new HostLimiter(config.http.perHostConcurrency);
   let loaded: Clusterer | undefined;
   const clusterer = deps.clusterer ?? (() => (loaded ??= loadClusterer(store, started)));

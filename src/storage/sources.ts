@@ -110,12 +110,21 @@ export class SourceStore {
     return (this.statements().states.all() as Omit<SourceRow, 'item_count'>[]).map(toFetchState);
   }
 
+  /**
+   * fetchStates in steps: the sources after id `afterId`, at most `limit`, in id order (a cycle of
+   * thousands of sources reads them a few hundred at a time, the event loop free between reads).
+   */
+  fetchStatesAfter(afterId: number, limit: number): SourceFetchState[] {
+    return (this.statements().statesAfter.all(afterId, limit) as Omit<SourceRow, 'item_count'>[]).map(toFetchState);
+  }
+
   /** The statements a cycle runs for every source, prepared once. */
-  private prepared?: { states: Database.Statement; success: Database.Statement; failure: Database.Statement;
+  private prepared?: { states: Database.Statement; statesAfter: Database.Statement; success: Database.Statement; failure: Database.Statement;
     history: Database.Statement; trim: Database.Statement };
   private statements(): NonNullable<SourceStore['prepared']> {
     this.prepared ??= {
       states: this.db.prepare(`SELECT ${STATE_COLUMNS} FROM sources s ORDER BY s.id`),
+      statesAfter: this.db.prepare(`SELECT ${STATE_COLUMNS} FROM sources s WHERE s.id > ? ORDER BY s.id LIMIT ?`),
       success: this.db.prepare(`
         UPDATE sources SET
           url = coalesce(@url, url), etag = @etag, last_modified = @lastModified,
