@@ -118,3 +118,15 @@ describe('outermostNamed', () => {
     expect(found.map((el) => namesOf(el).trim())).toEqual(['cookie-box', 'modal-1', 'newsletter', 'cookie']);
   });
 });
+
+describe('Element.textContent inside withTagListSelectors', () => {
+  it('is linkedom\'s own text of every element, CDATA and nested markup included', () => {
+    const page = '<html><head><title>T &amp; t</title></head><body><div id="a">One <b>two <i>three</i></b> four<br>five' +
+      '<svg><![CDATA[six]]></svg></div><p>seven</p><template><p>eight</p></template><ul><li>nine</li><li></li></ul></body></html>';
+    const { document } = parseHTML(page);
+    const els = [document.documentElement, ...document.querySelectorAll('*')];
+    const own = els.map((el) => el.textContent);
+    expect(withTagListSelectors(() => els.map((el) => el.textContent))).toEqual(own);
+    expect(own[0]).toContain('One two three four');
+  });
+});
