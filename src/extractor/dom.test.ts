@@ -1,7 +1,7 @@
 // The clean-up before the DOM is built: what it drops, and that the tree the DOM gets is otherwise the same.
 import { parseHTML } from 'linkedom';
 import { describe, expect, it } from 'vitest';
-import { dropUnread, stripNonContent, withTagListSelectors } from './dom.js';
+import { dropUnread, namesOf, outermostNamed, stripNonContent, withTagListSelectors } from './dom.js';
 
 /** Every element of the tree with the attributes it has, in document order: what the rules can read. */
 function tree(html: string): string[] {
@@ -71,5 +71,62 @@ describe('withTagListSelectors', () => {
     const { document } = parseHTML(page);
     expect(withTagListSelectors(() => ids(document.querySelectorAll('div > h2, section p')))).toEqual(['H2:x', 'P:2']);
     expect(ids(document.querySelectorAll('p'))).toEqual(['P:1 ', 'P:2']);
+  });
+});
+
+describe('Element.style inside withTagListSelectors', () => {
+  const page = '<div id="a" style="display: none">a</div><p id="b" style="visibility:hidden;color:red">b</p><p id="c">c</p><p id="d" style="">d</p>';
+
+  it('reads display and visibility as linkedom does, with or without a style attribute', () => {
+    const { document } = parseHTML(page);
+    const read = () => ['a', 'b', 'c', 'd'].map((id) => {
+      const st = (document.getElementById(id) as HTMLElement).style;
+      return `${id}:${st.display}/${st.visibility}`;
+    });
+    const own = read();
+    expect(withTagListSelectors(read)).toEqual(own);
+    expect(own).toEqual(['a:none/', 'b:/hidden', 'c:/', 'd:/']);
+  });
+
+  it('outside an extraction an element without a style attribute gets a writable declaration', () => {
+    const { document } = parseHTML(page);
+    const c = document.getElementById('c') as HTMLElement;
+    c.style.color = 'blue';
+    expect(c.getAttribute('style')).toContain('color');
+    // Inside, an element without the attribute is read only: a write fails loudly instead of being lost.
+    const d = parseHTML('<p id="e">e</p>').document.getElementById('e') as HTMLElement;
+    expect(() => withTagListSelectors(() => { d.style.color = 'red'; })).toThrow(TypeError);
+  });
+});
+
+describe('outermostNamed', () => {
+  const page = '<html><head><title>t</title></head><body><div class="page"><div class="cookie-box"><p class="cookie-text">x</p></div><section id="modal-1">' +
+    '<div class="modal">y</div></section><p role="dialog">no class or id</p><template><div class="cookie">t</div></template>' +
+    '<article class="story"><aside id="newsletter">n</aside><span class="cookie">z</span></article></div></body></html>';
+
+  it('finds what querySelectorAll("[class], [id]") finds, outermost only, in document order', () => {
+    const { document } = parseHTML(page);
+    const test = (names: string) => /cookie|modal|newsletter|dialog/.test(names);
+    const bySelector: Element[] = [];
+    for (const el of document.querySelectorAll('[class], [id]')) {
+      const last = bySelector[bySelector.length - 1];
+      if (last && last.contains(el)) continue;
+      if (test(namesOf(el))) bySelector.push(el);
+    }
+    const found = outermostNamed(document.body, test);
+    expect(found).toEqual(bySelector);
+    expect(found.map((el) => namesOf(el).trim())).toEqual(['cookie-box', 'modal-1', 'newsletter', 'cookie']);
+  });
+});
+
+describe('Element.textContent inside withTagListSelectors', () => {
+  it('is linkedom\'s own text of every element, CDATA and nested markup included', () => {
+    const page = '<html><head><title>T &amp; t</title></head><body><div id="a">One <b>two <i>three</i></b> four<br>five' +
+      '<svg><![CDATA[six]]></svg></div><p>seven</p><template><p>eight</p></template><ul><li>nine</li><li></li></ul></body></html>';
+    const { document } = parseHTML(page);
+    const els = [document.documentElement, ...document.querySelectorAll('*')];
+    const own = els.map((el) => el.textContent);
+    expect(withTagListSelectors(() => els.map((el) => el.textContent))).toEqual(own);
+    expect(own[0]).toContain('One two three four');
   });
 });

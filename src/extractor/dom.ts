@@ -189,7 +189,70 @@ linkedomQuery.proto.querySelectorAll = function querySelectorAll(this: ParentNod
   return out as unknown as NodeListOf<Element>;
 };
 
-/** Run fn with the tag-list path of querySelectorAll on (see TAG_LIST). */
+/**
+ * Element.style of an element without a style attribute, while an extraction runs: an empty declaration, read
+ * only (display and visibility read ""). Readability asks every element for style.display and style.visibility
+ * on every pass (_isProbablyVisible), and linkedom answers each read by building a CSSStyleDeclaration (a Map
+ * behind a Proxy, kept per element), looking for the attribute again and hyphenating the property name: 3–4 %
+ * of the extraction's time on the slowest tenth of the development pages. An element with a style attribute,
+ * and every element outside withTagListSelectors, gets linkedom's own.
+ */
+const NO_STYLE = Object.freeze({ display: '', visibility: '' });
+
+const linkedomStyle = (() => {
+  let proto: object | null = parseHTML('<p></p>').document.createElement('p');
+  while (proto && !Object.prototype.hasOwnProperty.call(proto, 'style')) proto = Object.getPrototypeOf(proto) as object | null;
+  const own = proto && Object.getOwnPropertyDescriptor(proto, 'style');
+  if (!proto || !own?.get) throw new Error('linkedom has no style getter');
+  return { proto, own: own.get as (this: Element) => CSSStyleDeclaration };
+})();
+
+Object.defineProperty(linkedomStyle.proto, 'style', {
+  configurable: true,
+  enumerable: false,
+  get(this: Element): CSSStyleDeclaration {
+    if (tagListCalls > 0 && !this.hasAttribute('style')) return NO_STYLE as unknown as CSSStyleDeclaration;
+    return linkedomStyle.own.call(this);
+  },
+});
+
+/**
+ * Element.textContent while an extraction runs: the same string (the data of every text and CDATA node
+ * inside, in document order), concatenated as the walk goes instead of collected in an array and joined.
+ * Readability asks for it per node, on every pass (_isValidByline asks every element, <html> and <body>
+ * too, until a byline is found): it was 4–5 % of the self time of the slowest tenth of the development pages.
+ * linkedom keeps a subtree as one list of nodes from an element to its end marker; the two links are
+ * found by name on an element (a linkedom without them keeps its own getter).
+ */
+const linkedomText = (() => {
+  const el = parseHTML('<p></p>').document.createElement('p');
+  const link = (name: string) => Object.getOwnPropertySymbols(el).find((s) => s.description === name);
+  let proto: object | null = el;
+  while (proto && !Object.prototype.hasOwnProperty.call(proto, 'textContent')) proto = Object.getPrototypeOf(proto) as object | null;
+  const own = proto && Object.getOwnPropertyDescriptor(proto, 'textContent');
+  return { proto, own, next: link('next'), end: link('end') };
+})();
+
+if (linkedomText.proto && linkedomText.own?.get && linkedomText.next && linkedomText.end) {
+  const { own, next: NEXT, end: END } = linkedomText;
+  const ownGet = own.get as (this: Element) => string;
+  interface Linked { nodeType: number; textContent: string; [link: symbol]: Linked }
+  Object.defineProperty(linkedomText.proto, 'textContent', {
+    ...own,
+    get(this: Element): string {
+      if (tagListCalls === 0) return ownGet.call(this);
+      const self = this as unknown as Linked;
+      const end = self[END];
+      let text = '';
+      for (let node = self[NEXT] as Linked; node !== end; node = node[NEXT] as Linked) {
+        if (node.nodeType === 3 || node.nodeType === 4) text += node.textContent;
+      }
+      return text;
+    },
+  });
+}
+
+/** Run fn with the tag-list path of querySelectorAll (see TAG_LIST), the fast Element.style (see NO_STYLE) and textContent on. */
 export function withTagListSelectors<T>(fn: () => T): T {
   tagListCalls++;
   try {
@@ -313,6 +376,24 @@ export function byTags(root: ParentNode, tags: ReadonlySet<string>): Element[] {
   };
   walk(root);
   return out;
+}
+
+/**
+ * The outermost elements under root that have a class or an id and whose names (namesOf) pass `test`, in
+ * document order: what querySelectorAll('[class], [id]') filtered by the names finds, less those inside an
+ * element already found, without a selector engine (linkedom compiles and matches the selector through
+ * css-select). <template> contents are skipped, as the selector engines skip them.
+ */
+export function outermostNamed(root: ParentNode, test: (names: string) => boolean): Element[] {
+  const found: Element[] = [];
+  const walk = (parent: ParentNode) => {
+    for (let el = parent.firstElementChild; el; el = el.nextElementSibling) {
+      if ((el.hasAttribute('class') || el.hasAttribute('id')) && test(namesOf(el))) found.push(el);
+      else if (el.firstElementChild && el.tagName !== 'TEMPLATE') walk(el);
+    }
+  };
+  walk(root);
+  return found;
 }
 
 /** Whether root holds an element whose tag is one of `tags` (querySelector of a tag list, see byTags). */

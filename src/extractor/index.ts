@@ -14,7 +14,7 @@ import { Parser } from 'htmlparser2';
 import { sanitizeHtml, toPlainText } from '../sanitizer/index.js';
 import { type Block, classify, segment } from './blocks.js';
 import { cleanContent, dropByOriginalNames } from './clean.js';
-import { buildDocument, byTags, type DomImpl, maxDepth, namesOf, stripNonContent, tagSet, visibleChars, withTagListSelectors } from './dom.js';
+import { buildDocument, byTags, type DomImpl, maxDepth, outermostNamed, stripNonContent, tagSet, visibleChars, withTagListSelectors } from './dom.js';
 import { isoDate, markupByline, markupDate, readMetadata } from './metadata.js';
 
 export type { DomImpl } from './dom.js';
@@ -192,14 +192,50 @@ interface ReadabilityResult {
   publishedTime?: string;
 }
 
+/** The innerHTML accessor of the DOM's elements (found on the prototype chain of <body>). */
+function innerHtmlAccessor(el: Element): PropertyDescriptor | undefined {
+  for (let proto = Object.getPrototypeOf(el) as object | null; proto; proto = Object.getPrototypeOf(proto) as object | null) {
+    const d = Object.getOwnPropertyDescriptor(proto, 'innerHTML');
+    if (d) return d;
+  }
+  return undefined;
+}
+
+/**
+ * While Readability runs: its last restore of <body> is skipped. After each attempt that finds less than
+ * charThreshold, Readability puts the page back from the HTML it kept (`page.innerHTML = pageCacheHtml`:
+ * a parse of the whole body) and tries again with one flag fewer; after the last attempt (no flag left) it
+ * restores the page once more and then returns the longest attempt, which is detached from the page. Nothing
+ * reads that page afterwards (the blocks and the markup dates were read before), so that parse is skipped.
+ */
+function withoutLastRestore<T>(reader: object, body: HTMLElement | null, fn: () => T): T {
+  const own = body ? innerHtmlAccessor(body) : undefined;
+  if (!body || !own?.get || !own.set) return fn();
+  const { get, set } = own;
+  Object.defineProperty(body, 'innerHTML', {
+    configurable: true,
+    get(this: Element) { return get.call(this) as string; },
+    set(this: Element, html: string) {
+      if ((reader as unknown as { _flags: number })._flags === 0) return;
+      set.call(this, html);
+    },
+  });
+  try {
+    return fn();
+  } finally {
+    delete (body as unknown as { innerHTML?: string }).innerHTML;
+  }
+}
+
 function runReadability(document: Document): ReadabilityResult {
   let parsed;
   try {
-    parsed = new Readability(document, {
+    const reader = new Readability(document, {
       maxElemsToParse: MAX_ELEMENTS, charThreshold: CHAR_THRESHOLD, keepClasses: true,
       // The content element itself, not its HTML: it is cleaned in place and serialized once.
       serializer: (el: Node) => el,
-    }).parse();
+    });
+    parsed = withoutLastRestore(reader, document.body, () => reader.parse());
   } catch (err) {
     throw new ExtractError(`readability failed: ${(err as Error).message}`, { cause: err });
   }
@@ -246,15 +282,7 @@ function restoreLede(content: Element, blocks: readonly Block[]): void {
 }
 
 /** The outermost elements named like an overlay. */
-function overlays(root: ParentNode): Element[] {
-  const found: Element[] = [];
-  for (const el of root.querySelectorAll('[class], [id]')) {
-    const last = found[found.length - 1];
-    if (last && last.contains(el)) continue;
-    if (OVERLAY_NAMES.test(namesOf(el))) found.push(el);
-  }
-  return found;
-}
+const overlays = (root: ParentNode): Element[] => outermostNamed(root, (names) => OVERLAY_NAMES.test(names));
 
 function isMostlyOverlay(content: Element): boolean {
   const total = visibleChars(content.textContent ?? '');
