@@ -451,14 +451,16 @@ describe('titles alone have a time bound (TITLE_SPAN_HOURS)', () => {
 
 // ---- scale -------------------------------------------------------------------------------------------
 
+/** A made-up proper name for each number, all distinct (the distractors' names share no word). */
+const SYLLABLES = ['ka', 'lo', 'mi', 'ren', 'tas', 'vo', 'dri', 'pel', 'sun', 'gor', 'bax', 'ni', 'tul', 'ze', 'fa', 'quo', 'hin', 'yar', 'wes', 'cub'];
+function name(i: number): string {
+  let s = '';
+  for (let n = i + 1000; n > 0; n = Math.floor(n / SYLLABLES.length)) s += SYLLABLES[n % SYLLABLES.length];
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
 describe('candidates at scale', () => {
   it('finds the right story among 5,000 distractors sharing its common words', () => {
-    const syllables = ['ka', 'lo', 'mi', 'ren', 'tas', 'vo', 'dri', 'pel', 'sun', 'gor', 'bax', 'ni', 'tul', 'ze', 'fa', 'quo', 'hin', 'yar', 'wes', 'cub'];
-    const name = (i: number) => {
-      let s = '';
-      for (let n = i + 1000; n > 0; n = Math.floor(n / syllables.length)) s += syllables[n % syllables.length];
-      return s.charAt(0).toUpperCase() + s.slice(1);
-    };
     let state = 12345;
     const common = ['defence', 'military', 'security', 'cooperation', 'army', 'chief', 'commander', 'talks', 'agreed', 'regional',
       'leaders', 'meeting', 'Pakistan', 'ties', 'industry', 'challenges', 'Libya', 'expertise'];
@@ -484,12 +486,6 @@ describe('candidates at scale', () => {
 
 describe('memory: articles come and go', () => {
   it('articles that left (swept, their space reclaimed in place) leave the others intact: a report still finds its story after thousands left', () => {
-    const syllables = ['ka', 'lo', 'mi', 'ren', 'tas', 'vo', 'dri', 'pel', 'sun', 'gor', 'bax', 'ni', 'tul', 'ze', 'fa', 'quo', 'hin', 'yar', 'wes', 'cub'];
-    const name = (i: number) => {
-      let s = '';
-      for (let n = i + 1000; n > 0; n = Math.floor(n / syllables.length)) s += syllables[n % syllables.length];
-      return s.charAt(0).toUpperCase() + s.slice(1);
-    };
     const forgotten: string[] = [];
     // A 6-hour window: every 2,000 articles added, those that ended 30 hours before the newest are swept.
     const c = new Clusterer({ windowHours: 6, onForget: (id) => forgotten.push(String(id)) });

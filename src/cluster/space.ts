@@ -65,16 +65,7 @@ export function hasAt(ids: Int32Array, at: number, n: number, id: number): boole
 
 /** Is `id` in an ascending list? */
 export function has(sorted: Int32Array, id: number): boolean {
-  let lo = 0;
-  let hi = sorted.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const v = sorted[mid] as number;
-    if (v === id) return true;
-    if (v < id) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return false;
+  return hasAt(sorted, 0, sorted.length, id);
 }
 
 /** Sums under this magnitude are dropped (a term whose weights cancelled out). */

@@ -99,14 +99,19 @@ let clusterer: Clusterer | undefined;
 /** Loaded from the window when first needed (the cost of a start is the window's, read on this thread). */
 const clustererAt = (now: string): Clusterer => (clusterer ??= loadClusterer(store, new Date(now)));
 
+/** The 'heap' operation's answer: this thread's V8 heap, used and reserved, and its external memory. */
+function heap(): { usedBytes: number; totalBytes: number; externalBytes: number } {
+  const h = getHeapStatistics();
+  return { usedBytes: h.used_heap_size, totalBytes: h.total_heap_size, externalBytes: h.external_memory };
+}
+
 parentPort?.on('message', (msg: ClusterOp) => {
   try {
     const value = msg.op === 'save'
       ? saveAndCluster(store, clustererAt(msg.now), msg.sourceId, msg.items, msg.now, log)
       : msg.op === 'reassess' ? reassessArticle(store, clustererAt(msg.now), msg.articleId, msg.now, log)
         : msg.op === 'recluster' ? reclusterStories(store, clustererAt(msg.now), msg.now, msg.hours, log)
-        : { usedBytes: getHeapStatistics().used_heap_size, totalBytes: getHeapStatistics().total_heap_size,
-          externalBytes: getHeapStatistics().external_memory };
+        : heap();
     parentPort?.postMessage({ id: msg.id, value } satisfies ClusterReply);
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));

@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import { ANALYSIS_VERSION, analyzeBoth, Clusterer, decodeVectors, encodeVectors, type Analysis, type Change, type ClusterDoc, type Options } from '../cluster/index.js';
 import { toPlainText } from '../sanitizer/index.js';
-import type { ClusterInput, ItemInput, Placement, SaveOutcome, StoryChange, Store } from '../storage/index.js';
+import type { ClusterFeatures, ClusterInput, ItemInput, Placement, SaveOutcome, StoryChange, Store } from '../storage/index.js';
 
 /** A stored article (or a new item) as the clusterer reads it: the longest text we have. */
 export function toClusterDoc(id: number, a: Pick<ClusterInput, 'title' | 'articleText' | 'feedHtml' | 'url' | 'published'> & { sourceId?: number }): ClusterDoc {
@@ -16,22 +16,19 @@ export function toClusterDoc(id: number, a: Pick<ClusterInput, 'title' | 'articl
     source: a.sourceId === undefined ? undefined : String(a.sourceId) };
 }
 
-/** What storage keeps of an article for the clusterer: its analysis (JSON) and term vectors (binary). */
-export type ArticleFeatures = { version: number; analysis: string; vectors: Uint8Array };
-
 /**
  * A new item's features, from its title and cleaned feed HTML as toClusterDoc reads them: made by the
  * feed threads as they clean the item (ingest/clean.ts), so the clusterer's thread, through which every
  * new article passes one at a time, only decodes them.
  */
-export function itemFeatures(title: string, feedHtml: string | undefined): ArticleFeatures {
+export function itemFeatures(title: string, feedHtml: string | undefined): ClusterFeatures {
   const doc = toClusterDoc(0, { title, feedHtml, url: undefined, published: '' });
   const { analysis, vectors } = analyzeBoth(doc.title, doc.text);
   return { version: ANALYSIS_VERSION, analysis: JSON.stringify(analysis), vectors: encodeVectors(vectors) };
 }
 
 /** A document's features analysed by the clusterer (which keeps them for the decision that follows). */
-function analysed(c: Clusterer, doc: ClusterDoc): ArticleFeatures {
+function analysed(c: Clusterer, doc: ClusterDoc): ClusterFeatures {
   return { version: ANALYSIS_VERSION, analysis: JSON.stringify(c.analysisOf(doc)), vectors: encodeVectors(c.vectorsOf(doc)) };
 }
 
@@ -143,7 +140,7 @@ export function saveAndCluster(store: Store, c: Clusterer | undefined, sourceId:
       ? { id, title: item.title, url: item.url, published: Date.parse(item.published), source: String(sourceId), vectors: given }
       : { ...toClusterDoc(0, { title: item.title, feedHtml: item.content ?? item.summary, url: item.url, published: item.published,
         sourceId }), id };
-    const features = given ? item.features as ArticleFeatures : analysed(c, doc);
+    const features = given && item.features ? item.features : analysed(c, doc);
     const decision = c.decide(doc);
     const story = decision.story ?? `${PENDING_STORY}${provisional}`;
     // Added now, so that the next new article of this batch can join it. As a copy: the clusterer then

@@ -21,7 +21,7 @@ export type { ExtractionRecord, PendingPage } from './extractions.js';
 export { StorageError } from './errors.js';
 export type { DatabaseHealth, WriteFailure } from './health.js';
 export type { StoredFeatures } from './cluster.js';
-export { itemKey, type ClusterInput, type ItemInput, type Placement, type SavedArticle, type SaveOutcome, type SaveResult } from './items.js';
+export { itemKey, type ClusterFeatures, type ClusterInput, type ItemInput, type Placement, type SavedArticle, type SaveOutcome, type SaveResult } from './items.js';
 export type { LockResult, WorkerIdentity } from './lock.js';
 export type { MergedStory, SourceActivity, StoryHead, StoryItem } from './pages.js';
 export { FETCH_HISTORY_PER_SOURCE, type FetchFailure, type FetchOutcome, type FetchRecord, type FetchSuccess, type SourceFetchState } from './sources.js';

@@ -16,6 +16,13 @@ export const SEEN_RESOLUTION_MS = 3_600_000;
 // ---------------------------------------------------------------------------------------------------
 
 /** An item ready to store: parsed, cleaned and sanitized by the orchestrator. */
+/** What storage keeps of an article for the clusterer: its analysis (JSON) and term vectors (binary; absent in rows stored before them). */
+export interface ClusterFeatures {
+  version: number;
+  analysis: string;
+  vectors?: Uint8Array;
+}
+
 export interface ItemInput {
   guid?: string;
   url?: string;
@@ -42,7 +49,7 @@ export interface ItemInput {
    * The clusterer's analysis and term vectors of a new item, made where it was cleaned (ingest/clean.ts);
    * not written with the item (a placement's `features` are), only read by the clusterer's glue.
    */
-  features?: { version: number; analysis: string; vectors?: Uint8Array };
+  features?: ClusterFeatures;
 }
 
 /**
@@ -55,7 +62,7 @@ export interface Placement {
   /** The model's probability behind the decision (kept in the story's history). */
   probability?: number;
   /** The clusterer's analysis of the article, stored so that a restart never recomputes it. */
-  features?: { version: number; analysis: string; vectors?: Uint8Array };
+  features?: ClusterFeatures;
 }
 
 /** A new article written by save(): which input item, its id and story, and whether the story is new. */

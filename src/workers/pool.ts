@@ -10,8 +10,8 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { format } from 'node:util';
-import { runInBackground } from './priority.js';
 import { parentPort, Worker, type Transferable } from 'node:worker_threads';
+import { runInBackground } from './priority.js';
 
 /** What a pool says when it fails a task, in the words of its stage ("parser thread crashed: …"). */
 export interface PoolMessages {
