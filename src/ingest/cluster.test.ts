@@ -5,7 +5,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Clusterer } from '../cluster/index.js';
 import { silentLogger } from '../log/index.js';
 import { Store, type ItemInput } from '../storage/index.js';
-import { loadClusterer, loadClustererYielding, reassessArticle, reclusterStories, saveAndCluster } from './cluster.js';
+import { ANALYSIS_VERSION } from '../cluster/index.js';
+import { readFeed } from './clean.js';
+import { itemFeatures, loadClusterer, loadClustererYielding, reassessArticle, reclusterStories, saveAndCluster } from './cluster.js';
 
 const log = silentLogger();
 const NOW = '2025-07-18T18:00:00.000Z';
@@ -130,6 +132,51 @@ describe('saveAndCluster: the clusterer decides, storage writes items, analyses 
       .toThrow('disk full');
     expect(c.size).toMatchObject({ documents: 0, stories: 0 });
     store.items.save = save;
+  });
+});
+
+describe('features made where an item is cleaned (the feed threads), used by the clusterer without reading the text again', () => {
+  const rss = (items: { guid: string; title: string; body: string; date: string }[]) => '<?xml version="1.0"?><rss version="2.0"><channel>' +
+    '<title>Wire</title><link>https://news.example/</link>' + items.map((i) => `<item><guid>${i.guid}</guid><title>${i.title}</title>` +
+      `<link>https://news.example/${i.guid}</link><description><![CDATA[<p>${i.body}</p>]]></description><pubDate>${i.date}</pubDate></item>`).join('') +
+    '</channel></rss>';
+  const feed = rss([{ guid: 'q1', title: 'Magnitude 6.4 earthquake shakes northern Chile', body: QUAKE, date: 'Fri, 18 Jul 2025 10:00:00 GMT' },
+    { guid: 'n1', title: 'Northwind Semiconductor cuts forecast, shares slide', body: CHIPS, date: 'Fri, 18 Jul 2025 11:00:00 GMT' }]);
+  const rows = (s: Store) => s.db.prepare('SELECT i.guid, f.version, f.analysis, hex(f.vectors) AS v FROM cluster_features f JOIN items i ON i.article_id = f.article_id ORDER BY i.guid').all();
+
+  it('readFeed with analyse gives each cleaned item the features the clusterer would make, and storage keeps the same rows', async () => {
+    const read = await readFeed(feed, { baseUrl: 'https://news.example/feed' }, [], true);
+    const inputs = read.entries.map((e) => e.input as ItemInput);
+    expect(inputs.map((i) => i.features?.version)).toEqual([ANALYSIS_VERSION, ANALYSIS_VERSION]);
+    expect(inputs[0]?.features).toEqual(itemFeatures(inputs[0]?.title as string, inputs[0]?.content ?? inputs[0]?.summary));
+    // Without analyse nothing is added (the main thread's own reads, with no feed threads).
+    expect((await readFeed(feed, { baseUrl: 'https://news.example/feed' }, [])).entries.every((e) => e.input?.features === undefined)).toBe(true);
+    // The same items saved with their features, and without (analysed by the clusterer): the same stored rows and placements.
+    saveAndCluster(store, new Clusterer(), sources[0] as number, inputs, NOW, log);
+    const other = Store.open(join(dir, 'other.sqlite'));
+    try {
+      other.sources.sync([{ url: 'https://a.example/feed', tags: [], intervalSeconds: 1800, enabled: true, fullText: true }], NOW);
+      saveAndCluster(other, new Clusterer(), other.sources.list()[0]?.id as number, inputs.map(({ features: _, ...rest }) => rest), NOW, log);
+      expect(rows(store)).toEqual(rows(other));
+    } finally {
+      other.close();
+    }
+  });
+
+  it('given features decide where the article goes (its text is not analysed again); features of another version are not trusted', () => {
+    const c = new Clusterer();
+    saveAndCluster(store, c, sources[0] as number, [item('q1', 'Magnitude 6.4 earthquake shakes northern Chile', QUAKE, '2025-07-18T10:00:00Z'),
+      item('n1', 'Northwind Semiconductor cuts forecast, shares slide', CHIPS, '2025-07-18T11:00:00Z')], NOW, log);
+    // A report whose stored text says nothing, carrying the features of the second quake report: placed by them.
+    const quake = itemFeatures('Strong quake rattles Antofagasta', `<p>${QUAKE_2}</p>`);
+    saveAndCluster(store, c, sources[1] as number, [{ ...item('q2', 'Update', undefined, '2025-07-18T12:00:00Z'), features: quake }], NOW, log);
+    expect(storyOf('q2')).toBe(storyOf('q1'));
+    // The same features marked with another analysis version: ignored, the (empty) item analysed as it is.
+    saveAndCluster(store, c, sources[2] as number, [{ ...item('q3', 'Update', undefined, '2025-07-18T12:30:00Z'),
+      features: { ...quake, version: ANALYSIS_VERSION + 1 } }], NOW, log);
+    expect(storyOf('q3')).not.toBe(storyOf('q1'));
+    const stored = store.db.prepare('SELECT f.version FROM cluster_features f WHERE f.article_id = ?').get(articleOf('q3')) as { version: number };
+    expect(stored.version).toBe(ANALYSIS_VERSION);
   });
 });
 

@@ -4,6 +4,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { readDocument } from '../ingest/clean.js';
 import { parseFeed, ParseError } from './index.js';
 import { ParserPool } from './pool.js';
 
@@ -27,6 +28,18 @@ describe('ParserPool', () => {
     pool = new ParserPool(1, 10_000);
     const doc = rss(3);
     expect(await pool.parse(doc, OPTS)).toEqual(await parseFeed(doc, OPTS));
+  });
+
+  it('reads for the ingest in a thread what readDocument reads, with the clusterer\'s features when asked (and only then)', async () => {
+    pool = new ParserPool(1, 10_000);
+    const body = () => new TextEncoder().encode(rss(3));
+    const withFeatures = await pool.read(body(), 'utf-8', OPTS, [], false, true);
+    expect(withFeatures).toEqual(await readDocument(body(), 'utf-8', OPTS, [], false, true));
+    const entries = 'feed' in withFeatures ? withFeatures.feed.entries : [];
+    expect(entries).toHaveLength(3);
+    expect(entries.every((e) => e.input?.features?.vectors instanceof Uint8Array)).toBe(true);
+    const plain = await pool.read(body(), 'utf-8', OPTS, [], false);
+    expect('feed' in plain && plain.feed.entries.every((e) => e.input && e.input.features === undefined)).toBe(true);
   });
 
   it('reports a refused document as the same ParseError', async () => {
