@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,8 @@ import { itemKey, Store, type ItemInput } from './index.js';
 let dir: string;
 let store: Store;
 const NOW = '2025-07-19T00:00:00.000Z';
+/** How long another process holds a new file's write lock in the busy test (ms). */
+const HOLD_MS = 400;
 const src = (url: string, extra: Partial<SourceConfig> = {}): SourceConfig =>
   ({ url, tags: [], intervalSeconds: 600, enabled: true, fullText: true, ...extra });
 const item = (over: Partial<ItemInput>): ItemInput =>
@@ -87,6 +90,29 @@ describe('Store', () => {
     expect(third.articles[0]?.createdStory).toBe(true);
     expect(store.stories.merge(first, 999_999, NOW)).toBe(false);
     expect(store.stories.history(first).map((e) => e.event)).toEqual(['created', 'joined']);
+  });
+
+  it('waits for another process that holds the write lock of a new file, instead of failing at once as busy', async () => {
+    // The switch to WAL of a file in rollback mode while another process holds its write lock: SQLite
+    // answers SQLITE_BUSY at once, busy timeout or not (two workers started together on a new file).
+    const path = join(dir, 'held.db');
+    const holder = spawn(process.execPath, ['-e', `const db = new (require('better-sqlite3'))(${JSON.stringify(path)});
+      db.exec('BEGIN IMMEDIATE'); console.log('held');
+      setTimeout(() => { db.exec('COMMIT'); db.close(); }, ${HOLD_MS});`], { cwd: process.cwd() });
+    await new Promise<void>((resolve, reject) => {
+      holder.stdout.on('data', (d: Buffer) => { if (d.toString().includes('held')) resolve(); });
+      holder.on('exit', (code) => reject(new Error(`holder exited (${code})`)));
+    });
+    const started = Date.now();
+    const other = Store.open(path);
+    try {
+      expect(Date.now() - started).toBeGreaterThan(HOLD_MS / 2);
+      expect(other.schemaVersion).toBe(MIGRATIONS.length);
+      expect(other.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    } finally {
+      other.close();
+      holder.kill();
+    }
   });
 
   it('keeps data across reopening the file', () => {

@@ -39,6 +39,8 @@ const BUSY_TIMEOUT_MS = 5_000;
  * better-sqlite3 is built without URI filenames).
  */
 const MAX_SNAPSHOT_BYTES = 1024 ** 3;
+/** Pause between tries of a database's set-up that SQLite refused at once as busy (see untilNotBusy). */
+const BUSY_RETRY_MS = 25;
 // ---------------------------------------------------------------------------------------------------
 
 export interface Stats {
@@ -67,6 +69,27 @@ function writableFile(path: string): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/**
+ * Runs a database's set-up (the switch to WAL, the migrations), trying again while SQLite answers
+ * SQLITE_BUSY, for up to BUSY_TIMEOUT_MS. The busy timeout alone does not cover it: while another
+ * process holds the write lock of a file still in rollback mode (two workers opening a new file at
+ * once), the switch to WAL, having read the file, is refused at once rather than made to wait, since
+ * waiting with a read lock held could deadlock. Every step is idempotent: retrying from the start is safe.
+ */
+function untilNotBusy(setUp: () => void): void {
+  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  for (;;) {
+    try {
+      setUp();
+      return;
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (typeof code !== 'string' || !code.startsWith('SQLITE_BUSY') || Date.now() >= deadline) throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, BUSY_RETRY_MS);
+    }
   }
 }
 
@@ -156,13 +179,15 @@ export class Store {
       throw readOnlyFile(path);
     }
     try {
-      if (!opts.readOnly) {
-        db.pragma('journal_mode = WAL'); // waits for other connections like any statement (busy_timeout above)
-        db.pragma('synchronous = NORMAL');
-      }
-      db.pragma('foreign_keys = ON');
-      if (opts.readOnly) Store.checkVersion(db, path);
-      else Store.migrate(db);
+      untilNotBusy(() => {
+        if (!opts.readOnly) {
+          db.pragma('journal_mode = WAL'); // waits for other connections like any statement (busy_timeout above)
+          db.pragma('synchronous = NORMAL');
+        }
+        db.pragma('foreign_keys = ON');
+        if (opts.readOnly) Store.checkVersion(db, path);
+        else Store.migrate(db);
+      });
     } catch (err) {
       db.close();
       if (err instanceof StorageError) throw err;
