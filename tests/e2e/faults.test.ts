@@ -27,6 +27,8 @@ const TIMEOUT_MS = 2000;
 const EXTRA = 'defaults:\n  full_text: false';
 /** limits.max_items_per_feed default (src/config DEFAULTS.maxItemsPerFeed). */
 const MAX_ITEMS = 1000;
+/** The cycle of a 10,000-item feed must end well within this (ms); see its case. */
+const HUGE_FEED_LIMIT_MS = 20_000;
 /** A 503's Retry-After as an HTTP date (one-second resolution), three hours out. */
 const RETRY_AT = new Date(Math.ceil((Date.now() + 3 * 3600_000) / 1000) * 1000);
 // ---------------------------------------------------------------------------------------------------
@@ -434,12 +436,14 @@ const CASES: readonly Case[] = [
 
   // -- volume and identity
   {
-    name: `10,000 items: exactly the first ${MAX_ITEMS} of the document stored, in a few seconds`,
+    name: `10,000 items: exactly the first ${MAX_ITEMS} of the document stored, in seconds rather than minutes`,
     serve: (p) => srv.route(`${p}/feed`, { body: rss('Huge', items(p, 10_000)) }),
     want: { ...OK, items: MAX_ITEMS },
     check: ({ p, items: list, t0, t1 }) => {
       expect(list.map((i) => i.guid)).toEqual(Array.from({ length: MAX_ITEMS }, (_, i) => `${p}#${i}`));
-      expect(t1 - t0).toBeLessThan(5000);
+      // A guard against work that grows with the items past the cap (quadratic in 10,000 items takes
+      // minutes), not a speed target: the cycle takes ~2–4 s on a loaded 2-core machine.
+      expect(t1 - t0).toBeLessThan(HUGE_FEED_LIMIT_MS);
     },
   },
   {
