@@ -17,7 +17,7 @@ import { ParserPool } from '../src/parser/pool.js';
 import { silentLogger } from '../src/log/index.js';
 import { runCycle } from '../src/scheduler/index.js';
 import { Store } from '../src/storage/index.js';
-import { gapProbe } from './lib.js';
+import { gapProbe, threadCpuSince, threadTimes, type ThreadCpu } from './lib.js';
 
 const [base = '', feedsArg = '1000', kindsArg = 'first,304,unchanged'] = process.argv.slice(2);
 const FEEDS = Number(feedsArg);
@@ -46,6 +46,8 @@ export interface CycleFigures {
   rssMiB: number;
   /** CPU time of the cycle, every thread of the process (user + system), ms: less moved by the machine's load than wall time. */
   cpuMs?: number;
+  /** Of that CPU time, the main thread's, the background threads' and the helpers' (V8, libuv) at the main thread's priority, ms (Linux). */
+  threadCpu?: ThreadCpu;
   /** Slowest answer of the HTTP server probed during the cycle (full text only), ms. */
   probeMaxMs?: number;
   probes?: number;
@@ -113,8 +115,10 @@ for (const kind of kinds) {
   h.enable();
   const gaps = gapProbe();
   const cpu0 = process.cpuUsage();
+  const threads0 = threadTimes();
   const s = await runCycle({ store, config, log, force: true, parserPool, pool, clusterThread });
   const cpu = process.cpuUsage(cpu0);
+  const threadCpu = threadCpuSince(threads0);
   h.disable();
   const gap = gaps.stop();
   if (session) {
@@ -127,7 +131,7 @@ for (const kind of kinds) {
     kind, ms: s.durationMs, items: s.results.reduce((n, r) => n + r.items, 0), inserted: s.inserted, updated: s.updated,
     failed: s.failed, notModified: s.notModified, extracted: s.extracted, extractFailed: s.extractFailed,
     stallMs: h.max / 1e6, stallOnCpuMs: gap.onCpuMs, stallWaitMs: gap.waitMs, stallAtMs: gap.atMs, rssMiB: process.resourceUsage().maxRSS / 1024,
-    cpuMs: (cpu.user + cpu.system) / 1000,
+    cpuMs: (cpu.user + cpu.system) / 1000, ...(threadCpu ? { threadCpu } : {}),
     ...(p ? { probeMaxMs: p.max, probes: p.n } : {}), stories: store.stats().stories,
     mainHeapMiB: process.memoryUsage().heapUsed / 2 ** 20, clusterHeapMiB: (await clusterThread.heap()).usedBytes / 2 ** 20,
   };

@@ -10,7 +10,10 @@
 // extracted, pages/s, while the real HTTP server is asked for /feed.xml every 25 ms (slowest answer).
 // Prints a table (the README's Measurements quote it): medians, ratios, µs per item, the longest
 // event-loop stall (perf_hooks.monitorEventLoopDelay) with the part of it the main thread spent on a CPU
-// (Linux schedstat; the rest it waited for one: the machine's load, not the process) and peak RSS.
+// (Linux schedstat; the rest it waited for one: the machine's load, not the process) and peak RSS. Each
+// run's progress line also splits the cycle's CPU time by thread (Linux): the main thread, the background
+// threads (nice > 0) and the helpers at the main thread's priority (V8's platform threads: garbage
+// collection and compiling for every thread's heap; libuv's).
 //
 // Run: npm run bench:cycle -- [--feeds 1000,2000,4000] [--items 50] [--runs 3] [--kinds first,304,unchanged]
 //        (a kind may repeat, e.g. first,304,304,304,unchanged: each run counts its median cycle of that kind)
@@ -101,6 +104,8 @@ async function main(): Promise<void> {
           process.stderr.write(`${feeds} feeds, run ${r + 1}, ${side}: ${figures.map((c) => `${c.kind} ${fmt(c.ms)} (stall ${c.stallMs.toFixed(0)} ms` +
             `${c.stallOnCpuMs === undefined ? '' : `, on CPU ${c.stallOnCpuMs.toFixed(0)}`}${c.stallWaitMs === undefined ? '' : `, waiting for one ${c.stallWaitMs.toFixed(0)}`}${c.stallAtMs === undefined ? '' : `, at ${fmt(c.stallAtMs)}`}, RSS ${c.rssMiB.toFixed(0)} MiB` +
             `${c.cpuMs === undefined ? '' : `, CPU ${(c.cpuMs / 1000).toFixed(1)} s`}` +
+            `${c.threadCpu === undefined ? '' : ` (main ${(c.threadCpu.main / 1000).toFixed(1)}, background ${(c.threadCpu.background / 1000).toFixed(1)}, ` +
+              `helpers ${(c.threadCpu.helpers / 1000).toFixed(1)})`}` +
             `${c.clusterHeapMiB === undefined ? '' : `, heap main ${c.mainHeapMiB?.toFixed(0)} / cluster thread ${c.clusterHeapMiB.toFixed(0)} MiB`})`)
             .join(', ')}\n`);
         }

@@ -1,5 +1,5 @@
 // Helpers shared by the benchmarks.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** A seeded PRNG (mulberry32): the same inputs every run. */
 export function rng(seed: number): () => number {
@@ -53,4 +53,51 @@ export function gapProbe(): { stop: () => { gapMs: number; atMs: number; onCpuMs
     lastStat = st;
   }, 5);
   return { stop: () => { clearInterval(timer); return worst; } };
+}
+
+/** CPU time of this process's threads, ms, by kind (Linux; undefined elsewhere). */
+export interface ThreadCpu {
+  /** The main thread (its event loop). */
+  main: number;
+  /** Threads below the main thread's priority (nice > 0: feeds, pages, clusterer, checkpoints; workers/priority.ts). */
+  background: number;
+  /** The other threads at the main thread's priority: V8's platform threads (garbage collection and compiling for every thread's heap), libuv's. */
+  helpers: number;
+}
+
+/**
+ * Each thread's CPU time so far (/proc/self/task/TID/stat, utime + stime, 10 ms ticks), by thread id, with
+ * its nice value. threadCpuSince(before) gives what the threads did since: a thread gone in between
+ * (a pool's thread replaced) is not counted.
+ */
+export function threadTimes(): Map<number, { ms: number; nice: number }> | undefined {
+  try {
+    const out = new Map<number, { ms: number; nice: number }>();
+    for (const tid of readdirSync('/proc/self/task')) {
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      } catch {
+        continue; // exited meanwhile
+      }
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(tid), { ms: (Number(f[11]) + Number(f[12])) * 10, nice: Number(f[16]) });
+    }
+    return out;
+  } catch {
+    return undefined;
+  }
+}
+
+export function threadCpuSince(before: ReturnType<typeof threadTimes>): ThreadCpu | undefined {
+  const after = threadTimes();
+  if (!before || !after) return undefined;
+  const cpu: ThreadCpu = { main: 0, background: 0, helpers: 0 };
+  for (const [tid, t] of after) {
+    const ms = t.ms - (before.get(tid)?.ms ?? 0);
+    if (tid === process.pid) cpu.main += ms;
+    else if (t.nice > 0) cpu.background += ms;
+    else cpu.helpers += ms;
+  }
+  return cpu;
 }
