@@ -42,6 +42,11 @@ export interface CycleFigures {
   stallWaitMs?: number;
   /** When that gap ended, ms after the cycle started. */
   stallAtMs?: number;
+  /** Gaps of the same timer of 50 ms or more, per minute of the cycle. */
+  stallsOver50PerMin?: number;
+  /** The most CPU time the main thread used between two ticks of that timer, and when (ms into the cycle): its longest piece of work (Linux). */
+  longestWorkMs?: number;
+  longestWorkAtMs?: number;
   /** Peak RSS of the process so far (getrusage maxrss), MiB. */
   rssMiB: number;
   /** CPU time of the cycle, every thread of the process (user + system), ms: less moved by the machine's load than wall time. */
@@ -130,7 +135,7 @@ for (const kind of kinds) {
   const figures: CycleFigures = {
     kind, ms: s.durationMs, items: s.results.reduce((n, r) => n + r.items, 0), inserted: s.inserted, updated: s.updated,
     failed: s.failed, notModified: s.notModified, extracted: s.extracted, extractFailed: s.extractFailed,
-    stallMs: h.max / 1e6, stallOnCpuMs: gap.onCpuMs, stallWaitMs: gap.waitMs, stallAtMs: gap.atMs, rssMiB: process.resourceUsage().maxRSS / 1024,
+    stallMs: h.max / 1e6, stallOnCpuMs: gap.onCpuMs, stallWaitMs: gap.waitMs, stallAtMs: gap.atMs, stallsOver50PerMin: gap.over50PerMin, longestWorkMs: gap.maxOnCpuMs, longestWorkAtMs: gap.maxOnCpuAtMs, rssMiB: process.resourceUsage().maxRSS / 1024,
     cpuMs: (cpu.user + cpu.system) / 1000, ...(threadCpu ? { threadCpu } : {}),
     ...(p ? { probeMaxMs: p.max, probes: p.n } : {}), stories: store.stats().stories,
     mainHeapMiB: process.memoryUsage().heapUsed / 2 ** 20, clusterHeapMiB: (await clusterThread.heap()).usedBytes / 2 ** 20,

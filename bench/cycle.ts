@@ -25,7 +25,7 @@ import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { CycleFigures } from './cycle-ours.js';
-import { median } from './lib.js';
+import { median, type Gap } from './lib.js';
 
 const { values: opt } = parseArgs({
   options: {
@@ -68,7 +68,7 @@ async function startServer(): Promise<{ base: string; stop: () => void }> {
 }
 
 /** The longest gap of an idle process's 5 ms timer (cycle-floor.ts) while a run lasted: the machine's floor. */
-interface Floor { gapMs: number; onCpuMs?: number; waitMs?: number }
+type Floor = Gap;
 
 /** Start the floor probe; stop() ends it and gives its longest gap. */
 function floorProbe(): { stop: () => Promise<Floor> } {
@@ -132,12 +132,12 @@ async function main(): Promise<void> {
           const floor = (figures[0] as CycleFigures & { floor: Floor }).floor;
           floors[side].push(floor);
           process.stderr.write(`${feeds} feeds, run ${r + 1}, ${side}: ${figures.map((c) => `${c.kind} ${fmt(c.ms)} (stall ${c.stallMs.toFixed(0)} ms` +
-            `${c.stallOnCpuMs === undefined ? '' : `, on CPU ${c.stallOnCpuMs.toFixed(0)}`}${c.stallWaitMs === undefined ? '' : `, waiting for one ${c.stallWaitMs.toFixed(0)}`}${c.stallAtMs === undefined ? '' : `, at ${fmt(c.stallAtMs)}`}, RSS ${c.rssMiB.toFixed(0)} MiB` +
+            `${c.stallOnCpuMs === undefined ? '' : `, on CPU ${c.stallOnCpuMs.toFixed(0)}`}${c.stallWaitMs === undefined ? '' : `, waiting for one ${c.stallWaitMs.toFixed(0)}`}${c.stallAtMs === undefined ? '' : `, at ${fmt(c.stallAtMs)}`}${c.stallsOver50PerMin === undefined ? '' : `, ${c.stallsOver50PerMin.toFixed(1)} gaps ≥ 50 ms a minute`}${c.longestWorkMs === undefined ? '' : `, longest work ${c.longestWorkMs.toFixed(0)} ms on a CPU at ${fmt(c.longestWorkAtMs ?? 0)}`}, RSS ${c.rssMiB.toFixed(0)} MiB` +
             `${c.cpuMs === undefined ? '' : `, CPU ${(c.cpuMs / 1000).toFixed(1)} s`}` +
             `${c.threadCpu === undefined ? '' : ` (main ${(c.threadCpu.main / 1000).toFixed(1)}, background ${(c.threadCpu.background / 1000).toFixed(1)}, ` +
               `helpers ${(c.threadCpu.helpers / 1000).toFixed(1)})`}` +
             `${c.clusterHeapMiB === undefined ? '' : `, heap main ${c.mainHeapMiB?.toFixed(0)} / cluster thread ${c.clusterHeapMiB.toFixed(0)} MiB`})`)
-            .join(', ')}; an idle process meanwhile: longest gap ${floor.gapMs.toFixed(0)} ms` +
+            .join(', ')}; an idle process meanwhile: longest gap ${floor.gapMs.toFixed(0)} ms, ${floor.over50PerMin.toFixed(1)} ≥ 50 ms a minute` +
             `${floor.waitMs === undefined ? '' : `, waiting for a CPU ${floor.waitMs.toFixed(0)}`}, load ${loadavg()[0]?.toFixed(1)}\n`);
         }
       }
