@@ -132,7 +132,8 @@ async function main(): Promise<void> {
           const floor = (figures[0] as CycleFigures & { floor: Floor }).floor;
           floors[side].push(floor);
           process.stderr.write(`${feeds} feeds, run ${r + 1}, ${side}: ${figures.map((c) => `${c.kind} ${fmt(c.ms)} (stall ${c.stallMs.toFixed(0)} ms` +
-            `${c.stallOnCpuMs === undefined ? '' : `, on CPU ${c.stallOnCpuMs.toFixed(0)}`}${c.stallWaitMs === undefined ? '' : `, waiting for one ${c.stallWaitMs.toFixed(0)}`}${c.stallAtMs === undefined ? '' : `, at ${fmt(c.stallAtMs)}`}${c.stallsOver50PerMin === undefined ? '' : `, ${c.stallsOver50PerMin.toFixed(1)} gaps ≥ 50 ms a minute`}${c.longestWorkMs === undefined ? '' : `, longest work ${c.longestWorkMs.toFixed(0)} ms on a CPU at ${fmt(c.longestWorkAtMs ?? 0)}`}, RSS ${c.rssMiB.toFixed(0)} MiB` +
+            `${c.stallOnCpuMs === undefined ? '' : `, on CPU ${c.stallOnCpuMs.toFixed(0)}`}${c.stallWaitMs === undefined ? '' : `, waiting for one ${c.stallWaitMs.toFixed(0)}`}${c.stallAtMs === undefined ? '' : `, at ${fmt(c.stallAtMs)}`}${c.stallsOver50PerMin === undefined ? '' : `, ${c.stallsOver50PerMin.toFixed(1)} gaps ≥ 50 ms a minute`}${c.longestWorkMs === undefined ? '' : `, longest work ${c.longestWorkMs.toFixed(0)} ms on a CPU at ${fmt(c.longestWorkAtMs ?? 0)}`}` +
+            `${c.mainGcMs === undefined ? '' : `, main thread's GC ${fmt(c.mainGcMs)} (longest ${(c.mainGcLongestMs ?? 0).toFixed(0)} ms)`}, RSS ${c.rssMiB.toFixed(0)} MiB` +
             `${c.cpuMs === undefined ? '' : `, CPU ${(c.cpuMs / 1000).toFixed(1)} s`}` +
             `${c.threadCpu === undefined ? '' : ` (main ${(c.threadCpu.main / 1000).toFixed(1)}, background ${(c.threadCpu.background / 1000).toFixed(1)}, ` +
               `helpers ${(c.threadCpu.helpers / 1000).toFixed(1)})`}` +
