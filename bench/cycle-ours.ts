@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Session } from 'node:inspector/promises';
 import { writeFileSync } from 'node:fs';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { parseConfig } from '../src/config/index.js';
 import { ExtractorPool } from '../src/extractor/pool.js';
 import { ClusterThread } from '../src/ingest/cluster-thread.js';
@@ -17,7 +17,7 @@ import { ParserPool } from '../src/parser/pool.js';
 import { silentLogger } from '../src/log/index.js';
 import { runCycle } from '../src/scheduler/index.js';
 import { Store } from '../src/storage/index.js';
-import { gapProbe } from './lib.js';
+import { gapProbe, threadCpuSince, threadTimes, type ThreadCpu } from './lib.js';
 
 const [base = '', feedsArg = '1000', kindsArg = 'first,304,unchanged'] = process.argv.slice(2);
 const FEEDS = Number(feedsArg);
@@ -42,10 +42,20 @@ export interface CycleFigures {
   stallWaitMs?: number;
   /** When that gap ended, ms after the cycle started. */
   stallAtMs?: number;
+  /** Gaps of the same timer of 50 ms or more, per minute of the cycle. */
+  stallsOver50PerMin?: number;
+  /** The most CPU time the main thread used between two ticks of that timer, and when (ms into the cycle): its longest piece of work (Linux). */
+  longestWorkMs?: number;
+  longestWorkAtMs?: number;
+  /** The main thread's garbage collections during the cycle: their total and the longest pause, ms (perf_hooks 'gc'). */
+  mainGcMs?: number;
+  mainGcLongestMs?: number;
   /** Peak RSS of the process so far (getrusage maxrss), MiB. */
   rssMiB: number;
   /** CPU time of the cycle, every thread of the process (user + system), ms: less moved by the machine's load than wall time. */
   cpuMs?: number;
+  /** Of that CPU time, the main thread's, the background threads' and the helpers' (V8, libuv) at the main thread's priority, ms (Linux). */
+  threadCpu?: ThreadCpu;
   /** Slowest answer of the HTTP server probed during the cycle (full text only), ms. */
   probeMaxMs?: number;
   probes?: number;
@@ -112,11 +122,22 @@ for (const kind of kinds) {
   const h = monitorEventLoopDelay({ resolution: 5 });
   h.enable();
   const gaps = gapProbe();
+  const gc = { total: 0, longest: 0 };
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      gc.total += e.duration;
+      gc.longest = Math.max(gc.longest, e.duration);
+    }
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
   const cpu0 = process.cpuUsage();
+  const threads0 = threadTimes();
   const s = await runCycle({ store, config, log, force: true, parserPool, pool, clusterThread });
   const cpu = process.cpuUsage(cpu0);
+  const threadCpu = threadCpuSince(threads0);
   h.disable();
   const gap = gaps.stop();
+  gcObserver.disconnect();
   if (session) {
     const { profile } = await session.post('Profiler.stop');
     writeFileSync(profileFile as string, JSON.stringify(profile));
@@ -126,8 +147,8 @@ for (const kind of kinds) {
   const figures: CycleFigures = {
     kind, ms: s.durationMs, items: s.results.reduce((n, r) => n + r.items, 0), inserted: s.inserted, updated: s.updated,
     failed: s.failed, notModified: s.notModified, extracted: s.extracted, extractFailed: s.extractFailed,
-    stallMs: h.max / 1e6, stallOnCpuMs: gap.onCpuMs, stallWaitMs: gap.waitMs, stallAtMs: gap.atMs, rssMiB: process.resourceUsage().maxRSS / 1024,
-    cpuMs: (cpu.user + cpu.system) / 1000,
+    stallMs: h.max / 1e6, stallOnCpuMs: gap.onCpuMs, stallWaitMs: gap.waitMs, stallAtMs: gap.atMs, stallsOver50PerMin: gap.over50PerMin, mainGcMs: gc.total, mainGcLongestMs: gc.longest, longestWorkMs: gap.maxOnCpuMs, longestWorkAtMs: gap.maxOnCpuAtMs, rssMiB: process.resourceUsage().maxRSS / 1024,
+    cpuMs: (cpu.user + cpu.system) / 1000, ...(threadCpu ? { threadCpu } : {}),
     ...(p ? { probeMaxMs: p.max, probes: p.n } : {}), stories: store.stats().stories,
     mainHeapMiB: process.memoryUsage().heapUsed / 2 ** 20, clusterHeapMiB: (await clusterThread.heap()).usedBytes / 2 ** 20,
   };

@@ -48,7 +48,7 @@ async function cycle(kind: string): Promise<CycleFigures> {
   h.disable();
   const gap = gaps.stop();
   return { kind, ms: performance.now() - t0, items, inserted: 0, updated: 0, failed, notModified, extracted: 0, extractFailed: 0,
-    stallMs: h.max / 1e6, stallOnCpuMs: gap.onCpuMs, stallWaitMs: gap.waitMs, stallAtMs: gap.atMs, rssMiB: process.resourceUsage().maxRSS / 1024 };
+    stallMs: h.max / 1e6, stallOnCpuMs: gap.onCpuMs, stallWaitMs: gap.waitMs, stallAtMs: gap.atMs, stallsOver50PerMin: gap.over50PerMin, longestWorkMs: gap.maxOnCpuMs, longestWorkAtMs: gap.maxOnCpuAtMs, rssMiB: process.resourceUsage().maxRSS / 1024 };
 }
 
 for (const kind of kindsArg.split(',')) {

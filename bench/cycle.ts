@@ -10,16 +10,22 @@
 // extracted, pages/s, while the real HTTP server is asked for /feed.xml every 25 ms (slowest answer).
 // Prints a table (the README's Measurements quote it): medians, ratios, µs per item, the longest
 // event-loop stall (perf_hooks.monitorEventLoopDelay) with the part of it the main thread spent on a CPU
-// (Linux schedstat; the rest it waited for one: the machine's load, not the process) and peak RSS.
+// (Linux schedstat; the rest it waited for one: the machine's load, not the process), beside it the
+// machine's floor (cycle-floor.ts: the longest gap of an idle process's timer during the same runs), and
+// peak RSS. Each
+// run's progress line also splits the cycle's CPU time by thread (Linux): the main thread, the background
+// threads (nice > 0) and the helpers at the main thread's priority (V8's platform threads: garbage
+// collection and compiling for every thread's heap; libuv's).
 //
 // Run: npm run bench:cycle -- [--feeds 1000,2000,4000] [--items 50] [--runs 3] [--kinds first,304,unchanged]
 //        (a kind may repeat, e.g. first,304,304,304,unchanged: each run counts its median cycle of that kind)
 //        [--pages 5000] [--side both|ours|peer] [--profile DIR]   (--pages 0: no full-text cycle)
 import { spawn } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { CycleFigures } from './cycle-ours.js';
-import { median } from './lib.js';
+import { median, type Gap } from './lib.js';
 
 const { values: opt } = parseArgs({
   options: {
@@ -61,10 +67,33 @@ async function startServer(): Promise<{ base: string; stop: () => void }> {
   return { base, stop: () => p.kill('SIGTERM') };
 }
 
-function run(side: 'ours' | 'peer', base: string, feeds: number, kinds: string): Promise<CycleFigures[]> {
+/** The longest gap of an idle process's 5 ms timer (cycle-floor.ts) while a run lasted: the machine's floor. */
+type Floor = Gap;
+
+/** Start the floor probe; stop() ends it and gives its longest gap. */
+function floorProbe(): { stop: () => Promise<Floor> } {
+  const p = spawn(process.execPath, ['--import', 'tsx', here('./cycle-floor.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+  const done = new Promise<Floor>((resolve, reject) => p.on('exit', () => {
+    try {
+      resolve(JSON.parse(out) as Floor);
+    } catch {
+      reject(new Error(`cycle-floor.ts said ${JSON.stringify(out)}`));
+    }
+  }));
+  return { stop: () => { p.kill('SIGTERM'); return done; } };
+}
+
+/** One side's run, with the floor probe beside it: its figures, each cycle's `floor` set to the run's. */
+async function run(side: 'ours' | 'peer', base: string, feeds: number, kinds: string): Promise<(CycleFigures & { floor: Floor })[]> {
   const prof = side === 'ours' && opt.profile ? ['--cpu-prof', '--cpu-prof-dir', opt.profile as string] : [];
-  return child(side === 'ours' ? './cycle-ours.ts' : './cycle-peer.ts', [base, String(feeds), kinds], prof)
-    .then((lines) => lines.map((l) => JSON.parse(l) as CycleFigures));
+  const floor = floorProbe();
+  // Its modules loaded and its timer running before the run starts (tsx takes ~1 s on a loaded machine).
+  await new Promise((r) => setTimeout(r, 1500));
+  const lines = await child(side === 'ours' ? './cycle-ours.ts' : './cycle-peer.ts', [base, String(feeds), kinds], prof);
+  const f = await floor.stop();
+  return lines.map((l) => ({ ...JSON.parse(l) as CycleFigures, floor: f }));
 }
 
 const fmt = (ms: number) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
@@ -93,16 +122,24 @@ async function main(): Promise<void> {
   try {
     for (const feeds of FEED_COUNTS) {
       const got: Record<'ours' | 'peer', CycleFigures[][]> = { ours: [], peer: [] };
+      /** The floor during each of ours' runs (else the peer's): the gap of the same minutes as the stall compared. */
+      const floors: Record<'ours' | 'peer', Floor[]> = { ours: [], peer: [] };
       for (let r = 0; r < RUNS; r++) {
         const order = r % 2 === 0 ? SIDES : [...SIDES].reverse();
         for (const side of order) {
           const figures = await run(side, server.base, feeds, KINDS_RUN.join(','));
           got[side].push(figures);
+          const floor = (figures[0] as CycleFigures & { floor: Floor }).floor;
+          floors[side].push(floor);
           process.stderr.write(`${feeds} feeds, run ${r + 1}, ${side}: ${figures.map((c) => `${c.kind} ${fmt(c.ms)} (stall ${c.stallMs.toFixed(0)} ms` +
-            `${c.stallOnCpuMs === undefined ? '' : `, on CPU ${c.stallOnCpuMs.toFixed(0)}`}${c.stallWaitMs === undefined ? '' : `, waiting for one ${c.stallWaitMs.toFixed(0)}`}${c.stallAtMs === undefined ? '' : `, at ${fmt(c.stallAtMs)}`}, RSS ${c.rssMiB.toFixed(0)} MiB` +
+            `${c.stallOnCpuMs === undefined ? '' : `, on CPU ${c.stallOnCpuMs.toFixed(0)}`}${c.stallWaitMs === undefined ? '' : `, waiting for one ${c.stallWaitMs.toFixed(0)}`}${c.stallAtMs === undefined ? '' : `, at ${fmt(c.stallAtMs)}`}${c.stallsOver50PerMin === undefined ? '' : `, ${c.stallsOver50PerMin.toFixed(1)} gaps ≥ 50 ms a minute`}${c.longestWorkMs === undefined ? '' : `, longest work ${c.longestWorkMs.toFixed(0)} ms on a CPU at ${fmt(c.longestWorkAtMs ?? 0)}`}` +
+            `${c.mainGcMs === undefined ? '' : `, main thread's GC ${fmt(c.mainGcMs)} (longest ${(c.mainGcLongestMs ?? 0).toFixed(0)} ms)`}, RSS ${c.rssMiB.toFixed(0)} MiB` +
             `${c.cpuMs === undefined ? '' : `, CPU ${(c.cpuMs / 1000).toFixed(1)} s`}` +
+            `${c.threadCpu === undefined ? '' : ` (main ${(c.threadCpu.main / 1000).toFixed(1)}, background ${(c.threadCpu.background / 1000).toFixed(1)}, ` +
+              `helpers ${(c.threadCpu.helpers / 1000).toFixed(1)})`}` +
             `${c.clusterHeapMiB === undefined ? '' : `, heap main ${c.mainHeapMiB?.toFixed(0)} / cluster thread ${c.clusterHeapMiB.toFixed(0)} MiB`})`)
-            .join(', ')}\n`);
+            .join(', ')}; an idle process meanwhile: longest gap ${floor.gapMs.toFixed(0)} ms, ${floor.over50PerMin.toFixed(1)} ≥ 50 ms a minute` +
+            `${floor.waitMs === undefined ? '' : `, waiting for a CPU ${floor.waitMs.toFixed(0)}`}, load ${loadavg()[0]?.toFixed(1)}\n`);
         }
       }
       for (const kind of KINDS) {
@@ -119,7 +156,7 @@ async function main(): Promise<void> {
         rows.push(`| ${feeds} × ${ITEMS} | ${kind} | ${fmt(o)} (${ours.map((c) => fmt(c.ms)).join(', ')}) | ${fmt(p)} | ` +
           `${ratio.toFixed(2)}×${goal ? (ratio <= goal ? ` ≤ ${goal} ✓` : ` > ${goal} ✗`) : ''} | ` +
           `${unit.toFixed(1)} µs/${kind === '304' ? 'feed' : 'item'} (${(unit / base).toFixed(2)}× of ${FEED_COUNTS[0]}) | ` +
-          `${stall(ours)} / ${stall(peer)} | ` +
+          `${stall(ours)} / ${stall(peer)} / ${median((floors.ours.length ? floors.ours : floors.peer).map((f) => f.gapMs)).toFixed(0)} ms | ` +
           `${ours.length ? Math.max(...ours.map((c) => c.rssMiB)).toFixed(0) : '–'} MiB / ${peer.length ? Math.max(...peer.map((c) => c.rssMiB)).toFixed(0) : '–'} MiB | ` +
           `${ours.length ? med(ours, (c) => c.failed) : '–'} |`);
       }
@@ -143,7 +180,7 @@ async function main(): Promise<void> {
   }
   console.log(`\ningest cycles, local feeds × ${ITEMS} items (real headlines, 1–3 paragraphs), loopback, concurrency 16; ` +
     `medians of ${RUNS} runs, interleaved with the peer (undici + rss-parser, nothing stored)\n`);
-  console.log('| feeds | cycle | storyfeed (runs) | peer | ratio (goal) | cost per unit | longest event-loop stall, of which on CPU (ours / peer) | peak RSS (ours / peer) | failed sources |');
+  console.log('| feeds | cycle | storyfeed (runs) | peer | ratio (goal) | cost per unit | longest event-loop stall, of which on CPU (ours / peer / an idle process during ours) | peak RSS (ours / peer) | failed sources |');
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const r of rows) console.log(r);
 }

@@ -133,6 +133,31 @@ async function store(deps: IngestDeps, sourceId: number, items: readonly ItemInp
 }
 
 /**
+ * The rules applied to a fetched feed and its items handed to storage (store): the write under way, how
+ * many items went, how many a rule blocked. Not async, so that nothing of the feed outlives the call.
+ */
+function writeFeed(deps: IngestDeps, sourceId: number, cfg: SourceConfig, feed: ReadFeed, nowIso: string,
+  success: Omit<FetchSuccess, 'title' | 'siteLink'>): { saved: Promise<SaveOutcome>; items: number; blocked: number } {
+  // Keep/block rules (global, then the source's), on what is new or changed, before anything is stored or clustered.
+  const fresh = feed.entries.flatMap((e) => (e.input ? [e.input] : []));
+  const { kept, dropped } = filterItems(fresh, (i) => ({ title: i.title,
+    content: toPlainText(i.content ?? i.summary), author: i.author ?? '', url: [i.link, i.url].filter(Boolean).join(' ') }),
+  [deps.config.rules, cfg.rules]);
+  for (const d of dropped) deps.log.debug({ source: cfg.url, title: d.item.title, why: d.why }, 'item dropped by a rule');
+  const keep = new Set(kept);
+  // The whole document goes to storage, unchanged entries as their identity and fingerprint only: the
+  // save path sees every guid of the feed (two entries sharing one link stay apart), and the clusterer
+  // is asked about none of them.
+  const items = feed.entries.flatMap((e): ItemInput[] => (e.input
+    ? (keep.has(e.input) ? [e.input] : [])
+    : [{ guid: e.guid, url: e.url, title: '', published: '', enclosures: [], categories: [], hash: e.hash, unchanged: true }]));
+  const saved = store(deps, sourceId, items, nowIso, {
+    ...success, title: feed.title ? lineText(feed.title) : undefined, siteLink: safeUrl(feed.link),
+  });
+  return { saved, items: items.length, blocked: dropped.length };
+}
+
+/**
  * Fetch, parse and store one source, then extract the full text of its new articles (full_text on).
  * Never throws: failures are recorded on the source (or, for a page, on its article).
  */
@@ -144,41 +169,33 @@ export async function ingestSource(source: SourceFetchState, cfg: SourceConfig, 
   const nowIso = started.toISOString();
   const base = { source: source.configUrl, inserted: 0, updated: 0, items: 0, extracted: 0, extractFailed: 0 };
   try {
-    const { result, newUrl, feed } = await fetchAndRead(source, deps, started);
+    let fetched: Fetched | undefined = await fetchAndRead(source, deps, started);
+    const { result, newUrl } = fetched;
     const success = {
       url: newUrl, etag: result.etag, lastModified: result.lastModified,
       nextAttemptAt: nextAfterSuccess(started, intervalSeconds, result.maxAgeSeconds),
     };
-    if (!feed) {
+    if (!fetched.feed) {
       // 304: the fetch state alone, coalesced with the other sources' small writes of this turn.
       await deps.store.writeSoon(() => deps.store.sources.recordFetchSuccess(source.id, nowIso, {
         ...success, notModified: true, etag: result.etag ?? source.etag, lastModified: result.lastModified ?? source.lastModified,
       }));
       return { ...base, outcome: 'not-modified', durationMs: Date.now() - startedMs };
     }
-    // Keep/block rules (global, then the source's), on what is new or changed, before anything is stored or clustered.
-    const fresh = feed.entries.flatMap((e) => (e.input ? [e.input] : []));
-    const { kept, dropped } = filterItems(fresh, (i) => ({ title: i.title,
-      content: toPlainText(i.content ?? i.summary), author: i.author ?? '', url: [i.link, i.url].filter(Boolean).join(' ') }),
-    [deps.config.rules, cfg.rules]);
-    for (const d of dropped) deps.log.debug({ source: cfg.url, title: d.item.title, why: d.why }, 'item dropped by a rule');
-    const blocked = dropped.length;
-    const keep = new Set(kept);
-    // The whole document goes to storage, unchanged entries as their identity and fingerprint only: the
-    // save path sees every guid of the feed (two entries sharing one link stay apart), and the clusterer
-    // is asked about none of them.
-    const items = feed.entries.flatMap((e): ItemInput[] => (e.input
-      ? (keep.has(e.input) ? [e.input] : [])
-      : [{ guid: e.guid, url: e.url, title: '', published: '', enclosures: [], categories: [], hash: e.hash, unchanged: true }]));
-    const saved = await store(deps, source.id, items, nowIso, {
-      ...success, title: feed.title ? lineText(feed.title) : undefined, siteLink: safeUrl(feed.link),
-    });
+    const write = writeFeed(deps, source.id, cfg, fetched.feed, nowIso, success);
+    // Nothing of the document stays in this frame while the write waits (for the clusterer's thread, behind
+    // the other lanes' sources): an async function keeps every local across an await, and the items,
+    // held that long, outlived the young generation's collections and filled the old one, whose
+    // collections were the main thread's longest pieces of work (issue 16).
+    fetched = undefined;
+    const saved = await write.saved;
+    const { items, blocked } = write;
     let pages: ExtractSummary = { ok: 0, failed: 0, aborted: 0 };
     if (cfg.fullText) {
       if (deps.pages) deps.pages(source.id, source.configUrl);
       else pages = await extractPendingForSource(source.id, deps);
     }
-    return { ...base, outcome: 'ok', inserted: saved.inserted, updated: saved.updated, items: items.length,
+    return { ...base, outcome: 'ok', inserted: saved.inserted, updated: saved.updated, items,
       extracted: pages.ok, extractFailed: pages.failed, ...(blocked ? { blocked } : {}), durationMs: Date.now() - startedMs };
   } catch (err) {
     if (err instanceof FetchError && err.kind === 'aborted') {
