@@ -775,6 +775,54 @@ export function encodeVectors(v: Vectors): Uint8Array {
   return new Uint8Array(buf);
 }
 
+/**
+ * Stored vectors read where they lie (readVectors): the ids of title, lead, body, entities and figures,
+ * in that order, at `ids[at...]`; the body counts (uint16) and entity kinds (uint8) at byte offsets of
+ * `bytes`. A start reads every article of its window this way: no copy, no array per part.
+ */
+export interface StoredVectors {
+  lang: string;
+  bodyTokens: number;
+  simhash?: [number, number];
+  nt: number;
+  nl: number;
+  nb: number;
+  ne: number;
+  nn: number;
+  ids: Int32Array;
+  at: number;
+  bytes: Uint8Array;
+  countsAt: number;
+  kindsAt: number;
+}
+
+/** Languages by their stored code (a handful): one string each, not one per article read. */
+const langOf = new Map<number, string>();
+
+/**
+ * The stored form's parts where they lie, as decodeVectors checks them (undefined: not vectors of this
+ * version). The ids are read through an int32 view of the bytes (a copy only when they are not aligned).
+ */
+export function readVectors(bytes: Uint8Array): StoredVectors | undefined {
+  if (bytes.byteLength < HEADER * 4) return undefined;
+  const ids = bytes.byteOffset % 4 === 0 ? new Int32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >> 2)
+    : new Int32Array(new Uint8Array(bytes).buffer, 0, bytes.byteLength >> 2);
+  if (ids[0] !== MAGIC || ids[1] !== ANALYSIS_VERSION) return undefined;
+  const [nt, nl, nb, ne, nn] = [ids[7], ids[8], ids[9], ids[10], ids[11]] as number[] as [number, number, number, number, number];
+  const nIds = nt + nl + nb + ne + nn;
+  const countBytes = (nb * 2 + 3) & ~3;
+  if (bytes.byteLength !== (HEADER + nIds) * 4 + countBytes + ne) return undefined;
+  const code = ids[2] as number;
+  let lang = langOf.get(code);
+  if (lang === undefined) {
+    lang = String.fromCharCode(...[code & 0xff, (code >>> 8) & 0xff, (code >>> 16) & 0xff].filter((c) => c > 0));
+    langOf.set(code, lang);
+  }
+  const countsAt = (HEADER + nIds) * 4;
+  return { lang, bodyTokens: ids[3] as number, simhash: ids[4] ? [(ids[5] as number) >>> 0, (ids[6] as number) >>> 0] : undefined,
+    nt, nl, nb, ne, nn, ids, at: HEADER, bytes, countsAt, kindsAt: countsAt + countBytes };
+}
+
 /** Bytes -> vectors, or undefined when they are not vectors of this analysis version (then the text is analysed again). */
 export function decodeVectors(bytes: Uint8Array): Vectors | undefined {
   if (bytes.byteLength < HEADER * 4) return undefined;
