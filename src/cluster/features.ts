@@ -776,9 +776,9 @@ export function encodeVectors(v: Vectors): Uint8Array {
 }
 
 /**
- * Stored vectors read where they lie (readVectors): the ids of title, lead, body, entities and figures,
- * in that order, at `ids[at...]`; the body counts (uint16) and entity kinds (uint8) at byte offsets of
- * `bytes`. A start reads every article of its window this way: no copy, no array per part.
+ * Stored vectors as readVectors reads them: the ids of title, lead, body, entities and figures, in that
+ * order, at `ids[at...]`; the body counts (uint16) and entity kinds (uint8) at byte offsets of `bytes`.
+ * A start reads every article of its window this way: no decoded copy, no array per part.
  */
 export interface StoredVectors {
   lang: string;
@@ -799,14 +799,24 @@ export interface StoredVectors {
 /** Languages by their stored code (a handful): one string each, not one per article read. */
 const langOf = new Map<number, string>();
 
+/** Aligned room that readVectors copies stored bytes into (its int32 and byte views). */
+let aligned = new Int32Array(256);
+let alignedBytes = new Uint8Array(aligned.buffer);
+
 /**
- * The stored form's parts where they lie, as decodeVectors checks them (undefined: not vectors of this
- * version). The ids are read through an int32 view of the bytes (a copy only when they are not aligned).
+ * The stored form's parts, as decodeVectors checks them (undefined: not vectors of this version), in a
+ * buffer shared by every call: valid until the next call, as `into` is (filled and returned), so a start
+ * that reads each article's bytes once allocates nothing per article for them.
  */
-export function readVectors(bytes: Uint8Array): StoredVectors | undefined {
+export function readVectors(bytes: Uint8Array, into?: StoredVectors): StoredVectors | undefined {
   if (bytes.byteLength < HEADER * 4) return undefined;
-  const ids = bytes.byteOffset % 4 === 0 ? new Int32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >> 2)
-    : new Int32Array(new Uint8Array(bytes).buffer, 0, bytes.byteLength >> 2);
+  // A copy (a few hundred bytes) costs less than a view per article, and is aligned whatever the BLOB's offset.
+  if (alignedBytes.length < bytes.byteLength) {
+    aligned = new Int32Array(Math.max(aligned.length * 2, (bytes.byteLength + 3) >> 2));
+    alignedBytes = new Uint8Array(aligned.buffer);
+  }
+  alignedBytes.set(bytes);
+  const ids = aligned;
   if (ids[0] !== MAGIC || ids[1] !== ANALYSIS_VERSION) return undefined;
   const [nt, nl, nb, ne, nn] = [ids[7], ids[8], ids[9], ids[10], ids[11]] as number[] as [number, number, number, number, number];
   const nIds = nt + nl + nb + ne + nn;
@@ -819,8 +829,21 @@ export function readVectors(bytes: Uint8Array): StoredVectors | undefined {
     langOf.set(code, lang);
   }
   const countsAt = (HEADER + nIds) * 4;
-  return { lang, bodyTokens: ids[3] as number, simhash: ids[4] ? [(ids[5] as number) >>> 0, (ids[6] as number) >>> 0] : undefined,
-    nt, nl, nb, ne, nn, ids, at: HEADER, bytes, countsAt, kindsAt: countsAt + countBytes };
+  const v = into ?? ({} as StoredVectors);
+  v.lang = lang;
+  v.bodyTokens = ids[3] as number;
+  v.simhash = ids[4] ? [(ids[5] as number) >>> 0, (ids[6] as number) >>> 0] : undefined;
+  v.nt = nt;
+  v.nl = nl;
+  v.nb = nb;
+  v.ne = ne;
+  v.nn = nn;
+  v.ids = ids;
+  v.at = HEADER;
+  v.bytes = bytes;
+  v.countsAt = countsAt;
+  v.kindsAt = countsAt + countBytes;
+  return v;
 }
 
 /** Bytes -> vectors, or undefined when they are not vectors of this analysis version (then the text is analysed again). */
