@@ -843,7 +843,7 @@ export class Clusterer {
     let found = this.found;
     let nFound = 0;
     const window = this.windowHours * HOUR;
-    const blocks = this.postings.blocks;
+    const { table, blocks } = this.postings;
     // Per slot (typed arrays): the lookup and query term that counted it last (a story indexed twice
     // under one term counts once), the weight so far (-Infinity: ended or out of the window).
     const { first, last, dead, tag, acc, seq } = this.spans;
@@ -859,13 +859,14 @@ export class Clusterer {
       const t = base + q;
       let seen = 0;
       let other = false;
-      for (; h >= 0 && seen < POSTINGS_CAP; h = blocks[h + 1] as number) {
+      // The term's newest block lies in its table slot, the older ones in blocks.
+      for (let b = table; h >= 0 && seen < POSTINGS_CAP; h = b[h + 1] as number, b = blocks) {
         // The block's slots, newest first, as many as the cap leaves.
-        const top = h + 1 + (blocks[h] as number);
+        const top = h + 1 + (b[h] as number);
         const stop = Math.max(h + 1, top - (POSTINGS_CAP - seen));
         seen += top - stop;
         for (let j = top; j > stop; j--) {
-          const s = blocks[j] as number;
+          const s = b[j] as number;
           if (s !== excluded) other = true;
           const was = tag[s] as number;
           if (was === t) continue;

@@ -410,26 +410,31 @@ const RECENT_CHECKED = 8;
 const BLOCK = 8;
 const BLOCK_SIZE = BLOCK + 2;
 
+/** A term's slot in the postings table: its id, then its newest block (fill, older block, BLOCK story slots). */
+const SLOT = BLOCK_SIZE + 1;
+
 /**
  * Posting lists: term id -> the stories indexed under it, newest first, in blocks of BLOCK story slots
- * in one Int32Array (a block: its fill, the term's previous (older) block or -1, then the slots), with
- * one head block per term in an open-addressing table. A Map of arrays costs a JS array per term and
- * dominated a start's profile; a chain of single entries cost a cache miss per entry in every lookup.
- * Entries of stories that ended stay until compact().
+ * (a block: its fill, the term's previous (older) block or -1, then the slots). A term's newest block
+ * lies in its slot of an open-addressing table, beside its id; older blocks lie in one Int32Array
+ * (`blocks`). A Map of arrays costs a JS array per term and dominated a start's profile; a chain of
+ * single entries cost a cache miss per entry in every lookup; a head block apart from the term's id
+ * cost a second miss per entry indexed (most of the postings' share of a start). Entries of stories
+ * that ended stay until compact().
  */
 export class Postings {
   private bits = 12;
-  /** Per term slot: its id (-1: free) and its newest block, side by side (one cache line per lookup). */
-  private table = Postings.empty(12);
+  /** Per term slot (SLOT numbers): its id (-1: free) and its newest block. */
+  table = Postings.empty(12);
   private terms = 0;
-  /** The blocks: [fill, previous block, BLOCK slots] each. */
+  /** The older blocks: [fill, previous block, BLOCK slots] each. */
   blocks = new Int32Array(BLOCK_SIZE * 1024);
   private used = 0;
   private n = 0;
 
   private static empty(bits: number): Int32Array {
-    const a = new Int32Array(2 << bits);
-    for (let i = 0; i < a.length; i += 2) a[i] = -1;
+    const a = new Int32Array(SLOT << bits);
+    for (let i = 0; i < a.length; i += SLOT) a[i] = -1;
     return a;
   }
 
@@ -439,16 +444,19 @@ export class Postings {
     const mask = (1 << this.bits) - 1;
     let i = home(id, this.bits);
     for (;;) {
-      const k = t[i * 2] as number;
-      if (k === id || k === -1) return i * 2;
+      const k = t[i * SLOT] as number;
+      if (k === id || k === -1) return i * SLOT;
       i = (i + 1) & mask;
     }
   }
 
-  /** The newest block of a term (an offset into blocks), or -1. */
+  /**
+   * The newest block of a term, an offset into `table` (its older blocks' offsets, from the block's
+   * second number on, are into `blocks`), or -1.
+   */
   head(id: number): number {
     const i = this.find(id);
-    return this.table[i] === id ? (this.table[i + 1] as number) : -1;
+    return this.table[i] === id ? i + 1 : -1;
   }
 
   /** Index a story slot under a term (not again when it is among the term's newest few). */
@@ -460,7 +468,8 @@ export class Postings {
         i = this.find(id);
       }
       this.table[i] = id;
-      this.table[i + 1] = -1;
+      this.table[i + 1] = 0;
+      this.table[i + 2] = -1;
       this.terms++;
     }
     this.append(i, slot);
@@ -468,14 +477,13 @@ export class Postings {
 
   /** Add a slot to the list of the term at `table` offset `i` (not again when among its newest few). */
   private append(i: number, slot: number): void {
-    let h = this.table[i + 1] as number;
-    const b = this.blocks;
-    if (h >= 0) {
-      // Not again when among the term's newest (a story's members share their terms).
-      const fill = b[h] as number;
-      for (let k = fill - 1; k >= 0 && k >= fill - RECENT_CHECKED; k--) if (b[h + 2 + k] === slot) return;
-    }
-    if (h < 0 || b[h] === BLOCK) {
+    const t = this.table;
+    const h = i + 1;
+    const fill = t[h] as number;
+    // Not again when among the term's newest (a story's members share their terms).
+    for (let k = fill - 1; k >= 0 && k >= fill - RECENT_CHECKED; k--) if (t[h + 2 + k] === slot) return;
+    if (fill === BLOCK) {
+      // The newest block is full: it becomes the newest of the older ones, and the term's slot starts a new one.
       if (this.used + BLOCK_SIZE > this.blocks.length) {
         const grown = new Int32Array(this.blocks.length * 2);
         grown.set(this.blocks);
@@ -483,14 +491,12 @@ export class Postings {
       }
       const nb = this.used;
       this.used += BLOCK_SIZE;
-      this.blocks[nb] = 0;
-      this.blocks[nb + 1] = h;
-      h = nb;
-      this.table[i + 1] = h;
+      this.blocks.set(t.subarray(h, h + BLOCK_SIZE), nb);
+      t[h] = 0;
+      t[h + 1] = nb;
     }
-    const blocks = this.blocks;
-    blocks[h + 2 + (blocks[h] as number)] = slot;
-    blocks[h] = (blocks[h] as number) + 1;
+    t[h + 2 + (t[h] as number)] = slot;
+    t[h] = (t[h] as number) + 1;
     this.n++;
   }
 
@@ -498,11 +504,10 @@ export class Postings {
     const old = this.table;
     this.bits++;
     this.table = Postings.empty(this.bits);
-    for (let j = 0; j < old.length; j += 2) {
+    for (let j = 0; j < old.length; j += SLOT) {
       if (old[j] === -1) continue;
       const i = this.find(old[j] as number);
-      this.table[i] = old[j] as number;
-      this.table[i + 1] = old[j + 1] as number;
+      this.table.set(old.subarray(j, j + SLOT), i);
     }
   }
 
@@ -525,13 +530,14 @@ export class Postings {
     this.table = Postings.empty(this.bits);
     this.blocks = new Int32Array(Math.max(BLOCK_SIZE * 1024, used));
     let live = new Int32Array(64);
-    for (let j = 0; j < old.length; j += 2) {
+    for (let j = 0; j < old.length; j += SLOT) {
       if (old[j] === -1) continue;
-      // The term's kept slots, newest first.
+      // The term's kept slots, newest first: its slot's block, then the older ones.
       let n = 0;
-      for (let h = old[j + 1] as number; h >= 0; h = blocks[h + 1] as number) {
-        for (let k = (blocks[h] as number) - 1; k >= 0; k--) {
-          const slot = to(blocks[h + 2 + k] as number);
+      let arr = old;
+      for (let h = j + 1; h >= 0; arr = blocks) {
+        for (let k = (arr[h] as number) - 1; k >= 0; k--) {
+          const slot = to(arr[h + 2 + k] as number);
           if (slot < 0) continue;
           if (n === live.length) {
             const grown = new Int32Array(live.length * 2);
@@ -540,11 +546,13 @@ export class Postings {
           }
           live[n++] = slot;
         }
+        h = arr[h + 1] as number;
       }
       if (n === 0) continue;
       const i = this.find(old[j] as number);
       this.table[i] = old[j] as number;
-      this.table[i + 1] = -1;
+      this.table[i + 1] = 0;
+      this.table[i + 2] = -1;
       this.terms++;
       for (let k = n - 1; k >= 0; k--) this.append(i, live[k] as number);
     }
