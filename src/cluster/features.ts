@@ -780,7 +780,7 @@ export function encodeVectors(v: Vectors): Uint8Array {
  * order, at `ids[at...]`; the body counts (uint16) and entity kinds (uint8) at byte offsets of `bytes`.
  * A start reads every article of its window this way: no decoded copy, no array per part.
  */
-export interface StoredVectors {
+export interface VectorsAt {
   lang: string;
   bodyTokens: number;
   simhash?: [number, number];
@@ -808,7 +808,7 @@ let alignedBytes = new Uint8Array(aligned.buffer);
  * buffer shared by every call: valid until the next call, as `into` is (filled and returned), so a start
  * that reads each article's bytes once allocates nothing per article for them.
  */
-export function readVectors(bytes: Uint8Array, into?: StoredVectors): StoredVectors | undefined {
+export function readVectors(bytes: Uint8Array, into?: VectorsAt): VectorsAt | undefined {
   if (bytes.byteLength < HEADER * 4) return undefined;
   // A copy (a few hundred bytes) costs less than a view per article, and is aligned whatever the BLOB's offset.
   if (alignedBytes.length < bytes.byteLength) {
@@ -829,7 +829,7 @@ export function readVectors(bytes: Uint8Array, into?: StoredVectors): StoredVect
     langOf.set(code, lang);
   }
   const countsAt = (HEADER + nIds) * 4;
-  const v = into ?? ({} as StoredVectors);
+  const v = into ?? ({} as VectorsAt);
   v.lang = lang;
   v.bodyTokens = ids[3] as number;
   v.simhash = ids[4] ? [(ids[5] as number) >>> 0, (ids[6] as number) >>> 0] : undefined;

@@ -16,12 +16,12 @@
 // Memory: an article is a handful of typed arrays (hashed term ids and weights); a story's aggregates
 // (body centroid, title vocabulary, who names what) are computed from its recent members when needed;
 // stories that ended before the window are swept, with their terms' document frequencies.
-import { analyzeBoth, ANALYSIS_VERSION, hamming, vectorsOf, type Analysis, type EntityKind, type StoredVectors, type Vectors } from './features.js';
+import { analyzeBoth, ANALYSIS_VERSION, hamming, vectorsOf, type Analysis, type EntityKind, type Vectors, type VectorsAt } from './features.js';
 import { FEATURES, Model, shippedModel, type Contribution } from './model.js';
 import { BODY, CountTable, dotAt, FIGURE, hasAt, LEAD, NAME, pack, Postings, Probe, Slab, SlotTable, SumTable, TAG_TERMS, TITLE, type Vec } from './space.js';
 
 export { analyze, analyzeBoth, ANALYSIS_VERSION, decodeVectors, detectLanguage, encodeVectors, entities, readVectors, terms, vectorsOf,
-  words, type Analysis, type StoredVectors, type Vectors } from './features.js';
+  words, type Analysis, type Vectors, type VectorsAt } from './features.js';
 export { FEATURES, Model, ModelError, MODEL_VERSION, shippedModel, type Contribution, type ModelFile } from './model.js';
 
 // ---- Tunables -------------------------------------------------------------------------------------
@@ -523,7 +523,7 @@ export class Clusterer {
    * lazy() of a stored article from its vectors where they lie (readVectors): its ids copied into its
    * record as they are laid out (title, lead, body, entities, figures), its counts and kinds beside.
    */
-  private lazyStored(id: DocId, published: number, source: string | undefined, v: StoredVectors): DocState {
+  private lazyStored(id: DocId, published: number, source: string | undefined, v: VectorsAt): DocState {
     const { nt, nl, nb, ne, nn } = v;
     const qCap = Math.min(Math.max(QUERY_KEPT, INDEX_TERMS), nt + nl + nb);
     const d: DocState = {
@@ -968,7 +968,7 @@ export class Clusterer {
    * add() of a stored article (a start filling the window) from its stored vectors where they lie
    * (readVectors): the same member as add() of its decoded vectors, without a decoded copy on the way.
    */
-  addStored(id: DocId, published: number, source: string | undefined, v: StoredVectors, story: StoryKey, p = 0): void {
+  addStored(id: DocId, published: number, source: string | undefined, v: VectorsAt, story: StoryKey, p = 0): void {
     if (this.docs.has(id)) this.remove(id);
     this.last = undefined;
     this.place(this.lazyStored(id, published, source, v), story, p, false);

@@ -5,7 +5,7 @@
 // with each story's history. A full text that arrives later is re-analysed and refined the same way.
 // At start the clusterer reads the window's stored term vectors (or, for older rows, analyses): nothing is re-analysed.
 import type { Logger } from 'pino';
-import { ANALYSIS_VERSION, analyzeBoth, Clusterer, decodeVectors, encodeVectors, readVectors, type Analysis, type StoredVectors, type Change, type ClusterDoc, type Options } from '../cluster/index.js';
+import { ANALYSIS_VERSION, analyzeBoth, Clusterer, decodeVectors, encodeVectors, readVectors, type Analysis, type Change, type ClusterDoc, type Options, type VectorsAt } from '../cluster/index.js';
 import { toPlainText } from '../sanitizer/index.js';
 import type { ClusterFeatures, ClusterInput, ItemInput, Placement, SaveOutcome, StoryChange, Store } from '../storage/index.js';
 
@@ -84,7 +84,7 @@ function* fillSteps(store: Store, c: Clusterer, now: Date): Generator<void> {
     if (name === undefined) sources.set(id, (name = String(id)));
     return name;
   };
-  const scratch = {} as StoredVectors;
+  const scratch = {} as VectorsAt;
   for (const r of rows) {
     if (!r.vectors) continue;
     const vectors = readVectors(r.vectors, scratch);
