@@ -775,6 +775,77 @@ export function encodeVectors(v: Vectors): Uint8Array {
   return new Uint8Array(buf);
 }
 
+/**
+ * Stored vectors as readVectors reads them: the ids of title, lead, body, entities and figures, in that
+ * order, at `ids[at...]`; the body counts (uint16) and entity kinds (uint8) at byte offsets of `bytes`.
+ * A start reads every article of its window this way: no decoded copy, no array per part.
+ */
+export interface VectorsAt {
+  lang: string;
+  bodyTokens: number;
+  simhash?: [number, number];
+  nt: number;
+  nl: number;
+  nb: number;
+  ne: number;
+  nn: number;
+  ids: Int32Array;
+  at: number;
+  bytes: Uint8Array;
+  countsAt: number;
+  kindsAt: number;
+}
+
+/** Languages by their stored code (a handful): one string each, not one per article read. */
+const langOf = new Map<number, string>();
+
+/** Aligned room that readVectors copies stored bytes into (its int32 and byte views). */
+let aligned = new Int32Array(256);
+let alignedBytes = new Uint8Array(aligned.buffer);
+
+/**
+ * The stored form's parts, as decodeVectors checks them (undefined: not vectors of this version), in a
+ * buffer shared by every call: valid until the next call, as `into` is (filled and returned), so a start
+ * that reads each article's bytes once allocates nothing per article for them.
+ */
+export function readVectors(bytes: Uint8Array, into?: VectorsAt): VectorsAt | undefined {
+  if (bytes.byteLength < HEADER * 4) return undefined;
+  // A copy (a few hundred bytes) costs less than a view per article, and is aligned whatever the BLOB's offset.
+  if (alignedBytes.length < bytes.byteLength) {
+    aligned = new Int32Array(Math.max(aligned.length * 2, (bytes.byteLength + 3) >> 2));
+    alignedBytes = new Uint8Array(aligned.buffer);
+  }
+  alignedBytes.set(bytes);
+  const ids = aligned;
+  if (ids[0] !== MAGIC || ids[1] !== ANALYSIS_VERSION) return undefined;
+  const [nt, nl, nb, ne, nn] = [ids[7], ids[8], ids[9], ids[10], ids[11]] as number[] as [number, number, number, number, number];
+  const nIds = nt + nl + nb + ne + nn;
+  const countBytes = (nb * 2 + 3) & ~3;
+  if (bytes.byteLength !== (HEADER + nIds) * 4 + countBytes + ne) return undefined;
+  const code = ids[2] as number;
+  let lang = langOf.get(code);
+  if (lang === undefined) {
+    lang = String.fromCharCode(...[code & 0xff, (code >>> 8) & 0xff, (code >>> 16) & 0xff].filter((c) => c > 0));
+    langOf.set(code, lang);
+  }
+  const countsAt = (HEADER + nIds) * 4;
+  const v = into ?? ({} as VectorsAt);
+  v.lang = lang;
+  v.bodyTokens = ids[3] as number;
+  v.simhash = ids[4] ? [(ids[5] as number) >>> 0, (ids[6] as number) >>> 0] : undefined;
+  v.nt = nt;
+  v.nl = nl;
+  v.nb = nb;
+  v.ne = ne;
+  v.nn = nn;
+  v.ids = ids;
+  v.at = HEADER;
+  v.bytes = bytes;
+  v.countsAt = countsAt;
+  v.kindsAt = countsAt + countBytes;
+  return v;
+}
+
 /** Bytes -> vectors, or undefined when they are not vectors of this analysis version (then the text is analysed again). */
 export function decodeVectors(bytes: Uint8Array): Vectors | undefined {
   if (bytes.byteLength < HEADER * 4) return undefined;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { Clusterer, clusterDocs, decodeVectors, encodeVectors, Model, shippedModel, ANALYSIS_VERSION, TITLE_SPAN_HOURS, type Comparison, type ClusterDoc,
+import { Clusterer, clusterDocs, decodeVectors, encodeVectors, readVectors, Model, shippedModel, ANALYSIS_VERSION, TITLE_SPAN_HOURS, type Comparison, type ClusterDoc,
   type StoryKey } from './index.js';
 import type { ModelFile } from './model.js';
 
@@ -532,6 +532,33 @@ describe('a start from stored vectors', () => {
     expect(started.explainStory(WIRE_COPY, WIRE.id)?.probability).toBeCloseTo(live.explainStory(WIRE_COPY, WIRE.id)?.probability ?? -1, 6);
   });
 
+  it('stored bytes read where they lie (addStored) make the same members as their decoded copy, aligned or not', () => {
+    const stream = [SEED_A, QUAKE, WIRE, FLOODS, WIRE_COPY, ECB];
+    const live = new Clusterer();
+    for (const d of stream) live.add(d, live.decide(d).story ?? d.id, 1);
+    const decoded = new Clusterer();
+    const inPlace = new Clusterer();
+    stream.forEach((d, i) => {
+      const bytes = encodeVectors(live.vectorsOf(d));
+      const story = live.storyOf(d.id) as StoryKey;
+      decoded.add({ id: d.id, title: '', published: d.published, source: `s${i % 2}`, vectors: decodeVectors(bytes) }, story, 1);
+      // Every other one at an odd offset of a bigger buffer (as a BLOB may come): read through a copy then.
+      const at = i % 2 ? 1 : 0;
+      const held = new Uint8Array(bytes.length + at);
+      held.set(bytes, at);
+      const v = readVectors(held.subarray(at));
+      expect(v).toBeDefined();
+      inPlace.addStored(d.id, d.published, `s${i % 2}`, v as NonNullable<typeof v>, story, 1);
+    });
+    expect(inPlace.size).toEqual(decoded.size);
+    for (const d of [SEED_B, QUAKE_FOLLOW_UP, WIRE_OTHER, FLOODS]) {
+      const [a, b] = [decoded.decide(d), inPlace.decide(d)];
+      expect(b.story).toBe(a.story);
+      expect(b.best?.features).toEqual(a.best?.features);
+    }
+    expect(inPlace.recluster()).toEqual(decoded.recluster());
+  });
+
   it('bytes of another analysis version or shape are refused (the text is analysed again)', () => {
     const bytes = encodeVectors(new Clusterer().vectorsOf(QUAKE));
     expect(decodeVectors(bytes.slice(0, bytes.length - 1))).toBeUndefined();
@@ -539,6 +566,7 @@ describe('a start from stored vectors', () => {
     other[4] = (other[4] as number) + 1; // the version field
     expect(decodeVectors(other)).toBeUndefined();
     expect(decodeVectors(new Uint8Array(8))).toBeUndefined();
+    for (const b of [bytes.slice(0, bytes.length - 1), other, new Uint8Array(8)]) expect(readVectors(b)).toBeUndefined();
   });
 });
 

@@ -16,12 +16,12 @@
 // Memory: an article is a handful of typed arrays (hashed term ids and weights); a story's aggregates
 // (body centroid, title vocabulary, who names what) are computed from its recent members when needed;
 // stories that ended before the window are swept, with their terms' document frequencies.
-import { analyzeBoth, ANALYSIS_VERSION, hamming, vectorsOf, type Analysis, type EntityKind, type Vectors } from './features.js';
+import { analyzeBoth, ANALYSIS_VERSION, hamming, vectorsOf, type Analysis, type EntityKind, type Vectors, type VectorsAt } from './features.js';
 import { FEATURES, Model, shippedModel, type Contribution } from './model.js';
 import { BODY, CountTable, dotAt, FIGURE, hasAt, LEAD, NAME, pack, Postings, Probe, Slab, SlotTable, SumTable, TAG_TERMS, TITLE, type Vec } from './space.js';
 
-export { analyze, analyzeBoth, ANALYSIS_VERSION, decodeVectors, detectLanguage, encodeVectors, entities, terms, vectorsOf, words,
-  type Analysis, type Vectors } from './features.js';
+export { analyze, analyzeBoth, ANALYSIS_VERSION, decodeVectors, detectLanguage, encodeVectors, entities, readVectors, terms, vectorsOf,
+  words, type Analysis, type Vectors, type VectorsAt } from './features.js';
 export { FEATURES, Model, ModelError, MODEL_VERSION, shippedModel, type Contribution, type ModelFile } from './model.js';
 
 // ---- Tunables -------------------------------------------------------------------------------------
@@ -491,24 +491,55 @@ export class Clusterer {
   /**
    * Vectors -> an article in memory, weighted only when first compared (fresh()): a start adds the
    * window's articles without a comparison, and most of them are never compared before they leave it.
-   * Its story is indexed under its title and lead terms and its most frequent body terms.
    */
   private lazy(doc: ClusterDoc, v: Vectors): DocState {
-    const d = this.record(doc, v);
-    const query = this.slab.ids;
+    return this.indexTerms(this.record(doc, v));
+  }
+
+  /**
+   * An article's index terms, in place of its query until it is weighted (lazy()): its story is indexed
+   * under its title and lead terms and its most frequent body terms.
+   */
+  private indexTerms(d: DocState): DocState {
+    const ids = this.slab.ids;
     const q = queryAt(d);
-    const most = Math.min(INDEX_TERMS, v.title.length + v.lead.length + v.body.length);
+    const most = Math.min(INDEX_TERMS, d.nt + d.nl + d.nb);
     let n = 0;
-    for (let i = 0; i < v.title.length && n < most; i++) query[q + n++] = v.title[i] as number;
-    for (let i = 0; i < v.lead.length && n < most; i++) query[q + n++] = v.lead[i] as number;
+    for (let i = d.at, end = d.at + d.nt; i < end && n < most; i++) ids[q + n++] = ids[i] as number;
+    for (let i = leadAt(d), end = i + d.nl; i < end && n < most; i++) ids[q + n++] = ids[i] as number;
     // Body terms by count, highest first (counts are small: one pass per count).
+    const b = bodyAt(d);
+    const c0 = countsAt(d);
     let top = 0;
-    for (let i = 0; i < v.bodyCounts.length; i++) top = Math.max(top, v.bodyCounts[i] as number);
+    for (let i = 0; i < d.nb; i++) top = Math.max(top, ids[c0 + i] as number);
     for (let c = top; c > 0 && n < most; c--) {
-      for (let i = 0; i < v.body.length && n < most; i++) if (v.bodyCounts[i] === c) query[q + n++] = v.body[i] as number;
+      for (let i = 0; i < d.nb && n < most; i++) if (ids[c0 + i] === c) ids[q + n++] = ids[b + i] as number;
     }
     d.nq = n;
     return d;
+  }
+
+  /**
+   * lazy() of a stored article from its vectors where they lie (readVectors): its ids copied into its
+   * record as they are laid out (title, lead, body, entities, figures), its counts and kinds beside.
+   */
+  private lazyStored(id: DocId, published: number, source: string | undefined, v: VectorsAt): DocState {
+    const { nt, nl, nb, ne, nn } = v;
+    const qCap = Math.min(Math.max(QUERY_KEPT, INDEX_TERMS), nt + nl + nb);
+    const d: DocState = {
+      id, time: published, source: source ? this.sourceId(source) : -1, lang: v.lang,
+      at: 0, nt, nl, nb, ne, nn, nq: 0, qCap, hasBody: v.bodyTokens > 0, mass: 0, simhash: v.simhash, p: 0, tick: 0, n0: -1,
+    };
+    d.at = this.slab.alloc(recordSize(d));
+    const ids = this.slab.ids;
+    const from = v.ids;
+    for (let i = 0, n = nt + nl + nb + ne + nn; i < n; i++) ids[d.at + i] = from[v.at + i] as number;
+    const bytes = v.bytes;
+    const c0 = countsAt(d);
+    for (let i = 0, at = v.countsAt; i < nb; i++, at += 2) ids[c0 + i] = (bytes[at] as number) | ((bytes[at + 1] as number) << 8);
+    const k0 = kindsAt(d);
+    for (let i = 0; i < ne; i++) ids[k0 + i] = bytes[v.kindsAt + i] as number;
+    return this.indexTerms(d);
   }
 
   private sourceId(name: string): number {
@@ -812,7 +843,7 @@ export class Clusterer {
     let found = this.found;
     let nFound = 0;
     const window = this.windowHours * HOUR;
-    const blocks = this.postings.blocks;
+    const { table, blocks } = this.postings;
     // Per slot (typed arrays): the lookup and query term that counted it last (a story indexed twice
     // under one term counts once), the weight so far (-Infinity: ended or out of the window).
     const { first, last, dead, tag, acc, seq } = this.spans;
@@ -828,13 +859,14 @@ export class Clusterer {
       const t = base + q;
       let seen = 0;
       let other = false;
-      for (; h >= 0 && seen < POSTINGS_CAP; h = blocks[h + 1] as number) {
+      // The term's newest block lies in its table slot, the older ones in blocks.
+      for (let b = table; h >= 0 && seen < POSTINGS_CAP; h = b[h + 1] as number, b = blocks) {
         // The block's slots, newest first, as many as the cap leaves.
-        const top = h + 1 + (blocks[h] as number);
+        const top = h + 1 + (b[h] as number);
         const stop = Math.max(h + 1, top - (POSTINGS_CAP - seen));
         seen += top - stop;
         for (let j = top; j > stop; j--) {
-          const s = blocks[j] as number;
+          const s = b[j] as number;
           if (s !== excluded) other = true;
           const was = tag[s] as number;
           if (was === t) continue;
@@ -927,6 +959,24 @@ export class Clusterer {
     const rivals = decided ? (this.last?.rivals ?? []) : [];
     this.last = undefined;
     d.id = doc.id;
+    this.place(d, story, p, decided);
+    for (const r of rivals) this.rival(d.story as StoryState, r);
+    if (++this.added % SWEEP_EVERY === 0) this.sweep();
+  }
+
+  /**
+   * add() of a stored article (a start filling the window) from its stored vectors where they lie
+   * (readVectors): the same member as add() of its decoded vectors, without a decoded copy on the way.
+   */
+  addStored(id: DocId, published: number, source: string | undefined, v: VectorsAt, story: StoryKey, p = 0): void {
+    if (this.docs.has(id)) this.remove(id);
+    this.last = undefined;
+    this.place(this.lazyStored(id, published, source, v), story, p, false);
+    if (++this.added % SWEEP_EVERY === 0) this.sweep();
+  }
+
+  /** A new member counted, indexed and in its story. */
+  private place(d: DocState, story: StoryKey, p: number, decided: boolean): void {
     d.p = p;
     this.count(d, 1);
     const s = this.stories.get(story) ?? this.newStory(story);
@@ -936,9 +986,7 @@ export class Clusterer {
     // Decided: the candidates as they were are known; otherwise (placed by the caller) all of them are worth a look.
     d.tick = decided ? this.clock : -1;
     if (p < SURE) this.pending.add(d);
-    for (const r of rivals) this.rival(s, r);
     this.latest = Math.max(this.latest, d.time);
-    if (++this.added % SWEEP_EVERY === 0) this.sweep();
   }
 
   /** An article left memory: its record's space is reclaimable. */

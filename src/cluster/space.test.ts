@@ -34,8 +34,9 @@ describe('CountTable (document frequencies)', () => {
 describe('Postings', () => {
   const list = (p: Postings, term: number) => {
     const out: number[] = [];
-    for (let h = p.head(term); h >= 0; h = p.blocks[h + 1] as number) {
-      for (let k = (p.blocks[h] as number) - 1; k >= 0; k--) out.push(p.blocks[h + 2 + k] as number);
+    // The newest block in the term's table slot, the older ones in blocks (as candidate lookups read them).
+    for (let h = p.head(term), b = p.table; h >= 0; h = b[h + 1] as number, b = p.blocks) {
+      for (let k = (b[h] as number) - 1; k >= 0; k--) out.push(b[h + 2 + k] as number);
     }
     return out;
   };

@@ -76,17 +76,6 @@ function home(id: number, bits: number): number {
   return Math.imul(id, 0x9e3779b1) >>> (32 - bits);
 }
 
-/** Linear probing in a table whose free slots hold -1: the id's slot, or the first free one after its home. */
-function probe(keys: Int32Array, bits: number, id: number): number {
-  const mask = (1 << bits) - 1;
-  let i = home(id, bits);
-  for (;;) {
-    const k = keys[i] as number;
-    if (k === id || k === -1) return i;
-    i = (i + 1) & mask;
-  }
-}
-
 /**
  * Sums per id (a story's body centroid, its title vocabulary, how many members name an entity) in
  * typed arrays, in the order the ids first came (as a Map keeps them): dense keys and float64 sums,
@@ -332,26 +321,40 @@ export class Probe {
 /**
  * Counts per term id (document frequencies) in an open-addressing table of typed arrays: a Map of a few
  * hundred thousand numbers costs tens of bytes per entry and its lookups dominate a start; this costs 12
- * bytes per slot. Ids are term ids (non-negative, 30 bits). Ids whose count fell to zero keep their slot
- * until the table is rebuilt on growth.
+ * bytes per slot, a slot's id, count and stamp side by side (one cache line per lookup: three arrays
+ * cost three misses, most of a start's counting). Ids are term ids (non-negative, 30 bits). Ids whose
+ * count fell to zero keep their slot until the table is rebuilt on growth.
  */
 export class CountTable {
   private bits = 12;
-  private keys = new Int32Array(1 << 12).fill(-1);
-  private counts = new Int32Array(1 << 12);
-  private stamps = new Int32Array(1 << 12);
+  /** Per slot: id (-1: free), count, stamp (the document that counted it last). */
+  private slots = CountTable.empty(12);
   private used = 0;
   private epoch = 0;
   /** Ids with a count above zero. */
   size = 0;
 
+  private static empty(bits: number): Int32Array {
+    const a = new Int32Array(3 << bits);
+    for (let i = 0; i < a.length; i += 3) a[i] = -1;
+    return a;
+  }
+
+  /** The slot of an id (its own, or the first free one after its home), as an offset into `slots`. */
   private find(id: number): number {
-    return probe(this.keys, this.bits, id);
+    const t = this.slots;
+    const mask = (1 << this.bits) - 1;
+    let i = home(id, this.bits);
+    for (;;) {
+      const k = t[i * 3] as number;
+      if (k === id || k === -1) return i * 3;
+      i = (i + 1) & mask;
+    }
   }
 
   get(id: number): number {
     const i = this.find(id);
-    return this.keys[i] === id ? (this.counts[i] as number) : 0;
+    return this.slots[i] === id ? (this.slots[i + 1] as number) : 0;
   }
 
   /** Start a new document: add() counts each id once per document. */
@@ -362,40 +365,40 @@ export class CountTable {
   /** Add `by` to an id's count, once per document (since begin()). */
   add(id: number, by: number): void {
     let i = this.find(id);
-    if (this.keys[i] !== id) {
+    let t = this.slots;
+    if (t[i] !== id) {
       if ((this.used + 1) * 2 > 1 << this.bits) {
         this.rebuild();
         i = this.find(id);
+        t = this.slots;
       }
-      this.keys[i] = id;
-      this.counts[i] = 0;
-      this.stamps[i] = 0;
+      t[i] = id;
+      t[i + 1] = 0;
+      t[i + 2] = 0;
       this.used++;
     }
-    if (this.stamps[i] === this.epoch) return;
-    this.stamps[i] = this.epoch;
-    const before = this.counts[i] as number;
+    if (t[i + 2] === this.epoch) return;
+    t[i + 2] = this.epoch;
+    const before = t[i + 1] as number;
     const after = Math.max(0, before + by);
-    this.counts[i] = after;
+    t[i + 1] = after;
     if (before === 0 && after > 0) this.size++;
     else if (before > 0 && after === 0) this.size--;
   }
 
   /** Re-insert the live ids into a table sized for them (doubling when most are live). */
   private rebuild(): void {
-    const [keys, counts, stamps] = [this.keys, this.counts, this.stamps];
+    const old = this.slots;
     while (this.size * 4 > 1 << this.bits) this.bits++;
-    this.keys = new Int32Array(1 << this.bits).fill(-1);
-    this.counts = new Int32Array(1 << this.bits);
-    this.stamps = new Int32Array(1 << this.bits);
+    this.slots = CountTable.empty(this.bits);
     this.used = 0;
-    for (let j = 0; j < keys.length; j++) {
-      const c = counts[j] as number;
-      if (keys[j] === -1 || c <= 0) continue;
-      const i = this.find(keys[j] as number);
-      this.keys[i] = keys[j] as number;
-      this.counts[i] = c;
-      this.stamps[i] = stamps[j] as number;
+    for (let j = 0; j < old.length; j += 3) {
+      const c = old[j + 1] as number;
+      if (old[j] === -1 || c <= 0) continue;
+      const i = this.find(old[j] as number);
+      this.slots[i] = old[j] as number;
+      this.slots[i + 1] = c;
+      this.slots[i + 2] = old[j + 2] as number;
       this.used++;
     }
   }
@@ -407,58 +410,80 @@ const RECENT_CHECKED = 8;
 const BLOCK = 8;
 const BLOCK_SIZE = BLOCK + 2;
 
+/** A term's slot in the postings table: its id, then its newest block (fill, older block, BLOCK story slots). */
+const SLOT = BLOCK_SIZE + 1;
+
 /**
  * Posting lists: term id -> the stories indexed under it, newest first, in blocks of BLOCK story slots
- * in one Int32Array (a block: its fill, the term's previous (older) block or -1, then the slots), with
- * one head block per term in an open-addressing table. A Map of arrays costs a JS array per term and
- * dominated a start's profile; a chain of single entries cost a cache miss per entry in every lookup.
- * Entries of stories that ended stay until compact().
+ * (a block: its fill, the term's previous (older) block or -1, then the slots). A term's newest block
+ * lies in its slot of an open-addressing table, beside its id; older blocks lie in one Int32Array
+ * (`blocks`). A Map of arrays costs a JS array per term and dominated a start's profile; a chain of
+ * single entries cost a cache miss per entry in every lookup; a head block apart from the term's id
+ * cost a second miss per entry indexed (most of the postings' share of a start). Entries of stories
+ * that ended stay until compact().
  */
 export class Postings {
   private bits = 12;
-  private keys = new Int32Array(1 << 12).fill(-1);
-  private heads = new Int32Array(1 << 12);
+  /** Per term slot (SLOT numbers): its id (-1: free) and its newest block. */
+  table = Postings.empty(12);
   private terms = 0;
-  /** The blocks: [fill, previous block, BLOCK slots] each. */
+  /** The older blocks: [fill, previous block, BLOCK slots] each. */
   blocks = new Int32Array(BLOCK_SIZE * 1024);
   private used = 0;
   private n = 0;
 
-  private find(id: number): number {
-    return probe(this.keys, this.bits, id);
+  private static empty(bits: number): Int32Array {
+    const a = new Int32Array(SLOT << bits);
+    for (let i = 0; i < a.length; i += SLOT) a[i] = -1;
+    return a;
   }
 
-  /** The newest block of a term (an offset into blocks), or -1. */
+  /** A term's slot (its own, or the first free one after its home), as an offset into `table`. */
+  private find(id: number): number {
+    const t = this.table;
+    const mask = (1 << this.bits) - 1;
+    let i = home(id, this.bits);
+    for (;;) {
+      const k = t[i * SLOT] as number;
+      if (k === id || k === -1) return i * SLOT;
+      i = (i + 1) & mask;
+    }
+  }
+
+  /**
+   * The newest block of a term, an offset into `table` (its older blocks' offsets, from the block's
+   * second number on, are into `blocks`), or -1.
+   */
   head(id: number): number {
     const i = this.find(id);
-    return this.keys[i] === id ? (this.heads[i] as number) : -1;
+    return this.table[i] === id ? i + 1 : -1;
   }
 
   /** Index a story slot under a term (not again when it is among the term's newest few). */
   add(id: number, slot: number): void {
     let i = this.find(id);
-    if (this.keys[i] !== id) {
+    if (this.table[i] !== id) {
       if ((this.terms + 1) * 2 > 1 << this.bits) {
         this.grow();
         i = this.find(id);
       }
-      this.keys[i] = id;
-      this.heads[i] = -1;
+      this.table[i] = id;
+      this.table[i + 1] = 0;
+      this.table[i + 2] = -1;
       this.terms++;
     }
     this.append(i, slot);
   }
 
-  /** Add a slot to the list of the term at table index `i` (not again when among its newest few). */
+  /** Add a slot to the list of the term at `table` offset `i` (not again when among its newest few). */
   private append(i: number, slot: number): void {
-    let h = this.heads[i] as number;
-    const b = this.blocks;
-    if (h >= 0) {
-      // Not again when among the term's newest (a story's members share their terms).
-      const fill = b[h] as number;
-      for (let k = fill - 1; k >= 0 && k >= fill - RECENT_CHECKED; k--) if (b[h + 2 + k] === slot) return;
-    }
-    if (h < 0 || b[h] === BLOCK) {
+    const t = this.table;
+    const h = i + 1;
+    const fill = t[h] as number;
+    // Not again when among the term's newest (a story's members share their terms).
+    for (let k = fill - 1; k >= 0 && k >= fill - RECENT_CHECKED; k--) if (t[h + 2 + k] === slot) return;
+    if (fill === BLOCK) {
+      // The newest block is full: it becomes the newest of the older ones, and the term's slot starts a new one.
       if (this.used + BLOCK_SIZE > this.blocks.length) {
         const grown = new Int32Array(this.blocks.length * 2);
         grown.set(this.blocks);
@@ -466,27 +491,23 @@ export class Postings {
       }
       const nb = this.used;
       this.used += BLOCK_SIZE;
-      this.blocks[nb] = 0;
-      this.blocks[nb + 1] = h;
-      h = nb;
-      this.heads[i] = h;
+      this.blocks.set(t.subarray(h, h + BLOCK_SIZE), nb);
+      t[h] = 0;
+      t[h + 1] = nb;
     }
-    const blocks = this.blocks;
-    blocks[h + 2 + (blocks[h] as number)] = slot;
-    blocks[h] = (blocks[h] as number) + 1;
+    t[h + 2 + (t[h] as number)] = slot;
+    t[h] = (t[h] as number) + 1;
     this.n++;
   }
 
   private grow(): void {
-    const [keys, heads] = [this.keys, this.heads];
+    const old = this.table;
     this.bits++;
-    this.keys = new Int32Array(1 << this.bits).fill(-1);
-    this.heads = new Int32Array(1 << this.bits);
-    for (let j = 0; j < keys.length; j++) {
-      if (keys[j] === -1) continue;
-      const i = this.find(keys[j] as number);
-      this.keys[i] = keys[j] as number;
-      this.heads[i] = heads[j] as number;
+    this.table = Postings.empty(this.bits);
+    for (let j = 0; j < old.length; j += SLOT) {
+      if (old[j] === -1) continue;
+      const i = this.find(old[j] as number);
+      this.table.set(old.subarray(j, j + SLOT), i);
     }
   }
 
@@ -501,22 +522,22 @@ export class Postings {
    * entries, oldest first, into tables sized for what was there (no regrowth, no array per term).
    */
   compact(renumber: Int32Array | ((slot: number) => number)): void {
-    const [keys, heads, blocks, terms, used] = [this.keys, this.heads, this.blocks, this.terms, this.used];
+    const [old, blocks, terms, used] = [this.table, this.blocks, this.terms, this.used];
     const map = typeof renumber === 'function' ? undefined : renumber;
     const to = (slot: number) => (map ? (map[slot] ?? -1) : (renumber as (slot: number) => number)(slot));
     this.clear();
     while (terms * 2 > 1 << this.bits) this.bits++;
-    this.keys = new Int32Array(1 << this.bits).fill(-1);
-    this.heads = new Int32Array(1 << this.bits);
+    this.table = Postings.empty(this.bits);
     this.blocks = new Int32Array(Math.max(BLOCK_SIZE * 1024, used));
     let live = new Int32Array(64);
-    for (let j = 0; j < keys.length; j++) {
-      if (keys[j] === -1) continue;
-      // The term's kept slots, newest first.
+    for (let j = 0; j < old.length; j += SLOT) {
+      if (old[j] === -1) continue;
+      // The term's kept slots, newest first: its slot's block, then the older ones.
       let n = 0;
-      for (let h = heads[j] as number; h >= 0; h = blocks[h + 1] as number) {
-        for (let k = (blocks[h] as number) - 1; k >= 0; k--) {
-          const slot = to(blocks[h + 2 + k] as number);
+      let arr = old;
+      for (let h = j + 1; h >= 0; arr = blocks) {
+        for (let k = (arr[h] as number) - 1; k >= 0; k--) {
+          const slot = to(arr[h + 2 + k] as number);
           if (slot < 0) continue;
           if (n === live.length) {
             const grown = new Int32Array(live.length * 2);
@@ -525,11 +546,13 @@ export class Postings {
           }
           live[n++] = slot;
         }
+        h = arr[h + 1] as number;
       }
       if (n === 0) continue;
-      const i = this.find(keys[j] as number);
-      this.keys[i] = keys[j] as number;
-      this.heads[i] = -1;
+      const i = this.find(old[j] as number);
+      this.table[i] = old[j] as number;
+      this.table[i + 1] = 0;
+      this.table[i + 2] = -1;
       this.terms++;
       for (let k = n - 1; k >= 0; k--) this.append(i, live[k] as number);
     }
@@ -537,8 +560,7 @@ export class Postings {
 
   clear(): void {
     this.bits = 12;
-    this.keys = new Int32Array(1 << 12).fill(-1);
-    this.heads = new Int32Array(1 << 12);
+    this.table = Postings.empty(12);
     this.terms = 0;
     this.blocks = new Int32Array(BLOCK_SIZE * 1024);
     this.used = 0;

@@ -5,7 +5,7 @@
 // with each story's history. A full text that arrives later is re-analysed and refined the same way.
 // At start the clusterer reads the window's stored term vectors (or, for older rows, analyses): nothing is re-analysed.
 import type { Logger } from 'pino';
-import { ANALYSIS_VERSION, analyzeBoth, Clusterer, decodeVectors, encodeVectors, type Analysis, type Change, type ClusterDoc, type Options } from '../cluster/index.js';
+import { ANALYSIS_VERSION, analyzeBoth, Clusterer, decodeVectors, encodeVectors, readVectors, type Analysis, type Change, type ClusterDoc, type Options, type VectorsAt } from '../cluster/index.js';
 import { toPlainText } from '../sanitizer/index.js';
 import type { ClusterFeatures, ClusterInput, ItemInput, Placement, SaveOutcome, StoryChange, Store } from '../storage/index.js';
 
@@ -52,9 +52,6 @@ const FILL_STEP = 1_000;
 
 /** fillClusterer in steps: the caller may let the event loop run between them (see loadClustererYielding). */
 function* fillSteps(store: Store, c: Clusterer, now: Date): Generator<void> {
-  /** A stored article as the clusterer takes it (its texts are not read: vectors or analysis come with it). */
-  const stored = (r: { articleId: number; published: string; sourceId: number | null }) =>
-    ({ id: r.articleId, title: '', published: Date.parse(r.published), source: r.sourceId === null ? undefined : String(r.sourceId) });
   let added = 0;
   const step = () => ++added % FILL_STEP === 0;
   const since = new Date(now.getTime() - c.windowHours * 3_600_000).toISOString();
@@ -75,18 +72,29 @@ function* fillSteps(store: Store, c: Clusterer, now: Date): Generator<void> {
       }
     })();
   }
-  // The stored binary vectors: a decode per article, no JSON (issue 11: a start independent of the texts).
-  const rows = store.cluster.windowVectors(since, ANALYSIS_VERSION);
+  // One scan of the window: the stored binary vectors (read in place, no JSON: issue 11, a start
+  // independent of the texts), and the analyses of rows stored before vectors were.
+  const rows = store.cluster.windowVectors(since, ANALYSIS_VERSION, { orAnalysis: true });
   // Room for all of them at once (a blob is 4 bytes per id plus a header): the slab is never copied on the way.
-  c.reserve(rows.reduce((n, r) => n + r.vectors.byteLength / 4, 0));
+  c.reserve(rows.reduce((n, r) => n + (r.vectors ? r.vectors.byteLength / 4 : 0), 0));
+  const sources = new Map<number, string>();
+  const source = (id: number | null) => {
+    if (id === null) return undefined;
+    let name = sources.get(id);
+    if (name === undefined) sources.set(id, (name = String(id)));
+    return name;
+  };
+  const scratch = {} as VectorsAt;
   for (const r of rows) {
-    const vectors = decodeVectors(r.vectors);
-    if (!vectors) continue; // another shape: the JSON row below is not read either (it has vectors), the article is just not a candidate
-    c.add({ ...stored(r), vectors }, r.storyId, 1);
+    if (!r.vectors) continue;
+    const vectors = readVectors(r.vectors, scratch);
+    if (!vectors) continue; // another shape: its JSON analysis is not read either (it has vectors), the article is just not a candidate
+    c.addStored(r.articleId, Date.parse(r.published), source(r.sourceId), vectors, r.storyId, 1);
     if (step()) yield;
   }
-  // Rows stored before vectors were (analysis only).
-  for (const r of store.cluster.window(since, ANALYSIS_VERSION, { withoutVectors: true })) {
+  // Then the rows stored before vectors were (analysis only).
+  for (const r of rows) {
+    if (r.analysis === null) continue;
     let analysis: unknown;
     try {
       analysis = JSON.parse(r.analysis);
@@ -94,7 +102,7 @@ function* fillSteps(store: Store, c: Clusterer, now: Date): Generator<void> {
       analysis = undefined;
     }
     if (!isAnalysis(analysis)) continue; // not ours to trust: the article still has its story, it is just not a candidate
-    c.add({ ...stored(r), analysis }, r.storyId, 1);
+    c.add({ id: r.articleId, title: '', published: Date.parse(r.published), source: source(r.sourceId), analysis }, r.storyId, 1);
     if (step()) yield;
   }
 }

@@ -50,6 +50,10 @@ describe('stored term vectors', () => {
     expect(store.cluster.window('2025-07-12T00:00:00.000Z', ANALYSIS_VERSION)).toHaveLength(2);
     // Other versions are not read.
     expect(store.cluster.windowVectors('2025-07-12T00:00:00.000Z', ANALYSIS_VERSION + 1)).toHaveLength(0);
+    // One scan for a start: the row with vectors without its JSON, the row without them with its JSON.
+    const all = store.cluster.windowVectors('2025-07-12T00:00:00.000Z', ANALYSIS_VERSION, { orAnalysis: true });
+    expect(all.map((r) => [r.vectors === null, r.analysis === null])).toEqual([[false, true], [true, false]]);
+    expect(JSON.parse(all[1]?.analysis as string)).toEqual(JSON.parse(JSON.stringify(both[1]?.analysis)));
   });
 
   it('save() replaces an article\'s analysis and vectors together', () => {

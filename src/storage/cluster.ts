@@ -20,6 +20,9 @@ export interface StoredVectors {
   vectors: Uint8Array;
 }
 
+/** A row of the window as a start reads it: its binary vectors, or (stored before vectors were) its JSON analysis. */
+export type StoredWindowRow = Omit<StoredVectors, 'vectors'> & { vectors: Uint8Array | null; analysis: string | null };
+
 /** A BLOB for SQLite: a Uint8Array that crossed a thread (structured clone) is no longer a Buffer. */
 export function blob(bytes: Uint8Array | undefined): Buffer | null {
   if (!bytes) return null;
@@ -42,15 +45,19 @@ export class ClusterStore {
 
   /**
    * Binary term vectors of `version` of the window's articles (as window(), only rows that have them):
-   * no JSON is read, so a start costs a decode per article.
+   * no JSON is read, so a start costs a decode per article. With `orAnalysis`, the rows without vectors
+   * too, with their JSON analysis instead (one scan of the window where a start made two).
    */
-  windowVectors(since: string, version: number): StoredVectors[] {
+  windowVectors(since: string, version: number): StoredVectors[];
+  windowVectors(since: string, version: number, opts: { orAnalysis: true }): StoredWindowRow[];
+  windowVectors(since: string, version: number, opts: { orAnalysis?: boolean } = {}): StoredVectors[] | StoredWindowRow[] {
     return (this.db.prepare(`
       SELECT f.article_id AS articleId, a.story_id AS storyId, f.published_at AS published, f.source_id AS sourceId,
-        f.vectors
+        f.vectors${opts.orAnalysis ? ', CASE WHEN f.vectors IS NULL THEN f.analysis END AS analysis' : ''}
       FROM cluster_features f JOIN articles a ON a.id = f.article_id
-      WHERE (f.published_at >= @since OR a.first_seen_at >= @since) AND f.version = @version AND f.vectors IS NOT NULL
-      ORDER BY f.published_at, f.article_id`).all({ since, version })) as StoredVectors[];
+      WHERE (f.published_at >= @since OR a.first_seen_at >= @since) AND f.version = @version
+        ${opts.orAnalysis ? '' : 'AND f.vectors IS NOT NULL'}
+      ORDER BY f.published_at, f.article_id`).all({ since, version })) as StoredVectors[] | StoredWindowRow[];
   }
 
   /** Store (or replace) an article's analysis, with its binary vectors when given. */
