@@ -92,6 +92,38 @@ describe('ParserPool', () => {
     }
   }, 60_000);
 
+  it('fails a document that needs more than a thread\'s heap alone, with a ParseError naming the limit, and parses the next one', async () => {
+    pool = new ParserPool(1, 60_000, { heap: { youngMb: 4, limitMb: 48 } });
+    const big = pool.parse(HUGE, { ...OPTS, maxItems: 100_000 }).catch((e: unknown) => e);
+    const next = pool.parse(rss(2), OPTS); // queued behind it, on a fresh thread
+    const err = await big;
+    expect(err).toBeInstanceOf(ParseError);
+    expect((err as Error).message).toBe('parser: feed needs more than 48 MB of memory to parse (stopped)');
+    expect((await next).items.map((i) => i.title)).toEqual(['Item 0', 'Item 1']);
+  }, 60_000);
+
+  it('parses the largest document the parser takes (19 MB, 60,000 items) within the default heap of a thread', async () => {
+    pool = new ParserPool(1, 120_000);
+    expect((await pool.parse(HUGE, { ...OPTS, maxItems: 100_000 })).items).toHaveLength(60_000);
+  }, 120_000);
+
+  it('keeps to one thread while its queue moves, and starts another when a slow document holds the first', async () => {
+    pool = new ParserPool(2, 60_000, { spareAfterMs: 5_000 });
+    const titles = await Promise.all(Array.from({ length: 40 }, () => pool?.parse(rss(20), OPTS).then((f) => f.items.length)));
+    expect(titles).toEqual(Array(40).fill(20));
+    expect(pool.threads).toBe(1);
+    await pool.close();
+    pool = new ParserPool(2, 60_000, { spareAfterMs: 100 });
+    await pool.parse(rss(1), OPTS); // the first thread is up
+    // Seconds of parsing: longer than a second thread takes to start, even on a loaded machine.
+    const slow = pool.parse(HUGE, { ...OPTS, maxItems: 100_000 }).then(() => 'slow', (e: unknown) => String(e));
+    const quick = pool.parse(rss(2), OPTS).then(() => 'quick', (e: unknown) => String(e));
+    // The quick one did not wait for the slow one: a second thread took it.
+    expect(await Promise.race([slow, quick])).toBe('quick');
+    expect(pool.threads).toBe(2);
+    expect(await slow).toBe('slow');
+  }, 60_000);
+
   it('close() fails what is queued and refuses new work', async () => {
     pool = new ParserPool(1, 60_000);
     const first = pool.parse(HUGE, OPTS).catch((e: unknown) => e);

@@ -4,6 +4,14 @@
 // alone. A thread's start-up (loading its modules) never counts against a budget: a thread says when it
 // is ready. Idle threads never keep the process alive; a starting or busy one does.
 //
+// Memory (issue 12): each thread is a V8 heap of its own, and a heap without limits grows far past what
+// it holds (V8 sizes a heap's first collections from its limit: a parser thread that held ~13 MB reached
+// 90 MB by the end of a first cycle of 200 feeds, 180 MB at 1,000). A pool may give its threads a young
+// generation and a heap limit (`heap`); a task that needs more than the limit fails alone, as one past its
+// budget does. And a pool may keep to one thread while it keeps up (`spareAfterMs`): another starts only
+// when the queue has not moved for that long (a slow document holds the thread), so that a steady stream
+// of short tasks costs one heap, not `size`.
+//
 // The thread side is `serveTasks` below: the worker script calls it with its handler. What a dependency
 // prints in a thread (console.*) is handed to the main thread's console, which the commands route to
 // their log: never to stdout, and never lost.
@@ -23,6 +31,14 @@ export interface PoolMessages {
   thread: string;
   /** What a task past the budget fails with: "feed took longer than 5000 ms to parse (stopped)". */
   overBudget: (budgetMs: number) => string;
+  /** What a task fails with when its thread runs out of heap: "feed needs more than 256 MB of memory to parse (stopped)". */
+  overHeap?: (heapMb: number) => string;
+}
+
+/** A thread's V8 heap: its young generation and its whole heap limit, MB (Worker resourceLimits). */
+export interface ThreadHeap {
+  youngMb: number;
+  limitMb: number;
 }
 
 export interface PoolOptions {
@@ -33,6 +49,13 @@ export interface PoolOptions {
   /** Wall time one task may take, ms. */
   budgetMs: number;
   messages: PoolMessages;
+  /** Limits of each thread's heap; without, V8's defaults (sized from the machine's memory). */
+  heap?: ThreadHeap;
+  /**
+   * Threads past the first start only once the oldest queued task has waited this long, ms (0 or
+   * absent: at once, up to `size`).
+   */
+  spareAfterMs?: number;
 }
 
 /** Pool -> thread: one task. */
@@ -46,6 +69,8 @@ type ThreadMessage<Res> = { ready: true } | { id: number; value: Res } | { id: n
 
 interface Task<Req, Res> {
   id: number;
+  /** When it was queued (performance.now()). */
+  queuedAt: number;
   request: Req;
   transfer: readonly Transferable[];
   resolve: (r: Res) => void;
@@ -77,8 +102,17 @@ export class TimedPool<Req, Res> {
   private readonly queue: Task<Req, Res>[] = [];
   private nextId = 0;
   private closed = false;
+  /** Set while the pool waits to see whether the queue needs another thread (spareAfterMs). */
+  private spareTimer?: NodeJS.Timeout;
+  /** When a thread last took a task or became ready (performance.now()): the queue last moved. */
+  private moved = 0;
 
   constructor(private readonly opts: PoolOptions) {}
+
+  /** Threads running or starting now. */
+  get threads(): number {
+    return this.slots.length;
+  }
 
   get budgetMs(): number {
     return this.opts.budgetMs;
@@ -92,7 +126,7 @@ export class TimedPool<Req, Res> {
     const m = this.opts.messages;
     if (this.closed) return Promise.reject(m.error(m.closed));
     return new Promise((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, request, transfer, resolve, reject });
+      this.queue.push({ id: this.nextId++, queuedAt: performance.now(), request, transfer, resolve, reject });
       this.pump();
     });
   }
@@ -101,7 +135,10 @@ export class TimedPool<Req, Res> {
     const m = this.opts.messages;
     let worker: Worker;
     try {
-      worker = new Worker(this.opts.script());
+      const heap = this.opts.heap;
+      // workerData names the thread for bench/thread-heap.mjs (the thread itself ignores it).
+      worker = new Worker(this.opts.script(), { workerData: { thread: m.thread },
+        ...(heap ? { resourceLimits: { maxYoungGenerationSizeMb: heap.youngMb, maxOldGenerationSizeMb: heap.limitMb - heap.youngMb } } : {}) });
     } catch (err) {
       for (const t of this.queue.splice(0)) t.reject(err instanceof Error ? err : m.error(String(err)));
       return;
@@ -114,6 +151,7 @@ export class TimedPool<Req, Res> {
       }
       if ('ready' in msg) {
         slot.ready = true;
+        this.moved = performance.now();
         worker.unref();
         this.pump();
         return;
@@ -125,7 +163,8 @@ export class TimedPool<Req, Res> {
       else task.reject(m.error(msg.error));
       this.pump();
     });
-    worker.on('error', (err) => this.fail(slot, `${m.thread} crashed: ${err.message}`));
+    worker.on('error', (err) => this.fail(slot, (err as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY' && m.overHeap && this.opts.heap
+      ? m.overHeap(this.opts.heap.limitMb) : `${m.thread} crashed: ${err.message}`));
     worker.on('exit', () => this.fail(slot, `${m.thread} exited`));
     this.slots.push(slot);
   }
@@ -157,10 +196,11 @@ export class TimedPool<Req, Res> {
       const idle = this.slots.find((s) => s.ready && !s.task);
       if (!idle) {
         // Start a thread if there is room and none is already starting; it pumps when ready.
-        if (this.slots.length < this.opts.size && !this.slots.some((s) => !s.ready)) this.spawn();
+        if (this.slots.length < this.opts.size && !this.slots.some((s) => !s.ready)) this.spawnIfWaited();
         return;
       }
       const task = this.queue.shift() as Task<Req, Res>;
+      this.moved = performance.now();
       idle.task = task;
       idle.worker.ref();
       idle.timer = setTimeout(() => {
@@ -171,10 +211,31 @@ export class TimedPool<Req, Res> {
     }
   }
 
+  /**
+   * A thread for the queue: the first at once; another once the queue has not moved for spareAfterMs
+   * (no thread took a task or became ready since, nor since the oldest task came: a slow task holds
+   * every thread). Until then a timer looks again, unless a thread frees up first and pumps.
+   */
+  private spawnIfWaited(): void {
+    const spare = this.opts.spareAfterMs ?? 0;
+    const waited = performance.now() - Math.max(this.moved, (this.queue[0] as Task<Req, Res>).queuedAt);
+    if (this.slots.length === 0 || waited >= spare) {
+      this.spawn();
+      return;
+    }
+    if (this.spareTimer) return;
+    this.spareTimer = setTimeout(() => {
+      this.spareTimer = undefined;
+      this.pump();
+    }, spare - waited);
+    this.spareTimer.unref();
+  }
+
   /** Stop every thread; queued and running tasks fail, new ones are refused. */
   async close(): Promise<void> {
     const m = this.opts.messages;
     this.closed = true;
+    clearTimeout(this.spareTimer);
     for (const t of this.queue.splice(0)) t.reject(m.error(m.closed));
     await Promise.all(this.slots.splice(0).map((s) => {
       clearTimeout(s.timer);
