@@ -178,13 +178,14 @@ export async function ingestSource(source: SourceFetchState, cfg: SourceConfig, 
     if (!fetched.feed) {
       // 304: the fetch state alone, coalesced with the other sources' small writes of this turn.
       await deps.store.writeSoon(() => deps.store.sources.recordFetchSuccess(source.id, nowIso, {
-        ...success, notModified: true, etag: result.etag ?? source.etag, lastModified: result.lastModified ?? source.lastModified,
+        ...success, notModified: true, etag: success.etag ?? source.etag, lastModified: success.lastModified ?? source.lastModified,
       }));
       return { ...base, outcome: 'not-modified', durationMs: Date.now() - startedMs };
     }
     const write = writeFeed(deps, source.id, cfg, fetched.feed, nowIso, success);
     // Nothing of the document stays in this frame while the write waits (for the clusterer's thread, behind
-    // the other lanes' sources): an async function keeps every local across an await, and the items,
+    // the other lanes' sources; no closure here captures `result`, whose body is the document's bytes): an
+    // async function keeps every local across an await, and the items,
     // held that long, outlived the young generation's collections and filled the old one, whose
     // collections were the main thread's longest pieces of work (issue 16).
     fetched = undefined;
