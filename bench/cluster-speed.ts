@@ -162,6 +162,10 @@ const flush = () => {
     const mib = (b: number) => (b / 2 ** 20).toFixed(0).padStart(4);
     console.log(`  at ${(batchNo + 1) * BATCH} articles: RSS ${mib(mem.rss)} MiB, heap ${mib(mem.heapUsed)} of ${mib(mem.heapTotal)} MiB, ` +
       `off-heap ${mib(mem.external)} MiB (array buffers ${mib(mem.arrayBuffers)} MiB)`);
+    const m = ours.memory();
+    console.log(`    ours: slab ${mib(m.slab)} MiB (held by articles in memory ${mib(m.slabHeld)}), story aggregates ${mib(m.aggregates)} ` +
+      `+ out of date ${mib(m.spare)} + pooled ${mib(m.pool)} MiB, postings ${mib(m.postings)} MiB, spans ${mib(m.spans)} MiB; ` +
+      `${ours.size.documents} articles, ${ours.size.stories} stories`);
   }
   batch = [];
   batchNo++;

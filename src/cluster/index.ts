@@ -18,7 +18,7 @@
 // stories that ended before the window are swept, with their terms' document frequencies.
 import { analyzeBoth, ANALYSIS_VERSION, hamming, vectorsOf, type Analysis, type EntityKind, type Vectors, type VectorsAt } from './features.js';
 import { FEATURES, Model, shippedModel, type Contribution } from './model.js';
-import { BODY, CountTable, dotAt, FIGURE, hasAt, LEAD, NAME, pack, Postings, Probe, Slab, SlotTable, SumTable, TAG_TERMS, TITLE, type Vec } from './space.js';
+import { BODY, CountTable, countAt, dotAt, FIGURE, hasAt, LEAD, NAME, normAt, pack, Postings, Probe, Slab, SlotTable, SumTable, TAG_TERMS, TITLE, type Vec } from './space.js';
 
 export { analyze, analyzeBoth, ANALYSIS_VERSION, decodeVectors, detectLanguage, encodeVectors, entities, readVectors, terms, vectorsOf,
   words, type Analysis, type Vectors, type VectorsAt } from './features.js';
@@ -295,6 +295,24 @@ export class Clusterer {
 
   get size(): { stories: number; documents: number; terms: number } {
     return { stories: this.stories.size, documents: this.docs.size, terms: this.df.size };
+  }
+
+  /**
+   * Bytes held in typed arrays, by part (for the memory figures): the articles' slab (its arrays, and
+   * the entries the articles in memory hold), the stories' aggregates (in use, out of date, pooled),
+   * the postings and the per-slot story spans.
+   */
+  memory(): { slab: number; slabHeld: number; aggregates: number; spare: number; pool: number; postings: number; spans: number } {
+    let aggregates = 0;
+    let spare = 0;
+    const size = (a: Aggregate | undefined) => (a ? a.centroid.bytes + a.titles.bytes + a.counts.bytes : 0);
+    for (const s of this.stories.values()) {
+      aggregates += size(s.agg);
+      spare += size(s.spare);
+    }
+    const pool = this.aggPool.reduce((n, a) => n + size(a), 0);
+    return { slab: this.slab.bytes, slabHeld: this.held * 8, aggregates, spare, pool, postings: this.postings.bytes,
+      spans: this.spans.first.length * 41 };
   }
 
   /** A document's analysis (given, or computed once per document object). */
@@ -640,6 +658,12 @@ export class Clusterer {
     a.packedTitles = undefined;
   }
 
+  /** How often a member names an entity or figure id (its story's name count when it is the only member). */
+  private named(m: DocState, id: number): number {
+    const I = this.slab.ids;
+    return countAt(I, entsAt(m), m.ne, id) + countAt(I, numsAt(m), m.nn, id);
+  }
+
   /** Is a member among those its story's aggregates cover? */
   private inAggregate(s: StoryState, m: DocState): boolean {
     const i = s.members.lastIndexOf(m);
@@ -721,13 +745,22 @@ export class Clusterer {
         if (union > 0 && shared / union > eb) eb = shared / union;
       }
     }
-    const agg = this.aggregate(s);
+    // A story of one member (never `self` then: size would be 0): its aggregates are the member's own
+    // vectors, read in its record with the values its tables would give (no tables: most stories are one article).
+    const one = s.members.length === 1 ? (s.members[0] as DocState) : undefined;
+    const oneBody = one && one.nb <= CENTROID_TERMS ? normAt(I, W, bodyAt(one), one.nb) : -1;
+    const oneTitle = one ? normAt(I, W, one.at, one.nt) : -1;
+    const alone = one && oneBody >= 0 && oneTitle >= 0 ? one : undefined;
+    const agg = alone ? undefined : this.aggregate(s);
     const selfIn = !!excl && this.inAggregate(s, excl);
-    const n = agg.n - (selfIn ? 1 : 0);
+    const n = agg ? agg.n - (selfIn ? 1 : 0) : 1;
     const bodies = s.bodies - (excl?.hasBody ? 1 : 0);
     const both = d.hasBody && bodies > 0;
     let bc = 0;
-    if (both && n > 0) {
+    if (both && n > 0 && alone) {
+      const num = this.probeDotAt(I, W, bodyAt(alone), alone.nb, BODY);
+      bc = oneBody > 0 ? num / oneBody : 0;
+    } else if (both && n > 0 && agg) {
       const c = (agg.packed ??= pack(agg.centroid, CENTROID_TERMS));
       const num = this.probeDot(c.vec, BODY);
       if (selfIn && excl) {
@@ -744,7 +777,12 @@ export class Clusterer {
     x[F.bodyMax] = bm;
     x[F.bothBodies] = both ? 1 : 0;
     x[F.titleOnly] = both ? 0 : tt;
-    if (!both && n > 0) {
+    if (!both && n > 0 && alone) {
+      const num = this.probeDotAt(I, W, alone.at, alone.nt, TITLE, 2);
+      const norm2 = oneTitle * oneTitle;
+      x[F.titleStory] = norm2 > 1e-9 ? Math.max(0, num / Math.sqrt(norm2)) : 0;
+      this.titleWord = (x[F.titleStory] as number) > 1e-9;
+    } else if (!both && n > 0 && agg) {
       const tc = (agg.packedTitles ??= pack(agg.titles));
       let num = this.probeDot(tc.vec, TITLE, 2);
       let norm2 = tc.norm * tc.norm;
@@ -770,7 +808,7 @@ export class Clusterer {
       const k = I[dKinds + i] as number;
       const w = W[dEnts + i] as number;
       const selfHas = !!excl && (excl === d || hasAt(I, entsAt(excl), excl.ne, id));
-      const counted = (agg.counts.get(id) ?? 0) - (selfIn && selfHas ? 1 : 0);
+      const counted = (agg ? (agg.counts.get(id) ?? 0) : this.named(alone as DocState, id)) - (selfIn && selfHas ? 1 : 0);
       mass[k] = (mass[k] as number) + w;
       shared[k] = (shared[k] as number) + w * Math.min(1, counted / half);
       if (k !== NAME_KIND) {
@@ -792,7 +830,7 @@ export class Clusterer {
       const id = I[dNums + i] as number;
       const w = W[dNums + i] as number;
       const selfHas = !!excl && (excl === d || hasAt(I, numsAt(excl), excl.nn, id));
-      const counted = (agg.counts.get(id) ?? 0) - (selfIn && selfHas ? 1 : 0);
+      const counted = (agg ? (agg.counts.get(id) ?? 0) : this.named(alone as DocState, id)) - (selfIn && selfHas ? 1 : 0);
       nm += w;
       ns += w * Math.min(1, counted / half);
     }
@@ -1075,7 +1113,9 @@ export class Clusterer {
       s.last = Math.max(s.last, m.time);
     }
     this.span(s);
-    this.stale(s);
+    // One member left: its story's aggregates are its own vectors (signals), the tables go to the pool.
+    if (s.members.length === 1) this.recycle(s);
+    else this.stale(s);
     if (d.source >= 0) bump(s.sources, d.source, -1);
     bump(s.langs, d.lang, -1);
     this.relang(s);

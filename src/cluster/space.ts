@@ -71,6 +71,40 @@ export function has(sorted: Int32Array, id: number): boolean {
 /** Sums under this magnitude are dropped (a term whose weights cancelled out). */
 const ZERO = 1e-6;
 
+/**
+ * The norm of the vector held at [at, at + n) of `ids`/`ws` as SumTable.pack() computes it for a table
+ * filled with that vector alone, or -1 when such a table would not hold the vector as it is (its ids not
+ * strictly ascending, a weight under ZERO in magnitude): then the vector can stand in for the table.
+ */
+export function normAt(ids: Int32Array, ws: Float32Array, at: number, n: number): number {
+  let norm = 0;
+  for (let i = at; i < at + n; i++) {
+    const w = ws[i] as number;
+    if (Math.abs(w) < ZERO || (i > at && (ids[i] as number) <= (ids[i - 1] as number))) return -1;
+    norm += w * w;
+  }
+  return Math.sqrt(norm);
+}
+
+/** How many times `id` is in the ascending run [at, at + n) of `ids`. */
+export function countAt(ids: Int32Array, at: number, n: number, id: number): number {
+  let lo = at;
+  let hi = at + n - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const v = ids[mid] as number;
+    if (v === id) {
+      let c = 1;
+      for (let j = mid - 1; j >= at && ids[j] === id; j--) c++;
+      for (let j = mid + 1; j < at + n && ids[j] === id; j++) c++;
+      return c;
+    }
+    if (v < id) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return 0;
+}
+
 /** An id's home slot in an open-addressing table of 2^bits slots (Fibonacci hashing). */
 function home(id: number, bits: number): number {
   return Math.imul(id, 0x9e3779b1) >>> (32 - bits);
@@ -183,6 +217,11 @@ export class SumTable {
       this.sums[this.used] = sums[at] as number;
       this.index[i] = ++this.used;
     }
+  }
+
+  /** Bytes of its buffers (for the memory figures). */
+  get bytes(): number {
+    return this.keys.length * 21 + (this.order?.byteLength ?? 0) + (this.out?.byteLength ?? 0);
   }
 
   /** pack()'s storage: its live positions (scratch), and the packed vector's buffer (reused while it fits). */
@@ -516,6 +555,11 @@ export class Postings {
     return this.n;
   }
 
+  /** Bytes of its tables (for the memory figures). */
+  get bytes(): number {
+    return this.table.byteLength + this.blocks.byteLength;
+  }
+
   /**
    * Keep the entries whose slot `renumber` maps to a new slot (>= 0), in their order; drop the others
    * (and terms left without entries). The lists are rebuilt as add() would build them from the kept
@@ -660,6 +704,11 @@ export class Slab {
   /** A record of `n` entries is no longer used (its space is reclaimed by the next compact()). */
   free(n: number): void {
     this.live -= n;
+  }
+
+  /** Bytes of its arrays (for the memory figures). */
+  get bytes(): number {
+    return this.ids.byteLength + this.ws.byteLength;
   }
 
   /** Entries of dropped records, reclaimed by compact(). */
