@@ -18,7 +18,7 @@
 // stories that ended before the window are swept, with their terms' document frequencies.
 import { analyzeBoth, ANALYSIS_VERSION, hamming, vectorsOf, type Analysis, type EntityKind, type Vectors, type VectorsAt } from './features.js';
 import { FEATURES, Model, shippedModel, type Contribution } from './model.js';
-import { BODY, CountTable, countAt, dotAt, FIGURE, hasAt, LEAD, NAME, normAt, pack, Postings, Probe, Slab, SlotTable, SumTable, TAG_TERMS, TITLE, type Vec } from './space.js';
+import { BODY, CountTable, countAt, FIGURE, hasAt, LEAD, NAME, normAt, Postings, Probe, Slab, SlotTable, SortedSums, SumTable, TAG_TERMS, TITLE } from './space.js';
 
 export { analyze, analyzeBoth, ANALYSIS_VERSION, decodeVectors, detectLanguage, encodeVectors, entities, readVectors, terms, vectorsOf,
   words, type Analysis, type Vectors, type VectorsAt } from './features.js';
@@ -52,6 +52,8 @@ const MEMBERS_COMPARED = 24;
 const AGG_MEMBERS = 64;
 /** Terms kept in a story's body centroid (the heaviest). */
 const CENTROID_TERMS = 150;
+/** A story's aggregates over at most this many members are merged member by member; over more, summed in a table first (same sums). */
+const AGG_MERGED = 4;
 /** Room a story's body centroid starts with (sums; it grows by doubling: most stories are one or two articles). */
 const CENTROID_ROOM = 64;
 /**
@@ -160,12 +162,10 @@ const recordSize = (d: DocState) => d.nt + d.nl + 2 * d.nb + 2 * d.ne + d.nn + d
 interface Aggregate {
   /** How many members they cover (the most recent ones). */
   n: number;
-  centroid: SumTable;
-  titles: SumTable;
+  centroid: SortedSums;
+  titles: SortedSums;
   /** Entity / figure id -> members naming it. */
-  counts: SumTable;
-  packed?: { vec: Vec; norm: number };
-  packedTitles?: { vec: Vec; norm: number };
+  counts: SortedSums;
 }
 
 interface StoryState {
@@ -282,6 +282,8 @@ export class Clusterer {
   private computed?: { doc: ClusterDoc; analysis: Analysis; vectors: Vectors };
   /** The last decide(): its document, state and the candidates worth revisiting with the story it joins. */
   private last?: { doc: ClusterDoc; d: DocState; rivals: StoryState[] };
+  /** Where the aggregates of a story of many members are summed before they are held sorted (aggregate()). */
+  private aggScratch = { centroid: new SumTable(CENTROID_ROOM), titles: new SumTable(), counts: new SumTable() };
   /** Scratch for candidates(): slots found, and the best of them (typed: a JS array emptied by
    *  `length = 0` drops its storage, and pushing hundreds of slots again allocated ~5 KB a lookup). */
   private found = new Int32Array(1024);
@@ -583,12 +585,26 @@ export class Clusterer {
     this.probed = d;
   }
 
-  /** The probed article's dot product with a vector in one channel; 0 unless `min` terms are shared. */
-  private probeDot(v: Vec, channel: number, min = 1): number {
-    return this.probeDotAt(v.ids, v.ws, 0, v.ids.length, channel, min);
+  /** The probed article's dot product with the prepared (packed) sums of a story's aggregate (SortedSums.prepare()). */
+  private probeDotSums(t: SortedSums, channel: number, min = 1): number {
+    let sum = 0;
+    let shared = 0;
+    const p = this.probe;
+    const { ids, sums } = t;
+    for (let i = 0; i < t.size; i++) {
+      if (!t.kept(i)) continue;
+      const s = p.slot(ids[i] as number);
+      if (s < 0) continue;
+      const w = p.at(s, channel);
+      if (w !== 0) {
+        sum += w * Math.fround(sums[i] as number);
+        shared++;
+      }
+    }
+    return shared >= min ? sum : 0;
   }
 
-  /** probeDot() of the vector held at [at, at + n) of `ids`/`ws`. */
+  /** The probed article's dot product with the vector held at [at, at + n) of `ids`/`ws` in one channel; 0 unless `min` terms are shared. */
   private probeDotAt(ids: Int32Array, ws: Float32Array, at: number, n: number, channel: number, min = 1): number {
     let sum = 0;
     let shared = 0;
@@ -624,10 +640,24 @@ export class Clusterer {
     s.spare = undefined;
     if (old) for (const t of [old.centroid, old.titles, old.counts]) t.clear();
     const a: Aggregate = old ? { n: 0, centroid: old.centroid, titles: old.titles, counts: old.counts }
-      : { n: 0, centroid: new SumTable(CENTROID_ROOM), titles: new SumTable(), counts: new SumTable() };
-    for (const m of s.members.slice(-AGG_MEMBERS)) {
-      this.fresh(m);
-      this.aggregateAdd(a, m);
+      : { n: 0, centroid: new SortedSums(true), titles: new SortedSums(false), counts: new SortedSums(false) };
+    const ms = s.members.slice(-AGG_MEMBERS);
+    for (const m of ms) this.fresh(m);
+    if (ms.length <= AGG_MERGED) for (const m of ms) this.aggregateAdd(a, m);
+    else {
+      // Many members: summed in the scratch tables (a merge per member would cost the sums held, each time), then held sorted.
+      const t = this.aggScratch;
+      const { ids, ws } = this.slab;
+      for (const m of ms) {
+        t.centroid.addAt(ids, ws, bodyAt(m), m.nb);
+        t.titles.addAt(ids, ws, m.at, m.nt);
+        for (let i = entsAt(m), end = i + m.ne; i < end; i++) t.counts.add(ids[i] as number, 1);
+        for (let i = numsAt(m), end = i + m.nn; i < end; i++) t.counts.add(ids[i] as number, 1);
+      }
+      t.centroid.moveTo(a.centroid);
+      t.titles.moveTo(a.titles);
+      t.counts.moveTo(a.counts);
+      a.n = ms.length;
     }
     s.agg = a;
     return a;
@@ -652,10 +682,8 @@ export class Clusterer {
     a.n++;
     a.centroid.addAt(ids, ws, bodyAt(m), m.nb);
     a.titles.addAt(ids, ws, m.at, m.nt);
-    for (let i = entsAt(m), end = i + m.ne; i < end; i++) a.counts.add(ids[i] as number, 1);
-    for (let i = numsAt(m), end = i + m.nn; i < end; i++) a.counts.add(ids[i] as number, 1);
-    a.packed = undefined;
-    a.packedTitles = undefined;
+    a.counts.addAt(ids, undefined, entsAt(m), m.ne);
+    a.counts.addAt(ids, undefined, numsAt(m), m.nn);
   }
 
   /** How often a member names an entity or figure id (its story's name count when it is the only member). */
@@ -761,14 +789,15 @@ export class Clusterer {
       const num = this.probeDotAt(I, W, bodyAt(alone), alone.nb, BODY);
       bc = oneBody > 0 ? num / oneBody : 0;
     } else if (both && n > 0 && agg) {
-      const c = (agg.packed ??= pack(agg.centroid, CENTROID_TERMS));
-      const num = this.probeDot(c.vec, BODY);
+      const c = agg.centroid;
+      const norm = c.prepare(CENTROID_TERMS);
+      const num = this.probeDotSums(c, BODY);
       if (selfIn && excl) {
-        const ce = excl === d ? num : dotAt(c.vec, I, W, bodyAt(excl), excl.nb);
+        const ce = excl === d ? num : c.dotAt(I, W, bodyAt(excl), excl.nb);
         const de = excl === d ? (d.nb ? 1 : 0) : this.probeDotAt(I, W, bodyAt(excl), excl.nb, BODY);
-        const norm2 = c.norm * c.norm - 2 * ce + (excl.nb ? 1 : 0);
+        const norm2 = norm * norm - 2 * ce + (excl.nb ? 1 : 0);
         bc = norm2 > 1e-9 ? (num - de) / Math.sqrt(norm2) : 0;
-      } else bc = c.norm > 0 ? num / c.norm : 0;
+      } else bc = norm > 0 ? num / norm : 0;
     }
     x[F.titleTitle] = tt;
     x[F.titleLead] = tl;
@@ -783,11 +812,12 @@ export class Clusterer {
       x[F.titleStory] = norm2 > 1e-9 ? Math.max(0, num / Math.sqrt(norm2)) : 0;
       this.titleWord = (x[F.titleStory] as number) > 1e-9;
     } else if (!both && n > 0 && agg) {
-      const tc = (agg.packedTitles ??= pack(agg.titles));
-      let num = this.probeDot(tc.vec, TITLE, 2);
-      let norm2 = tc.norm * tc.norm;
+      const tc = agg.titles;
+      const tn = tc.prepare();
+      let num = this.probeDotSums(tc, TITLE, 2);
+      let norm2 = tn * tn;
       if (selfIn && excl && num > 0) {
-        const te = excl === d ? num : dotAt(tc.vec, I, W, excl.at, excl.nt);
+        const te = excl === d ? num : tc.dotAt(I, W, excl.at, excl.nt);
         num -= excl === d ? (d.nt ? 1 : 0) : this.probeDotAt(I, W, excl.at, excl.nt, TITLE);
         norm2 += -2 * te + (excl.nt ? 1 : 0);
       }
