@@ -16,7 +16,7 @@
 // Memory: an article is a handful of typed arrays (hashed term ids and weights); a story's aggregates
 // (body centroid, title vocabulary, who names what) are computed from its recent members when needed;
 // stories that ended before the window are swept, with their terms' document frequencies.
-import { analyzeBoth, ANALYSIS_VERSION, hamming, vectorsOf, type Analysis, type EntityKind, type Vectors, type VectorsAt } from './features.js';
+import { analyzeBoth, ANALYSIS_VERSION, hammingOf, vectorsOf, type Analysis, type EntityKind, type Vectors, type VectorsAt } from './features.js';
 import { FEATURES, Model, shippedModel, type Contribution } from './model.js';
 import { BODY, CountTable, countAt, FIGURE, hasAt, LEAD, NAME, normAt, Postings, Probe, Slab, SlotTable, SortedSums, SumTable, TAG_TERMS, TITLE } from './space.js';
 
@@ -139,7 +139,10 @@ interface DocState {
   hasBody: boolean;
   /** Rarity-weighted mass of its names and figures. */
   mass: number;
-  simhash?: [number, number];
+  /** Its body's SimHash (hi, lo as int32), when it has one (numbers, not an array per article). */
+  sim: boolean;
+  simHi: number;
+  simLo: number;
   /** Probability with which it joined (or was last confirmed in) its story. */
   p: number;
   /** The clock when it was last placed or examined: stories changed since are worth a look. */
@@ -176,8 +179,9 @@ interface StoryState {
   first: number;
   last: number;
   sumTime: number;
-  sources: Map<number, number>;
-  langs: Map<string, number>;
+  /** Members per outlet and per language (Tally: [key, count, ...]; a Map per story cost ~200 bytes each, two per story). */
+  sources: Tally<number>;
+  langs: Tally<string>;
   /** The most common known language of its members ('und' when none), kept as langs changes. */
   lang: string;
   bodies: number;
@@ -239,10 +243,23 @@ function better(acc: Float64Array, seq: Float64Array, a: number, b: number): boo
   return (acc[a] as number) > (acc[b] as number) || (acc[a] === acc[b] && (seq[a] as number) < (seq[b] as number));
 }
 
-function bump<K>(m: Map<K, number>, k: K, by: number): void {
-  const n = (m.get(k) ?? 0) + by;
-  if (n > 0) m.set(k, n);
-  else m.delete(k);
+/** Counts by key in the order the keys first came, as a Map keeps them: [key, count, key, count, ...]. */
+type Tally<K> = (K | number)[];
+
+function tallyOf<K>(t: Tally<K>, k: K): number {
+  for (let i = 0; i < t.length; i += 2) if (t[i] === k) return t[i + 1] as number;
+  return 0;
+}
+
+/** As `m.set(k, (m.get(k) ?? 0) + by)` on a Map, deleting a key whose count falls to 0 (it comes last when it comes back). */
+function bump<K>(t: Tally<K>, k: K, by: number): void {
+  let i = 0;
+  while (i < t.length && t[i] !== k) i += 2;
+  const n = (i < t.length ? (t[i + 1] as number) : 0) + by;
+  if (i < t.length) {
+    if (n > 0) t[i + 1] = n;
+    else t.splice(i, 2);
+  } else if (n > 0) t.push(k, n);
 }
 
 export class Clusterer {
@@ -389,7 +406,8 @@ export class Clusterer {
     const qCap = Math.min(Math.max(QUERY_KEPT, INDEX_TERMS), nt + nl + nb);
     const d: DocState = {
       id: doc.id, time: doc.published, source: doc.source ? this.sourceId(doc.source) : -1, lang: v.lang,
-      at: 0, nt, nl, nb, ne, nn, nq: 0, qCap, hasBody: v.bodyTokens > 0, mass: 0, simhash: v.simhash, p: 0, tick: 0, n0: -1,
+      at: 0, nt, nl, nb, ne, nn, nq: 0, qCap, hasBody: v.bodyTokens > 0, mass: 0, sim: !!v.simhash, simHi: (v.simhash?.[0] ?? 0) | 0,
+      simLo: (v.simhash?.[1] ?? 0) | 0, p: 0, tick: 0, n0: -1,
     };
     d.at = this.slab.alloc(recordSize(d));
     const ids = this.slab.ids;
@@ -548,7 +566,8 @@ export class Clusterer {
     const qCap = Math.min(Math.max(QUERY_KEPT, INDEX_TERMS), nt + nl + nb);
     const d: DocState = {
       id, time: published, source: source ? this.sourceId(source) : -1, lang: v.lang,
-      at: 0, nt, nl, nb, ne, nn, nq: 0, qCap, hasBody: v.bodyTokens > 0, mass: 0, simhash: v.simhash, p: 0, tick: 0, n0: -1,
+      at: 0, nt, nl, nb, ne, nn, nq: 0, qCap, hasBody: v.bodyTokens > 0, mass: 0, sim: v.sim, simHi: v.simHi, simLo: v.simLo,
+      p: 0, tick: 0, n0: -1,
     };
     d.at = this.slab.alloc(recordSize(d));
     const ids = this.slab.ids;
@@ -629,7 +648,15 @@ export class Clusterer {
   private relang(s: StoryState): void {
     let best = 'und';
     let n = 0;
-    s.langs.forEach((c, l) => { if (l !== 'und' && c > n) { best = l; n = c; } });
+    const t = s.langs;
+    for (let i = 0; i < t.length; i += 2) {
+      const l = t[i] as string;
+      const c = t[i + 1] as number;
+      if (l !== 'und' && c > n) {
+        best = l;
+        n = c;
+      }
+    }
     s.lang = best;
   }
 
@@ -756,7 +783,7 @@ export class Clusterer {
         const b = this.probeDotAt(I, W, mBody, m.nb, BODY);
         if (b > bm) bm = b;
       }
-      if (d.simhash && m.simhash) bits = Math.min(bits, hamming(d.simhash, m.simhash));
+      if (d.sim && m.sim) bits = Math.min(bits, hammingOf(d.simHi, d.simLo, m.simHi, m.simLo));
       if (dMass > 0) {
         let shared = 0;
         const mEnts = mBody + m.nb;
@@ -881,7 +908,7 @@ export class Clusterer {
     x[F.gapOldest] = logGap(d.time - first);
     x[F.gapMean] = logGap(d.time - sum / size);
     x[F.storySize] = Math.log1p(size);
-    if (d.source >= 0) x[F.sameOutlet] = ((s.sources.get(d.source) ?? 0) - (excl && excl.source === d.source ? 1 : 0)) / size;
+    if (d.source >= 0) x[F.sameOutlet] = (tallyOf(s.sources, d.source) - (excl && excl.source === d.source ? 1 : 0)) / size;
     x[F.nearDuplicate] = bits <= NEAR_DUPLICATE_BITS ? 1 : 0;
     x[F.entityBest] = eb;
     x[F.entityNew] = named > 0 ? fresh / named : 0;
@@ -1090,7 +1117,7 @@ export class Clusterer {
 
   private newStory(key: StoryKey): StoryState {
     const s: StoryState = { key, seq: this.seq++, members: [], first: Infinity, last: -Infinity, sumTime: 0,
-      sources: new Map(), langs: new Map(), lang: 'und', bodies: 0, slot: this.slots.length, dead: false, tick: 0 };
+      sources: [], langs: [], lang: 'und', bodies: 0, slot: this.slots.length, dead: false, tick: 0 };
     this.slots.push(s);
     const spans = this.spans;
     spans.ensure(s.slot);
