@@ -119,8 +119,9 @@ const KIND_FEATURES = [[F.personShare, F.personAny], [F.orgShare, F.orgAny], [F.
  * An article in memory. Its numbers are one record of the clusterer's slab (ids and weights side by
  * side), at `at`, in this order: title, lead and body term ids (ascending; unit weights), entity ids
  * (ascending; rarity weights), figures (term ids, ascending; rarity weights), the query (its heaviest
- * terms, heaviest first, and their weights; room for `qCap`, `nq` used), the body terms' counts, the
- * entities' kinds. The lengths say where each part starts (see the offset helpers below).
+ * terms, heaviest first, and their weights; room for `qCap`, `nq` used), then the body terms' counts
+ * (as ids) beside the entities' kinds (as weights): a part of max(nb, ne) entries where each had its
+ * own, half of it unused. The lengths say where each part starts (see the offset helpers below).
  */
 interface DocState {
   id: DocId;
@@ -157,9 +158,10 @@ const bodyAt = (d: DocState) => d.at + d.nt + d.nl;
 const entsAt = (d: DocState) => d.at + d.nt + d.nl + d.nb;
 const numsAt = (d: DocState) => d.at + d.nt + d.nl + d.nb + d.ne;
 const queryAt = (d: DocState) => d.at + d.nt + d.nl + d.nb + d.ne + d.nn;
+/** The body terms' counts (in `ids`) and the entities' kinds (in `ws`) share the record's last part. */
 const countsAt = (d: DocState) => d.at + d.nt + d.nl + d.nb + d.ne + d.nn + d.qCap;
-const kindsAt = (d: DocState) => d.at + d.nt + d.nl + d.nb + d.ne + d.nn + d.qCap + d.nb;
-const recordSize = (d: DocState) => d.nt + d.nl + 2 * d.nb + 2 * d.ne + d.nn + d.qCap;
+const kindsAt = countsAt;
+const recordSize = (d: DocState) => d.nt + d.nl + d.nb + d.ne + d.nn + d.qCap + Math.max(d.nb, d.ne);
 
 /** A story's aggregates over its most recent AGG_MEMBERS members. */
 interface Aggregate {
@@ -417,7 +419,7 @@ export class Clusterer {
     ids.set(v.ents, entsAt(d));
     ids.set(v.nums, numsAt(d));
     ids.set(v.bodyCounts, countsAt(d));
-    ids.set(v.kinds, kindsAt(d));
+    this.slab.ws.set(v.kinds, kindsAt(d));
     return d;
   }
 
@@ -577,7 +579,8 @@ export class Clusterer {
     const c0 = countsAt(d);
     for (let i = 0, at = v.countsAt; i < nb; i++, at += 2) ids[c0 + i] = (bytes[at] as number) | ((bytes[at + 1] as number) << 8);
     const k0 = kindsAt(d);
-    for (let i = 0; i < ne; i++) ids[k0 + i] = bytes[v.kindsAt + i] as number;
+    const ws = this.slab.ws;
+    for (let i = 0; i < ne; i++) ws[k0 + i] = bytes[v.kindsAt + i] as number;
     return this.indexTerms(d);
   }
 
@@ -862,7 +865,7 @@ export class Clusterer {
     const dKinds = kindsAt(d);
     for (let i = 0; i < d.ne; i++) {
       const id = I[dEnts + i] as number;
-      const k = I[dKinds + i] as number;
+      const k = W[dKinds + i] as number;
       const w = W[dEnts + i] as number;
       const selfHas = !!excl && (excl === d || hasAt(I, entsAt(excl), excl.ne, id));
       const counted = (agg ? (agg.counts.get(id) ?? 0) : this.named(alone as DocState, id)) - (selfIn && selfHas ? 1 : 0);
