@@ -398,10 +398,20 @@ function termOf(word: string, lang: string): Term | null {
   const hit = cache.get(word);
   if (hit !== undefined) return hit;
   const t = computeTerm(word, lang);
-  const term = t === undefined ? null : { t, id: termId(t) };
+  const term = t === undefined ? null : { t: own(t), id: termId(t) };
   if (cache.size >= TERM_CACHE_MAX) cache.clear();
-  cache.set(word, term);
+  cache.set(own(word), term);
   return term;
+}
+
+/**
+ * A string that holds only its own characters. A word cut from a text (slice) of 13 characters or
+ * more is, in V8, a view of the whole text: a cache that keeps it keeps the article's text as long as
+ * the entry lives (measured: 5,000 such words kept 26 MiB of texts). Concatenation then slicing gives
+ * a copy of the word alone.
+ */
+function own(s: string): string {
+  return s.length >= 13 ? ` ${s}`.slice(1) : s;
 }
 
 /** Lowercase, possessives and edge punctuation dropped, stemmed in `lang`; undefined for stopwords and noise. */
