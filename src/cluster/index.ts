@@ -547,13 +547,20 @@ export class Clusterer {
     let n = 0;
     for (let i = d.at, end = d.at + d.nt; i < end && n < most; i++) ids[q + n++] = ids[i] as number;
     for (let i = leadAt(d), end = i + d.nl; i < end && n < most; i++) ids[q + n++] = ids[i] as number;
-    // Body terms by count, highest first (counts are small: one pass per count).
+    // Body terms by count, highest first, in body order within a count: one pass per count that some
+    // term has (each pass finds the next lower one; a long text's counts run into the tens, mostly unused).
     const b = bodyAt(d);
     const c0 = countsAt(d);
     let top = 0;
     for (let i = 0; i < d.nb; i++) top = Math.max(top, ids[c0 + i] as number);
-    for (let c = top; c > 0 && n < most; c--) {
-      for (let i = 0; i < d.nb && n < most; i++) if (ids[c0 + i] === c) ids[q + n++] = ids[b + i] as number;
+    for (let c = top; c > 0 && n < most;) {
+      let next = 0;
+      for (let i = 0; i < d.nb && n < most; i++) {
+        const k = ids[c0 + i] as number;
+        if (k === c) ids[q + n++] = ids[b + i] as number;
+        else if (k < c && k > next) next = k;
+      }
+      c = next;
     }
     d.nq = n;
     return d;
