@@ -321,9 +321,9 @@ export class Clusterer {
   /**
    * Bytes held in typed arrays, by part (for the memory figures): the articles' slab (its arrays, and
    * the entries the articles in memory hold), the stories' aggregates (in use, out of date, pooled),
-   * the postings and the per-slot story spans.
+   * the postings, the per-slot story spans and the document frequencies.
    */
-  memory(): { slab: number; slabHeld: number; aggregates: number; spare: number; pool: number; postings: number; spans: number } {
+  memory(): { slab: number; slabHeld: number; aggregates: number; spare: number; pool: number; postings: number; spans: number; df: number } {
     let aggregates = 0;
     let spare = 0;
     const size = (a: Aggregate | undefined) => (a ? a.centroid.bytes + a.titles.bytes + a.counts.bytes : 0);
@@ -333,7 +333,7 @@ export class Clusterer {
     }
     const pool = this.aggPool.reduce((n, a) => n + size(a), 0);
     return { slab: this.slab.bytes, slabHeld: this.held * 8, aggregates, spare, pool, postings: this.postings.bytes,
-      spans: this.spans.first.length * 41 };
+      spans: this.spans.first.length * 41, df: this.df.bytes };
   }
 
   /** A document's analysis (given, or computed once per document object). */

@@ -616,6 +616,11 @@ export class CountTable {
     return this.slots[i] === id ? (this.slots[i + 1] as number) : 0;
   }
 
+  /** Bytes of its table (for the memory figures). */
+  get bytes(): number {
+    return this.slots.byteLength;
+  }
+
   /** Start a new document: add() counts each id once per document. */
   begin(): void {
     this.epoch++;
