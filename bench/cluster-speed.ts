@@ -15,7 +15,8 @@
 // weighted lazily), and the same on a copy of the database whose rows have only the JSON analyses (rows
 // stored before the vectors were).
 // Run: npm run bench:cluster [-- items] [--no-peer] [--memory] [--no-startup]   (--no-peer: ours alone, for
-// its own peak RSS; --memory: RSS, heap and off-heap (ArrayBuffer) figures every 10,000 articles;
+// its own peak RSS; --memory: RSS, heap and off-heap (ArrayBuffer) figures every 10,000 articles, and
+// the clusterer's typed arrays by part (Clusterer.memory(): slab, story aggregates, postings, spans, document frequencies);
 // --no-startup: the clustering run only, e.g. for a profile)
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -162,6 +163,10 @@ const flush = () => {
     const mib = (b: number) => (b / 2 ** 20).toFixed(0).padStart(4);
     console.log(`  at ${(batchNo + 1) * BATCH} articles: RSS ${mib(mem.rss)} MiB, heap ${mib(mem.heapUsed)} of ${mib(mem.heapTotal)} MiB, ` +
       `off-heap ${mib(mem.external)} MiB (array buffers ${mib(mem.arrayBuffers)} MiB)`);
+    const m = ours.memory();
+    console.log(`    ours: slab ${mib(m.slab)} MiB (held by articles in memory ${mib(m.slabHeld)}), story aggregates ${mib(m.aggregates)} ` +
+      `+ out of date ${mib(m.spare)} + pooled ${mib(m.pool)} MiB, postings ${mib(m.postings)} MiB, spans ${mib(m.spans)} MiB, document frequencies ${mib(m.df)} MiB; ` +
+      `${ours.size.documents} articles, ${ours.size.stories} stories`);
   }
   batch = [];
   batchNo++;

@@ -512,6 +512,31 @@ describe('memory: articles come and go', () => {
   }, 60_000);
 });
 
+describe('a story of one article', () => {
+  it('holds no aggregate tables: its signals read the article, as tables over the story give without a second member', () => {
+    const c = new Clusterer();
+    c.add(SEED_A, 'a');
+    c.add(SEED_B, 'b');
+    c.add(FLOODS, 'f');
+    // SEED_B against the story of SEED_A alone: read from SEED_A's own vectors.
+    const alone = c.explainStory(SEED_B, 'a');
+    expect(alone?.probability).toBeGreaterThan(0.5);
+    expect(c.memory().aggregates).toBe(0);
+    // Two members: the story's aggregates are summed in tables, and SEED_B against them without itself
+    // (its own share taken out of the centroid and the counts) is SEED_B against SEED_A alone again.
+    c.move('seed-b', 'a');
+    const excluded = c.explainStory(SEED_B, 'a');
+    expect(c.memory().aggregates).toBeGreaterThan(0);
+    expect(excluded?.features.map((f) => f.value).map((v) => Number(v.toFixed(5))))
+      .toEqual(alone?.features.map((f) => f.value).map((v) => Number(v.toFixed(5))));
+    expect(excluded?.probability).toBeCloseTo(alone?.probability ?? -1, 5);
+    // One member again: the tables go to the pool for the next story that needs some.
+    c.remove('seed-b');
+    expect(c.memory().aggregates).toBe(0);
+    expect(c.memory().pool).toBeGreaterThan(0);
+  });
+});
+
 describe('a start from stored vectors', () => {
   it('a clusterer filled from stored bytes (weighted lazily) decides as the one that clustered the stream', () => {
     const stream = [SEED_A, QUAKE, WIRE, FLOODS, WIRE_COPY];

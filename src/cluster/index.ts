@@ -16,9 +16,9 @@
 // Memory: an article is a handful of typed arrays (hashed term ids and weights); a story's aggregates
 // (body centroid, title vocabulary, who names what) are computed from its recent members when needed;
 // stories that ended before the window are swept, with their terms' document frequencies.
-import { analyzeBoth, ANALYSIS_VERSION, hamming, vectorsOf, type Analysis, type EntityKind, type Vectors, type VectorsAt } from './features.js';
+import { analyzeBoth, ANALYSIS_VERSION, hammingOf, vectorsOf, type Analysis, type EntityKind, type Vectors, type VectorsAt } from './features.js';
 import { FEATURES, Model, shippedModel, type Contribution } from './model.js';
-import { BODY, CountTable, dotAt, FIGURE, hasAt, LEAD, NAME, pack, Postings, Probe, Slab, SlotTable, SumTable, TAG_TERMS, TITLE, type Vec } from './space.js';
+import { BODY, CountTable, countAt, FIGURE, hasAt, LEAD, NAME, normAt, Postings, Probe, Slab, SlotTable, SortedSums, SumTable, TAG_TERMS, TITLE } from './space.js';
 
 export { analyze, analyzeBoth, ANALYSIS_VERSION, decodeVectors, detectLanguage, encodeVectors, entities, readVectors, terms, vectorsOf,
   words, type Analysis, type Vectors, type VectorsAt } from './features.js';
@@ -52,6 +52,8 @@ const MEMBERS_COMPARED = 24;
 const AGG_MEMBERS = 64;
 /** Terms kept in a story's body centroid (the heaviest). */
 const CENTROID_TERMS = 150;
+/** A story's aggregates over at most this many members are merged member by member; over more, summed in a table first (same sums). */
+const AGG_MERGED = 4;
 /** Room a story's body centroid starts with (sums; it grows by doubling: most stories are one or two articles). */
 const CENTROID_ROOM = 64;
 /**
@@ -117,8 +119,9 @@ const KIND_FEATURES = [[F.personShare, F.personAny], [F.orgShare, F.orgAny], [F.
  * An article in memory. Its numbers are one record of the clusterer's slab (ids and weights side by
  * side), at `at`, in this order: title, lead and body term ids (ascending; unit weights), entity ids
  * (ascending; rarity weights), figures (term ids, ascending; rarity weights), the query (its heaviest
- * terms, heaviest first, and their weights; room for `qCap`, `nq` used), the body terms' counts, the
- * entities' kinds. The lengths say where each part starts (see the offset helpers below).
+ * terms, heaviest first, and their weights; room for `qCap`, `nq` used), then the body terms' counts
+ * (as ids) beside the entities' kinds (as weights): a part of max(nb, ne) entries where each had its
+ * own, half of it unused. The lengths say where each part starts (see the offset helpers below).
  */
 interface DocState {
   id: DocId;
@@ -137,7 +140,10 @@ interface DocState {
   hasBody: boolean;
   /** Rarity-weighted mass of its names and figures. */
   mass: number;
-  simhash?: [number, number];
+  /** Its body's SimHash (hi, lo as int32), when it has one (numbers, not an array per article). */
+  sim: boolean;
+  simHi: number;
+  simLo: number;
   /** Probability with which it joined (or was last confirmed in) its story. */
   p: number;
   /** The clock when it was last placed or examined: stories changed since are worth a look. */
@@ -152,20 +158,19 @@ const bodyAt = (d: DocState) => d.at + d.nt + d.nl;
 const entsAt = (d: DocState) => d.at + d.nt + d.nl + d.nb;
 const numsAt = (d: DocState) => d.at + d.nt + d.nl + d.nb + d.ne;
 const queryAt = (d: DocState) => d.at + d.nt + d.nl + d.nb + d.ne + d.nn;
+/** The body terms' counts (in `ids`) and the entities' kinds (in `ws`) share the record's last part. */
 const countsAt = (d: DocState) => d.at + d.nt + d.nl + d.nb + d.ne + d.nn + d.qCap;
-const kindsAt = (d: DocState) => d.at + d.nt + d.nl + d.nb + d.ne + d.nn + d.qCap + d.nb;
-const recordSize = (d: DocState) => d.nt + d.nl + 2 * d.nb + 2 * d.ne + d.nn + d.qCap;
+const kindsAt = countsAt;
+const recordSize = (d: DocState) => d.nt + d.nl + d.nb + d.ne + d.nn + d.qCap + Math.max(d.nb, d.ne);
 
 /** A story's aggregates over its most recent AGG_MEMBERS members. */
 interface Aggregate {
   /** How many members they cover (the most recent ones). */
   n: number;
-  centroid: SumTable;
-  titles: SumTable;
+  centroid: SortedSums;
+  titles: SortedSums;
   /** Entity / figure id -> members naming it. */
-  counts: SumTable;
-  packed?: { vec: Vec; norm: number };
-  packedTitles?: { vec: Vec; norm: number };
+  counts: SortedSums;
 }
 
 interface StoryState {
@@ -176,8 +181,9 @@ interface StoryState {
   first: number;
   last: number;
   sumTime: number;
-  sources: Map<number, number>;
-  langs: Map<string, number>;
+  /** Members per outlet and per language (Tally: [key, count, ...]; a Map per story cost ~200 bytes each, two per story). */
+  sources: Tally<number>;
+  langs: Tally<string>;
   /** The most common known language of its members ('und' when none), kept as langs changes. */
   lang: string;
   bodies: number;
@@ -239,10 +245,23 @@ function better(acc: Float64Array, seq: Float64Array, a: number, b: number): boo
   return (acc[a] as number) > (acc[b] as number) || (acc[a] === acc[b] && (seq[a] as number) < (seq[b] as number));
 }
 
-function bump<K>(m: Map<K, number>, k: K, by: number): void {
-  const n = (m.get(k) ?? 0) + by;
-  if (n > 0) m.set(k, n);
-  else m.delete(k);
+/** Counts by key in the order the keys first came, as a Map keeps them: [key, count, key, count, ...]. */
+type Tally<K> = (K | number)[];
+
+function tallyOf<K>(t: Tally<K>, k: K): number {
+  for (let i = 0; i < t.length; i += 2) if (t[i] === k) return t[i + 1] as number;
+  return 0;
+}
+
+/** As `m.set(k, (m.get(k) ?? 0) + by)` on a Map, deleting a key whose count falls to 0 (it comes last when it comes back). */
+function bump<K>(t: Tally<K>, k: K, by: number): void {
+  let i = 0;
+  while (i < t.length && t[i] !== k) i += 2;
+  const n = (i < t.length ? (t[i + 1] as number) : 0) + by;
+  if (i < t.length) {
+    if (n > 0) t[i + 1] = n;
+    else t.splice(i, 2);
+  } else if (n > 0) t.push(k, n);
 }
 
 export class Clusterer {
@@ -282,6 +301,8 @@ export class Clusterer {
   private computed?: { doc: ClusterDoc; analysis: Analysis; vectors: Vectors };
   /** The last decide(): its document, state and the candidates worth revisiting with the story it joins. */
   private last?: { doc: ClusterDoc; d: DocState; rivals: StoryState[] };
+  /** Where the aggregates of a story of many members are summed before they are held sorted (aggregate()). */
+  private aggScratch = { centroid: new SumTable(CENTROID_ROOM), titles: new SumTable(), counts: new SumTable() };
   /** Scratch for candidates(): slots found, and the best of them (typed: a JS array emptied by
    *  `length = 0` drops its storage, and pushing hundreds of slots again allocated ~5 KB a lookup). */
   private found = new Int32Array(1024);
@@ -295,6 +316,24 @@ export class Clusterer {
 
   get size(): { stories: number; documents: number; terms: number } {
     return { stories: this.stories.size, documents: this.docs.size, terms: this.df.size };
+  }
+
+  /**
+   * Bytes held in typed arrays, by part (for the memory figures): the articles' slab (its arrays, and
+   * the entries the articles in memory hold), the stories' aggregates (in use, out of date, pooled),
+   * the postings, the per-slot story spans and the document frequencies.
+   */
+  memory(): { slab: number; slabHeld: number; aggregates: number; spare: number; pool: number; postings: number; spans: number; df: number } {
+    let aggregates = 0;
+    let spare = 0;
+    const size = (a: Aggregate | undefined) => (a ? a.centroid.bytes + a.titles.bytes + a.counts.bytes : 0);
+    for (const s of this.stories.values()) {
+      aggregates += size(s.agg);
+      spare += size(s.spare);
+    }
+    const pool = this.aggPool.reduce((n, a) => n + size(a), 0);
+    return { slab: this.slab.bytes, slabHeld: this.held * 8, aggregates, spare, pool, postings: this.postings.bytes,
+      spans: this.spans.first.length * 41, df: this.df.bytes };
   }
 
   /** A document's analysis (given, or computed once per document object). */
@@ -369,7 +408,8 @@ export class Clusterer {
     const qCap = Math.min(Math.max(QUERY_KEPT, INDEX_TERMS), nt + nl + nb);
     const d: DocState = {
       id: doc.id, time: doc.published, source: doc.source ? this.sourceId(doc.source) : -1, lang: v.lang,
-      at: 0, nt, nl, nb, ne, nn, nq: 0, qCap, hasBody: v.bodyTokens > 0, mass: 0, simhash: v.simhash, p: 0, tick: 0, n0: -1,
+      at: 0, nt, nl, nb, ne, nn, nq: 0, qCap, hasBody: v.bodyTokens > 0, mass: 0, sim: !!v.simhash, simHi: (v.simhash?.[0] ?? 0) | 0,
+      simLo: (v.simhash?.[1] ?? 0) | 0, p: 0, tick: 0, n0: -1,
     };
     d.at = this.slab.alloc(recordSize(d));
     const ids = this.slab.ids;
@@ -379,7 +419,7 @@ export class Clusterer {
     ids.set(v.ents, entsAt(d));
     ids.set(v.nums, numsAt(d));
     ids.set(v.bodyCounts, countsAt(d));
-    ids.set(v.kinds, kindsAt(d));
+    this.slab.ws.set(v.kinds, kindsAt(d));
     return d;
   }
 
@@ -507,13 +547,20 @@ export class Clusterer {
     let n = 0;
     for (let i = d.at, end = d.at + d.nt; i < end && n < most; i++) ids[q + n++] = ids[i] as number;
     for (let i = leadAt(d), end = i + d.nl; i < end && n < most; i++) ids[q + n++] = ids[i] as number;
-    // Body terms by count, highest first (counts are small: one pass per count).
+    // Body terms by count, highest first, in body order within a count: one pass per count that some
+    // term has (each pass finds the next lower one; a long text's counts run into the tens, mostly unused).
     const b = bodyAt(d);
     const c0 = countsAt(d);
     let top = 0;
     for (let i = 0; i < d.nb; i++) top = Math.max(top, ids[c0 + i] as number);
-    for (let c = top; c > 0 && n < most; c--) {
-      for (let i = 0; i < d.nb && n < most; i++) if (ids[c0 + i] === c) ids[q + n++] = ids[b + i] as number;
+    for (let c = top; c > 0 && n < most;) {
+      let next = 0;
+      for (let i = 0; i < d.nb && n < most; i++) {
+        const k = ids[c0 + i] as number;
+        if (k === c) ids[q + n++] = ids[b + i] as number;
+        else if (k < c && k > next) next = k;
+      }
+      c = next;
     }
     d.nq = n;
     return d;
@@ -528,7 +575,8 @@ export class Clusterer {
     const qCap = Math.min(Math.max(QUERY_KEPT, INDEX_TERMS), nt + nl + nb);
     const d: DocState = {
       id, time: published, source: source ? this.sourceId(source) : -1, lang: v.lang,
-      at: 0, nt, nl, nb, ne, nn, nq: 0, qCap, hasBody: v.bodyTokens > 0, mass: 0, simhash: v.simhash, p: 0, tick: 0, n0: -1,
+      at: 0, nt, nl, nb, ne, nn, nq: 0, qCap, hasBody: v.bodyTokens > 0, mass: 0, sim: v.sim, simHi: v.simHi, simLo: v.simLo,
+      p: 0, tick: 0, n0: -1,
     };
     d.at = this.slab.alloc(recordSize(d));
     const ids = this.slab.ids;
@@ -538,7 +586,8 @@ export class Clusterer {
     const c0 = countsAt(d);
     for (let i = 0, at = v.countsAt; i < nb; i++, at += 2) ids[c0 + i] = (bytes[at] as number) | ((bytes[at + 1] as number) << 8);
     const k0 = kindsAt(d);
-    for (let i = 0; i < ne; i++) ids[k0 + i] = bytes[v.kindsAt + i] as number;
+    const ws = this.slab.ws;
+    for (let i = 0; i < ne; i++) ws[k0 + i] = bytes[v.kindsAt + i] as number;
     return this.indexTerms(d);
   }
 
@@ -565,12 +614,26 @@ export class Clusterer {
     this.probed = d;
   }
 
-  /** The probed article's dot product with a vector in one channel; 0 unless `min` terms are shared. */
-  private probeDot(v: Vec, channel: number, min = 1): number {
-    return this.probeDotAt(v.ids, v.ws, 0, v.ids.length, channel, min);
+  /** The probed article's dot product with the prepared (packed) sums of a story's aggregate (SortedSums.prepare()). */
+  private probeDotSums(t: SortedSums, channel: number, min = 1): number {
+    let sum = 0;
+    let shared = 0;
+    const p = this.probe;
+    const { ids, sums } = t;
+    for (let i = 0; i < t.size; i++) {
+      if (!t.kept(i)) continue;
+      const s = p.slot(ids[i] as number);
+      if (s < 0) continue;
+      const w = p.at(s, channel);
+      if (w !== 0) {
+        sum += w * Math.fround(sums[i] as number);
+        shared++;
+      }
+    }
+    return shared >= min ? sum : 0;
   }
 
-  /** probeDot() of the vector held at [at, at + n) of `ids`/`ws`. */
+  /** The probed article's dot product with the vector held at [at, at + n) of `ids`/`ws` in one channel; 0 unless `min` terms are shared. */
   private probeDotAt(ids: Int32Array, ws: Float32Array, at: number, n: number, channel: number, min = 1): number {
     let sum = 0;
     let shared = 0;
@@ -595,7 +658,15 @@ export class Clusterer {
   private relang(s: StoryState): void {
     let best = 'und';
     let n = 0;
-    s.langs.forEach((c, l) => { if (l !== 'und' && c > n) { best = l; n = c; } });
+    const t = s.langs;
+    for (let i = 0; i < t.length; i += 2) {
+      const l = t[i] as string;
+      const c = t[i + 1] as number;
+      if (l !== 'und' && c > n) {
+        best = l;
+        n = c;
+      }
+    }
     s.lang = best;
   }
 
@@ -606,10 +677,24 @@ export class Clusterer {
     s.spare = undefined;
     if (old) for (const t of [old.centroid, old.titles, old.counts]) t.clear();
     const a: Aggregate = old ? { n: 0, centroid: old.centroid, titles: old.titles, counts: old.counts }
-      : { n: 0, centroid: new SumTable(CENTROID_ROOM), titles: new SumTable(), counts: new SumTable() };
-    for (const m of s.members.slice(-AGG_MEMBERS)) {
-      this.fresh(m);
-      this.aggregateAdd(a, m);
+      : { n: 0, centroid: new SortedSums(true), titles: new SortedSums(false), counts: new SortedSums(false) };
+    const ms = s.members.slice(-AGG_MEMBERS);
+    for (const m of ms) this.fresh(m);
+    if (ms.length <= AGG_MERGED) for (const m of ms) this.aggregateAdd(a, m);
+    else {
+      // Many members: summed in the scratch tables (a merge per member would cost the sums held, each time), then held sorted.
+      const t = this.aggScratch;
+      const { ids, ws } = this.slab;
+      for (const m of ms) {
+        t.centroid.addAt(ids, ws, bodyAt(m), m.nb);
+        t.titles.addAt(ids, ws, m.at, m.nt);
+        for (let i = entsAt(m), end = i + m.ne; i < end; i++) t.counts.add(ids[i] as number, 1);
+        for (let i = numsAt(m), end = i + m.nn; i < end; i++) t.counts.add(ids[i] as number, 1);
+      }
+      t.centroid.moveTo(a.centroid);
+      t.titles.moveTo(a.titles);
+      t.counts.moveTo(a.counts);
+      a.n = ms.length;
     }
     s.agg = a;
     return a;
@@ -634,10 +719,14 @@ export class Clusterer {
     a.n++;
     a.centroid.addAt(ids, ws, bodyAt(m), m.nb);
     a.titles.addAt(ids, ws, m.at, m.nt);
-    for (let i = entsAt(m), end = i + m.ne; i < end; i++) a.counts.add(ids[i] as number, 1);
-    for (let i = numsAt(m), end = i + m.nn; i < end; i++) a.counts.add(ids[i] as number, 1);
-    a.packed = undefined;
-    a.packedTitles = undefined;
+    a.counts.addAt(ids, undefined, entsAt(m), m.ne);
+    a.counts.addAt(ids, undefined, numsAt(m), m.nn);
+  }
+
+  /** How often a member names an entity or figure id (its story's name count when it is the only member). */
+  private named(m: DocState, id: number): number {
+    const I = this.slab.ids;
+    return countAt(I, entsAt(m), m.ne, id) + countAt(I, numsAt(m), m.nn, id);
   }
 
   /** Is a member among those its story's aggregates cover? */
@@ -704,7 +793,7 @@ export class Clusterer {
         const b = this.probeDotAt(I, W, mBody, m.nb, BODY);
         if (b > bm) bm = b;
       }
-      if (d.simhash && m.simhash) bits = Math.min(bits, hamming(d.simhash, m.simhash));
+      if (d.sim && m.sim) bits = Math.min(bits, hammingOf(d.simHi, d.simLo, m.simHi, m.simLo));
       if (dMass > 0) {
         let shared = 0;
         const mEnts = mBody + m.nb;
@@ -721,21 +810,31 @@ export class Clusterer {
         if (union > 0 && shared / union > eb) eb = shared / union;
       }
     }
-    const agg = this.aggregate(s);
+    // A story of one member (never `self` then: size would be 0): its aggregates are the member's own
+    // vectors, read in its record with the values its tables would give (no tables: most stories are one article).
+    const one = s.members.length === 1 ? (s.members[0] as DocState) : undefined;
+    const oneBody = one && one.nb <= CENTROID_TERMS ? normAt(I, W, bodyAt(one), one.nb) : -1;
+    const oneTitle = one ? normAt(I, W, one.at, one.nt) : -1;
+    const alone = one && oneBody >= 0 && oneTitle >= 0 ? one : undefined;
+    const agg = alone ? undefined : this.aggregate(s);
     const selfIn = !!excl && this.inAggregate(s, excl);
-    const n = agg.n - (selfIn ? 1 : 0);
+    const n = agg ? agg.n - (selfIn ? 1 : 0) : 1;
     const bodies = s.bodies - (excl?.hasBody ? 1 : 0);
     const both = d.hasBody && bodies > 0;
     let bc = 0;
-    if (both && n > 0) {
-      const c = (agg.packed ??= pack(agg.centroid, CENTROID_TERMS));
-      const num = this.probeDot(c.vec, BODY);
+    if (both && n > 0 && alone) {
+      const num = this.probeDotAt(I, W, bodyAt(alone), alone.nb, BODY);
+      bc = oneBody > 0 ? num / oneBody : 0;
+    } else if (both && n > 0 && agg) {
+      const c = agg.centroid;
+      const norm = c.prepare(CENTROID_TERMS);
+      const num = this.probeDotSums(c, BODY);
       if (selfIn && excl) {
-        const ce = excl === d ? num : dotAt(c.vec, I, W, bodyAt(excl), excl.nb);
+        const ce = excl === d ? num : c.dotAt(I, W, bodyAt(excl), excl.nb);
         const de = excl === d ? (d.nb ? 1 : 0) : this.probeDotAt(I, W, bodyAt(excl), excl.nb, BODY);
-        const norm2 = c.norm * c.norm - 2 * ce + (excl.nb ? 1 : 0);
+        const norm2 = norm * norm - 2 * ce + (excl.nb ? 1 : 0);
         bc = norm2 > 1e-9 ? (num - de) / Math.sqrt(norm2) : 0;
-      } else bc = c.norm > 0 ? num / c.norm : 0;
+      } else bc = norm > 0 ? num / norm : 0;
     }
     x[F.titleTitle] = tt;
     x[F.titleLead] = tl;
@@ -744,12 +843,18 @@ export class Clusterer {
     x[F.bodyMax] = bm;
     x[F.bothBodies] = both ? 1 : 0;
     x[F.titleOnly] = both ? 0 : tt;
-    if (!both && n > 0) {
-      const tc = (agg.packedTitles ??= pack(agg.titles));
-      let num = this.probeDot(tc.vec, TITLE, 2);
-      let norm2 = tc.norm * tc.norm;
+    if (!both && n > 0 && alone) {
+      const num = this.probeDotAt(I, W, alone.at, alone.nt, TITLE, 2);
+      const norm2 = oneTitle * oneTitle;
+      x[F.titleStory] = norm2 > 1e-9 ? Math.max(0, num / Math.sqrt(norm2)) : 0;
+      this.titleWord = (x[F.titleStory] as number) > 1e-9;
+    } else if (!both && n > 0 && agg) {
+      const tc = agg.titles;
+      const tn = tc.prepare();
+      let num = this.probeDotSums(tc, TITLE, 2);
+      let norm2 = tn * tn;
       if (selfIn && excl && num > 0) {
-        const te = excl === d ? num : dotAt(tc.vec, I, W, excl.at, excl.nt);
+        const te = excl === d ? num : tc.dotAt(I, W, excl.at, excl.nt);
         num -= excl === d ? (d.nt ? 1 : 0) : this.probeDotAt(I, W, excl.at, excl.nt, TITLE);
         norm2 += -2 * te + (excl.nt ? 1 : 0);
       }
@@ -767,10 +872,10 @@ export class Clusterer {
     const dKinds = kindsAt(d);
     for (let i = 0; i < d.ne; i++) {
       const id = I[dEnts + i] as number;
-      const k = I[dKinds + i] as number;
+      const k = W[dKinds + i] as number;
       const w = W[dEnts + i] as number;
       const selfHas = !!excl && (excl === d || hasAt(I, entsAt(excl), excl.ne, id));
-      const counted = (agg.counts.get(id) ?? 0) - (selfIn && selfHas ? 1 : 0);
+      const counted = (agg ? (agg.counts.get(id) ?? 0) : this.named(alone as DocState, id)) - (selfIn && selfHas ? 1 : 0);
       mass[k] = (mass[k] as number) + w;
       shared[k] = (shared[k] as number) + w * Math.min(1, counted / half);
       if (k !== NAME_KIND) {
@@ -792,7 +897,7 @@ export class Clusterer {
       const id = I[dNums + i] as number;
       const w = W[dNums + i] as number;
       const selfHas = !!excl && (excl === d || hasAt(I, numsAt(excl), excl.nn, id));
-      const counted = (agg.counts.get(id) ?? 0) - (selfIn && selfHas ? 1 : 0);
+      const counted = (agg ? (agg.counts.get(id) ?? 0) : this.named(alone as DocState, id)) - (selfIn && selfHas ? 1 : 0);
       nm += w;
       ns += w * Math.min(1, counted / half);
     }
@@ -813,7 +918,7 @@ export class Clusterer {
     x[F.gapOldest] = logGap(d.time - first);
     x[F.gapMean] = logGap(d.time - sum / size);
     x[F.storySize] = Math.log1p(size);
-    if (d.source >= 0) x[F.sameOutlet] = ((s.sources.get(d.source) ?? 0) - (excl && excl.source === d.source ? 1 : 0)) / size;
+    if (d.source >= 0) x[F.sameOutlet] = (tallyOf(s.sources, d.source) - (excl && excl.source === d.source ? 1 : 0)) / size;
     x[F.nearDuplicate] = bits <= NEAR_DUPLICATE_BITS ? 1 : 0;
     x[F.entityBest] = eb;
     x[F.entityNew] = named > 0 ? fresh / named : 0;
@@ -1022,7 +1127,7 @@ export class Clusterer {
 
   private newStory(key: StoryKey): StoryState {
     const s: StoryState = { key, seq: this.seq++, members: [], first: Infinity, last: -Infinity, sumTime: 0,
-      sources: new Map(), langs: new Map(), lang: 'und', bodies: 0, slot: this.slots.length, dead: false, tick: 0 };
+      sources: [], langs: [], lang: 'und', bodies: 0, slot: this.slots.length, dead: false, tick: 0 };
     this.slots.push(s);
     const spans = this.spans;
     spans.ensure(s.slot);
@@ -1075,7 +1180,9 @@ export class Clusterer {
       s.last = Math.max(s.last, m.time);
     }
     this.span(s);
-    this.stale(s);
+    // One member left: its story's aggregates are its own vectors (signals), the tables go to the pool.
+    if (s.members.length === 1) this.recycle(s);
+    else this.stale(s);
     if (d.source >= 0) bump(s.sources, d.source, -1);
     bump(s.langs, d.lang, -1);
     this.relang(s);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CountTable, dot, dotAt, hasAt, Postings, Slab, SumTable } from './space.js';
+import { countAt, CountTable, dot, dotAt, hasAt, normAt, Postings, Slab, SortedSums, SumTable } from './space.js';
 
 describe('CountTable (document frequencies)', () => {
   it('counts an id once per document, and down to zero but not below', () => {
@@ -113,6 +113,72 @@ describe('SumTable (story centroids, title vocabularies, entity counts)', () => 
       expect(got.norm).toBe(want.n);
     }
     expect(t.size).toBe(reference(adds, Infinity).m.size);
+  });
+});
+
+describe('SortedSums (a story\'s aggregates, held sorted)', () => {
+  let seed = 7;
+  const r = () => ((seed = (Math.imul(seed, 48271) >>> 0) % 2147483647) / 2147483647);
+  /** An ascending run of ids (duplicates included, as hash collisions give) and coarse weights (ties, cancellations). */
+  const run = (n: number, range: number) => {
+    const ids = Int32Array.from({ length: n }, () => Math.floor(r() * range)).sort();
+    const ws = Float32Array.from({ length: n }, () => (Math.floor(r() * 9) - 2) / 8);
+    return { ids, ws };
+  };
+  const same = (t: SumTable, s: SortedSums, keep: number) => {
+    const want = t.pack(keep);
+    expect(s.prepare(keep)).toBe(want.norm);
+    const got = s.vec();
+    expect([...got.ids]).toEqual([...want.vec.ids]);
+    expect([...got.ws]).toEqual([...want.vec.ws]);
+  };
+
+  it('holds what a SumTable fed the same runs holds: sums, cut (ties: the id that came first), norm, dot products', () => {
+    const t = new SumTable();
+    const s = new SortedSums(true);
+    for (let k = 0; k < 40; k++) {
+      const { ids, ws } = run(30 + Math.floor(r() * 60), 400);
+      t.addAt(ids, ws, 0, ids.length);
+      s.addAt(ids, ws, 0, ids.length);
+      for (const keep of [Infinity, 150, 7]) same(t, s, keep);
+    }
+    expect(s.size).toBe(t.size);
+    for (let id = 0; id < 400; id++) expect(s.get(id)).toBe(t.get(id));
+    const { ids, ws } = run(50, 400);
+    s.prepare(150);
+    expect(s.dotAt(ids, ws, 0, ids.length)).toBe(dot(t.pack(150).vec, { ids, ws }));
+  });
+
+  it('counts without weights, and takes over a table\'s sums as if merged in turn', () => {
+    const counts = new SortedSums(false);
+    counts.addAt(Int32Array.from([2, 5, 5, 9]), undefined, 0, 4);
+    counts.addAt(Int32Array.from([5, 7]), undefined, 0, 2);
+    expect([2, 5, 7, 9, 3].map((id) => counts.get(id))).toEqual([1, 3, 1, 1, undefined]);
+    const t = new SumTable();
+    const s = new SortedSums(true);
+    const direct = new SortedSums(true);
+    for (let k = 0; k < 20; k++) {
+      const { ids, ws } = run(60, 300);
+      t.addAt(ids, ws, 0, ids.length);
+      direct.addAt(ids, ws, 0, ids.length);
+    }
+    t.moveTo(s);
+    expect(t.size).toBe(0);
+    for (const keep of [Infinity, 100, 5]) {
+      expect(s.prepare(keep)).toBe(direct.prepare(keep));
+      expect([...s.vec().ids]).toEqual([...direct.vec().ids]);
+    }
+  });
+
+  it('normAt is the norm a table holding one vector packs to, or -1 when a table would not hold it as it is', () => {
+    const ids = Int32Array.from([1, 4, 9]);
+    const ws = Float32Array.from([0.5, 0.25, 0.75]);
+    const t = new SumTable();
+    t.addAt(ids, ws, 0, 3);
+    expect(normAt(ids, ws, 0, 3)).toBe(t.pack().norm);
+    expect(normAt(Int32Array.from([1, 4, 4]), ws, 0, 3)).toBe(-1);
+    expect(normAt(ids, Float32Array.from([0.5, 1e-7, 0.75]), 0, 3)).toBe(-1);
+    expect([1, 4, 5].map((id) => countAt(Int32Array.from([0, 1, 4, 4, 4, 9]), 1, 5, id))).toEqual([1, 3, 0]);
   });
 });
 

@@ -71,6 +71,40 @@ export function has(sorted: Int32Array, id: number): boolean {
 /** Sums under this magnitude are dropped (a term whose weights cancelled out). */
 const ZERO = 1e-6;
 
+/**
+ * The norm of the vector held at [at, at + n) of `ids`/`ws` as SumTable.pack() computes it for a table
+ * filled with that vector alone, or -1 when such a table would not hold the vector as it is (its ids not
+ * strictly ascending, a weight under ZERO in magnitude): then the vector can stand in for the table.
+ */
+export function normAt(ids: Int32Array, ws: Float32Array, at: number, n: number): number {
+  let norm = 0;
+  for (let i = at; i < at + n; i++) {
+    const w = ws[i] as number;
+    if (Math.abs(w) < ZERO || (i > at && (ids[i] as number) <= (ids[i - 1] as number))) return -1;
+    norm += w * w;
+  }
+  return Math.sqrt(norm);
+}
+
+/** How many times `id` is in the ascending run [at, at + n) of `ids`. */
+export function countAt(ids: Int32Array, at: number, n: number, id: number): number {
+  let lo = at;
+  let hi = at + n - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const v = ids[mid] as number;
+    if (v === id) {
+      let c = 1;
+      for (let j = mid - 1; j >= at && ids[j] === id; j--) c++;
+      for (let j = mid + 1; j < at + n && ids[j] === id; j++) c++;
+      return c;
+    }
+    if (v < id) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return 0;
+}
+
 /** An id's home slot in an open-addressing table of 2^bits slots (Fibonacci hashing). */
 function home(id: number, bits: number): number {
   return Math.imul(id, 0x9e3779b1) >>> (32 - bits);
@@ -185,6 +219,17 @@ export class SumTable {
     }
   }
 
+  /** Its sums into a SortedSums (which then holds them as if they had been added there), and empty again. */
+  moveTo(into: SortedSums): void {
+    into.load(this.keys, this.sums, this.gone, this.used);
+    this.clear();
+  }
+
+  /** Bytes of its buffers (for the memory figures). */
+  get bytes(): number {
+    return this.keys.length * 21 + (this.order?.byteLength ?? 0) + (this.out?.byteLength ?? 0);
+  }
+
   /** pack()'s storage: its live positions (scratch), and the packed vector's buffer (reused while it fits). */
   private order?: Int32Array;
   private out?: ArrayBuffer;
@@ -220,6 +265,220 @@ export class SumTable {
       norm += w * w;
     }
     return { vec: { ids, ws }, norm: Math.sqrt(norm) };
+  }
+}
+
+/** Scratch of SortedSums merges and selections (one at a time: the clusterer is single-threaded). */
+let mergeIds = new Int32Array(1024);
+let mergeSums = new Float64Array(1024);
+let mergeRanks = new Int32Array(1024);
+let order = new Int32Array(1024);
+
+/**
+ * Sums per id as SumTable keeps them (the same sums, the same order of first coming for ties at a cut),
+ * held compactly for the stories that keep them: ids ascending with their float64 sums (and, when
+ * `ranked`, each id's order of coming), filled by merging ascending runs. A SumTable costs 21 bytes per
+ * slot at a load of one half to one, plus its packed copy and six typed-array objects; this costs 12
+ * (16 ranked) bytes per sum and two or three. The packed form (the heaviest `keep`, float32 weights) is
+ * not copied: prepare() finds the cut (a sum and a rank) and the norm, and readers skip what is cut off.
+ */
+export class SortedSums {
+  ids: Int32Array;
+  sums: Float64Array;
+  ranks: Int32Array | undefined;
+  /** Sums held. */
+  size = 0;
+  /** The next id's order of coming. */
+  private next = 0;
+  /** The cut of the last prepare() (entries kept: sum > cutSum, or equal and rank <= cutRank), its norm. */
+  cutSum = -Infinity;
+  cutRank = 0;
+  norm = 0;
+  private prepared = -1;
+
+  constructor(ranked: boolean, capacity = 0) {
+    this.ids = new Int32Array(capacity);
+    this.sums = new Float64Array(capacity);
+    this.ranks = ranked ? new Int32Array(capacity) : undefined;
+  }
+
+  /** Bytes of its arrays (for the memory figures). */
+  get bytes(): number {
+    return this.ids.byteLength + this.sums.byteLength + (this.ranks?.byteLength ?? 0);
+  }
+
+  clear(): void {
+    this.size = 0;
+    this.next = 0;
+    this.prepared = -1;
+  }
+
+  get(id: number): number | undefined {
+    const ids = this.ids;
+    let lo = 0;
+    let hi = this.size - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const v = ids[mid] as number;
+      if (v === id) return this.sums[mid] as number;
+      if (v < id) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return undefined;
+  }
+
+  /**
+   * SumTable.addAt() of the ascending run [at, at + n) of `ids` (weights `ws`, or 1 each without): each
+   * entry added in turn (a sum under ZERO in magnitude leaves; an id that comes again comes last).
+   */
+  addAt(ids: Int32Array, ws: Float32Array | undefined, at: number, n: number): void {
+    const most = this.size + n;
+    if (mergeIds.length < most) {
+      const c = Math.max(most, mergeIds.length * 2);
+      [mergeIds, mergeSums, mergeRanks] = [new Int32Array(c), new Float64Array(c), new Int32Array(c)];
+    }
+    const [oIds, oSums] = [this.ids, this.sums];
+    const oRanks = this.ranks;
+    let i = 0;
+    let j = at;
+    let k = 0;
+    const end = at + n;
+    const own = this.size;
+    while (i < own || j < end) {
+      if (j >= end || (i < own && (oIds[i] as number) < (ids[j] as number))) {
+        mergeIds[k] = oIds[i] as number;
+        mergeSums[k] = oSums[i] as number;
+        if (oRanks) mergeRanks[k] = oRanks[i] as number;
+        k++;
+        i++;
+        continue;
+      }
+      const id = ids[j] as number;
+      let present = i < own && oIds[i] === id;
+      let sum = present ? (oSums[i] as number) : 0;
+      let rank = present && oRanks ? (oRanks[i] as number) : 0;
+      if (present) i++;
+      for (; j < end && ids[j] === id; j++) {
+        const w = ws ? (ws[j] as number) : 1;
+        if (present) {
+          sum += w;
+          if (Math.abs(sum) < ZERO) present = false;
+        } else {
+          sum = 0 + w;
+          if (Math.abs(sum) < ZERO) continue;
+          present = true;
+          rank = this.next++;
+        }
+      }
+      if (!present) continue;
+      mergeIds[k] = id;
+      mergeSums[k] = sum;
+      mergeRanks[k] = rank;
+      k++;
+    }
+    if (this.ids.length < k) {
+      const c = Math.max(k, Math.ceil(this.ids.length * 1.5));
+      this.ids = new Int32Array(c);
+      this.sums = new Float64Array(c);
+      if (this.ranks) this.ranks = new Int32Array(c);
+    }
+    this.ids.set(mergeIds.subarray(0, k));
+    this.sums.set(mergeSums.subarray(0, k));
+    if (this.ranks) this.ranks.set(mergeRanks.subarray(0, k));
+    this.size = k;
+    this.prepared = -1;
+  }
+
+  /**
+   * The cut and norm of SumTable.pack(keep) of the same sums: the heaviest `keep` (ties: the id that
+   * came first; unranked sums are never cut), the norm of their unrounded sums in ascending id order.
+   */
+  prepare(keep = Infinity): number {
+    if (this.prepared === keep) return this.norm;
+    const n = this.size;
+    const sums = this.sums;
+    const ranks = this.ranks;
+    this.cutSum = -Infinity;
+    this.cutRank = 0;
+    if (n > keep && ranks) {
+      if (order.length < n) order = new Int32Array(Math.max(n, order.length * 2));
+      for (let i = 0; i < n; i++) order[i] = i;
+      const at = order.subarray(0, n);
+      at.sort((a, b) => (sums[b] as number) - (sums[a] as number) || (ranks[a] as number) - (ranks[b] as number));
+      const last = at[keep - 1] as number;
+      this.cutSum = sums[last] as number;
+      this.cutRank = ranks[last] as number;
+    }
+    let norm = 0;
+    for (let i = 0; i < n; i++) {
+      if (!this.kept(i)) continue;
+      const w = sums[i] as number;
+      norm += w * w;
+    }
+    this.norm = Math.sqrt(norm);
+    this.prepared = keep;
+    return this.norm;
+  }
+
+  /** Is entry `i` within the last prepare()'s cut? */
+  kept(i: number): boolean {
+    const s = this.sums[i] as number;
+    return s > this.cutSum || (s === this.cutSum && (this.ranks?.[i] as number) <= this.cutRank);
+  }
+
+  /** dotAt() of the prepared (packed) sums and the vector held at [at, at + n) of `ids`/`ws`. */
+  dotAt(ids: Int32Array, ws: Float32Array, at: number, n: number): number {
+    let i = 0;
+    let j = at;
+    let s = 0;
+    const own = this.ids;
+    const end = at + n;
+    while (i < this.size && j < end) {
+      if (!this.kept(i)) {
+        i++;
+        continue;
+      }
+      const x = own[i] as number;
+      const y = ids[j] as number;
+      if (x === y) {
+        s += Math.fround(this.sums[i] as number) * (ws[j] as number);
+        i++;
+        j++;
+      } else if (x < y) i++;
+      else j++;
+    }
+    return s;
+  }
+
+  /** Hold the sums of a table (as if its adds had been merged here in turn), sorted by id. */
+  load(keys: Int32Array, sums: Float64Array, gone: Uint8Array, used: number): void {
+    if (order.length < used) order = new Int32Array(Math.max(used, order.length * 2));
+    let n = 0;
+    for (let i = 0; i < used; i++) if (!gone[i]) order[n++] = i;
+    const at = order.subarray(0, n);
+    at.sort((a, b) => (keys[a] as number) - (keys[b] as number));
+    // Room for them (and not much more: a table reused from a bigger story gives its room back).
+    if (this.ids.length < n || this.ids.length > 2 * n + 16) {
+      this.ids = new Int32Array(n);
+      this.sums = new Float64Array(n);
+      if (this.ranks) this.ranks = new Int32Array(n);
+    }
+    for (let i = 0; i < n; i++) {
+      const p = at[i] as number;
+      this.ids[i] = keys[p] as number;
+      this.sums[i] = sums[p] as number;
+      if (this.ranks) this.ranks[i] = p;
+    }
+    this.size = n;
+    this.next = used;
+    this.prepared = -1;
+  }
+
+  /** The prepared (packed) sums as a vector (tests). */
+  vec(): Vec {
+    const at: number[] = [];
+    for (let i = 0; i < this.size; i++) if (this.kept(i)) at.push(i);
+    return { ids: Int32Array.from(at, (i) => this.ids[i] as number), ws: Float32Array.from(at, (i) => this.sums[i] as number) };
   }
 }
 
@@ -355,6 +614,11 @@ export class CountTable {
   get(id: number): number {
     const i = this.find(id);
     return this.slots[i] === id ? (this.slots[i + 1] as number) : 0;
+  }
+
+  /** Bytes of its table (for the memory figures). */
+  get bytes(): number {
+    return this.slots.byteLength;
   }
 
   /** Start a new document: add() counts each id once per document. */
@@ -516,6 +780,11 @@ export class Postings {
     return this.n;
   }
 
+  /** Bytes of its tables (for the memory figures). */
+  get bytes(): number {
+    return this.table.byteLength + this.blocks.byteLength;
+  }
+
   /**
    * Keep the entries whose slot `renumber` maps to a new slot (>= 0), in their order; drop the others
    * (and terms left without entries). The lists are rebuilt as add() would build them from the kept
@@ -660,6 +929,11 @@ export class Slab {
   /** A record of `n` entries is no longer used (its space is reclaimed by the next compact()). */
   free(n: number): void {
     this.live -= n;
+  }
+
+  /** Bytes of its arrays (for the memory figures). */
+  get bytes(): number {
+    return this.ids.byteLength + this.ws.byteLength;
   }
 
   /** Entries of dropped records, reclaimed by compact(). */
