@@ -70,7 +70,7 @@ export class ClusterThread {
   save(sourceId: number, items: readonly ItemInput[], now: string, state: FetchSuccess): Promise<SaveOutcome> {
     // Not an async function: its frame would hold `items` until the thread answers, and the batches of
     // all lanes waiting at once would survive into the old generation (the main thread's GC halved without).
-    return this.run({ op: 'save', sourceId, items, now, state }) as Promise<SaveOutcome>;
+    return this.run({ op: 'save', sourceId, items, now, state, checkpointed: this.store.checkpointsInBackground }) as Promise<SaveOutcome>;
   }
 
   /** Store.prune in the thread (retention in short transactions, none of it on this thread). */

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { accessSync, constants as fsConstants, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { WriteBatcher } from './batch.js';
-import { Checkpointer } from './checkpoint.js';
+import { AUTOCHECKPOINT_PAGES, Checkpointer } from './checkpoint.js';
 import { ClusterStore } from './cluster.js';
 import { ExtractionStore } from './extractions.js';
 import { errorText, StorageError } from './errors.js';
@@ -280,6 +280,21 @@ export class Store {
   checkpointInBackground(onError: (message: string) => void): void {
     if (this.checkpointer?.running || this.readOnly || this.db.memory) return;
     this.checkpointer = Checkpointer.start(this.db, onError);
+  }
+
+  /** Whether a thread checkpoints the WAL for this connection now (checkpointInBackground). */
+  get checkpointsInBackground(): boolean {
+    return this.checkpointer?.running ?? false;
+  }
+
+  /**
+   * For another connection of the process (the cluster thread's): leave the WAL checkpoints to the
+   * thread that runs them for the main connection (`false`), or checkpoint in its own commits as SQLite
+   * does by default (`true`, when no such thread runs).
+   */
+  checkpointOnCommit(on: boolean): void {
+    if (this.readOnly || this.db.memory) return;
+    this.db.pragma(`wal_autocheckpoint = ${on ? AUTOCHECKPOINT_PAGES : 0}`);
   }
 
   close(): void {
