@@ -7,8 +7,9 @@
 // runs the glue of ingest/cluster.ts as it is, against a Store of its own (a second read-write
 // connection to the same file): a source's items commit there with the source's fetch state, in one
 // transaction. Operations run one at a time, in the order asked, exactly as the synchronous glue would
-// run them. The main thread's own writes (fetch state of 304s, failures) wait for the thread's
-// transaction to end (busy timeout), which is one source's write: the thread holds no longer lock.
+// run them. The main thread's own writes (fetch state of 304s, failures) wait for the thread's current
+// transaction to end (busy timeout): mostly one source's write (a few ms); longer ones are a
+// re-clustering pass's changes (hourly) and, once after an upgrade, the analyses of the window's articles.
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { FetchSuccess, ItemInput, SaveOutcome, Store } from '../storage/index.js';
