@@ -1,16 +1,20 @@
 // The clusterer in a thread of its own (issue 16: never hold the event loop long enough to starve
 // sockets). Deciding where new articles go, refining stories and re-assessing an article after its full
-// text take tens of milliseconds to seconds of CPU per source; on the main thread they stall fetches and
-// the HTTP server. Here they run in a worker thread (cluster-worker.ts) that runs the glue of
-// ingest/cluster.ts as it is, against a Store whose reads use the thread's own read-only connection and
-// whose writes come back to this thread as synchronous calls: the main thread still does every write, on
-// its one connection, so transactions, the health monitor and crash safety are unchanged. Operations run
-// one at a time, in the order asked, exactly as the synchronous glue would run them.
-import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+// text take tens of milliseconds to seconds of CPU per source; writing a source's 50 new items, their
+// articles, stories and analyses, and committing them, took 5-15 ms more per source on the main thread
+// (and, under a loaded disk, commits that blocked in write() for hundreds: 28 s of the main thread's 83 s
+// in a profiled first cycle of 4,000 x 50). Here both run in a worker thread (cluster-worker.ts) that
+// runs the glue of ingest/cluster.ts as it is, against a Store of its own (a second read-write
+// connection to the same file): a source's items commit there with the source's fetch state, in one
+// transaction. Operations run one at a time, in the order asked, exactly as the synchronous glue would
+// run them. The main thread's own writes (fetch state of 304s, failures) wait for the thread's current
+// transaction to end (busy timeout): mostly one source's write (a few ms); longer ones are a
+// re-clustering pass's changes (hourly) and, once after an upgrade, the analyses of the window's articles.
+import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { FetchSuccess, ItemInput, SaveOutcome, Store } from '../storage/index.js';
 import { workerScript } from '../workers/pool.js';
-import type { ClusterOp, ClusterReply, ClusterWorkerData, StoreAnswer, StoreCall } from './cluster-worker.js';
+import type { ClusterOp, ClusterReply, ClusterWorkerData } from './cluster-worker.js';
 
 // ---- Tunables -------------------------------------------------------------------------------------
 /**
@@ -33,21 +37,19 @@ export class ClusterThreadError extends Error {
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
 type Op = ClusterOp extends infer O ? (O extends { id: number } ? Omit<O, 'id'> : never) : never;
 
-function revive(e: { name: string; message: string }): Error {
+/** An error of the thread as the main thread throws it (with SQLite's code: /health tells storage failures apart). */
+function revive(e: { name: string; message: string; code?: string }): Error {
   const err = new Error(e.message);
   err.name = e.name;
+  if (e.code) Object.assign(err, { code: e.code });
   return err;
 }
 
 export class ClusterThread {
   private worker?: Worker;
-  private port?: MessagePort;
-  private signal?: Int32Array;
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
   private closed = false;
-  /** Fetch state to commit with a source's items, in the transaction of its items.save call. */
-  private readonly fetchState = new Map<number, { now: string; state: FetchSuccess }>();
 
   /**
    * The thread is started at once: loading its modules and opening its connection (a few hundred ms on
@@ -67,12 +69,14 @@ export class ClusterThread {
    * fetch state, in one transaction), the changed stories refined.
    */
   save(sourceId: number, items: readonly ItemInput[], now: string, state: FetchSuccess): Promise<SaveOutcome> {
-    this.fetchState.set(sourceId, { now, state });
     // Not an async function: its frame would hold `items` until the thread answers, and the batches of
     // all lanes waiting at once would survive into the old generation (the main thread's GC halved without).
-    // Never consumed (the glue failed before its write): the caller records the failure.
-    return (this.run({ op: 'save', sourceId, items, now }) as Promise<SaveOutcome>)
-      .finally(() => this.fetchState.delete(sourceId));
+    return this.run({ op: 'save', sourceId, items, now, state, checkpointed: this.store.checkpointsInBackground }) as Promise<SaveOutcome>;
+  }
+
+  /** Store.prune in the thread (retention in short transactions, none of it on this thread). */
+  async prune(cutoff: string): Promise<{ items: number; stories: number }> {
+    return await this.run({ op: 'prune', cutoff }) as { items: number; stories: number };
   }
 
   /** reassessArticle in the thread: an article analysed again after its full text, and refined. */
@@ -102,30 +106,26 @@ export class ClusterThread {
   }
 
   private spawn(): Worker {
-    const { port1, port2 } = new MessageChannel();
-    const signal = new SharedArrayBuffer(4);
-    const data: ClusterWorkerData = { dbPath: this.store.db.name, logLevel: this.log.level, port: port2, signal };
+    const data: ClusterWorkerData = { dbPath: this.store.db.name, logLevel: this.log.level };
     const worker = new Worker(workerScript(import.meta.url, 'ingest', 'cluster-worker.js', (m) => new ClusterThreadError(m)),
-      { workerData: data, transferList: [port2], resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
+      { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
     this.worker = worker;
-    this.port = port1;
-    this.signal = new Int32Array(signal);
-    port1.on('message', (call: StoreCall) => this.answer(call));
-    port1.unref();
     worker.on('message', (msg: ClusterReply) => {
       if ('log' in msg) return this.relog(msg.log);
       const p = this.pending.get(msg.id);
       if (!p) return;
       this.pending.delete(msg.id);
       if (this.pending.size === 0) worker.unref();
-      if (msg.error) p.reject(revive(msg.error));
-      else p.resolve(msg.value);
+      if (msg.error) {
+        const err = revive(msg.error);
+        // A write of the thread's connection that failed for a storage reason is this database's failure too.
+        this.store.writeFailedElsewhere(err);
+        p.reject(err);
+      } else p.resolve(msg.value);
     });
     const gone = (why: string) => {
       if (this.worker !== worker) return;
       this.worker = undefined;
-      this.port?.close();
-      this.port = undefined;
       // What it held in memory is gone with it; the next operation starts a thread that reloads from storage.
       for (const p of this.pending.values()) p.reject(new ClusterThreadError(why));
       this.pending.clear();
@@ -134,40 +134,6 @@ export class ClusterThread {
     worker.on('exit', (code) => gone(`exited (${code})`));
     worker.unref();
     return worker;
-  }
-
-  /** A storage call from the thread: run it on this thread's connection, answer, wake the thread. */
-  private answer(call: StoreCall): void {
-    let answer: StoreAnswer;
-    try {
-      answer = { value: this.call(call) };
-    } catch (err) {
-      const e = err instanceof Error ? err : new Error(String(err));
-      answer = { error: { name: e.name, message: e.message } };
-    }
-    this.port?.postMessage(answer);
-    if (this.signal) {
-      Atomics.store(this.signal, 0, 1);
-      Atomics.notify(this.signal, 0);
-    }
-  }
-
-  private call({ family, method, args }: StoreCall): unknown {
-    const target = (this.store as unknown as Record<string, Record<string, (...a: unknown[]) => unknown>>)[family];
-    const fn = target?.[method];
-    if (typeof fn !== 'function') throw new ClusterThreadError(`no storage method ${family}.${method}`);
-    if (family === 'items' && method === 'save') {
-      // A source's items and its fetch state (ETag, next attempt) commit together.
-      const sourceId = args[0] as number;
-      const pending = this.fetchState.get(sourceId);
-      return this.store.db.transaction(() => {
-        const saved = fn.apply(target, args);
-        if (pending) this.store.sources.recordFetchSuccess(sourceId, pending.now, pending.state);
-        this.fetchState.delete(sourceId);
-        return saved;
-      })();
-    }
-    return fn.apply(target, args);
   }
 
   /** A log line of the thread, logged here (in this process's format and destination). */
@@ -190,8 +156,6 @@ export class ClusterThread {
     this.worker = undefined;
     for (const p of this.pending.values()) p.reject(new ClusterThreadError('closed'));
     this.pending.clear();
-    this.port?.close();
-    this.port = undefined;
     await worker?.terminate();
   }
 }

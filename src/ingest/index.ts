@@ -101,8 +101,8 @@ function reload(deps: IngestDeps, c: Clusterer, now: string): void {
  * Write what one fetch found in one transaction: its items (new articles placed by the clusterer, which
  * is asked only when there are new items, and loaded then), and the source's fetch state (ETag, next
  * attempt), so that a crash never stores the items without the state that says they were read, or the
- * reverse. With a cluster thread, the clusterer's work runs there and only the writes run here; else
- * on this thread, and if the transaction fails after the clusterer took the decisions in, it is
+ * reverse. With a cluster thread, the clusterer's work and this write run there, on its own connection;
+ * else on this thread, and if the transaction fails after the clusterer took the decisions in, it is
  * reloaded from storage: memory never disagrees with the database.
  */
 async function store(deps: IngestDeps, sourceId: number, items: readonly ItemInput[], now: string, state: FetchSuccess): Promise<SaveOutcome> {

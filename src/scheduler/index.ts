@@ -149,15 +149,18 @@ export async function runCycle(deps: CycleDeps): Promise<CycleSummary> {
   }
   if (!deps.pool) await pool.close();
   if (!deps.parserPool) await parserPool.close();
-  if (!deps.clusterThread) await clusterThread?.close();
   let pruned = { items: 0, stories: 0 };
   if (config.retention.days > 0) {
+    const cutoff = new Date(started.getTime() - config.retention.days * 86_400_000).toISOString();
     try {
-      pruned = store.prune(new Date(started.getTime() - config.retention.days * 86_400_000).toISOString());
+      // In the cluster thread when there is one: retention's deletes (after a first cycle, thousands of
+      // merge leftovers and their histories) never hold this thread's event loop.
+      pruned = clusterThread ? await clusterThread.prune(cutoff) : store.prune(cutoff);
     } catch (err) {
       log.error({ err: err instanceof Error ? err.message : String(err) }, 'retention failed; will retry next cycle');
     }
   }
+  if (!deps.clusterThread) await clusterThread?.close();
   const count = (o: IngestResult['outcome']) => results.filter((r) => r.outcome === o).length;
   const summary: CycleSummary = {
     startedAt: started.toISOString(),

@@ -19,7 +19,7 @@ import { StorageError } from './errors.js';
  */
 export const CHECKPOINT_INTERVAL_MS = 1_000;
 /** The main connection's wal_autocheckpoint while no thread checkpoints for it (SQLite's default). */
-const AUTOCHECKPOINT_PAGES = 1_000;
+export const AUTOCHECKPOINT_PAGES = 1_000;
 // ---------------------------------------------------------------------------------------------------
 
 /** What the thread is given. */

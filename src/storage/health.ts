@@ -67,6 +67,10 @@ type Variant = 'default' | 'deferred' | 'immediate' | 'exclusive';
 /**
  * Route every write of this connection through `hooks`: statements that change data (run), and
  * transactions (the outermost commit, which is where WAL frames reach the disk). Reads are untouched.
+ * A transaction begins IMMEDIATE (every transaction of ours writes): a process has two writing
+ * connections (the cluster thread's and the main thread's), and a deferred one that read before its
+ * first write would fail at once with SQLITE_BUSY_SNAPSHOT when the other committed in between, where an
+ * immediate one waits for the write lock (busy timeout) before reading anything.
  * Done once on the connection, so the table stores (sources, items, stories, …) need not know.
  */
 export function observeWrites(db: Database.Database, hooks: WriteHooks): void {
@@ -94,7 +98,7 @@ export function observeWrites(db: Database.Database, hooks: WriteHooks): void {
   db.transaction = ((fn: (...args: Params) => unknown) => {
     const tx = transaction(fn);
     const wrap = (variant: (...args: Params) => unknown) => (...args: Params): unknown => guarded(() => variant(...args));
-    const outer = wrap(tx.default);
+    const outer = wrap(tx.immediate);
     return Object.assign(outer, {
       default: outer, deferred: wrap(tx.deferred), immediate: wrap(tx.immediate), exclusive: wrap(tx.exclusive), database: db,
     });
@@ -147,7 +151,7 @@ export class HealthMonitor {
   private readonly prepare: Database.Database['prepare'];
 
   constructor(db: Database.Database, private readonly path: string, private readonly readOnly: boolean,
-    private readonly onFault: (message: string) => void) {
+    private readonly onFault: (message: string) => void, private readonly saveCopies = true) {
     this.prepare = db.prepare.bind(db);
     this.file = FileIdentity.of(path);
   }
@@ -173,6 +177,7 @@ export class HealthMonitor {
     if (state === 'ok') return state;
     this.fileState = state;
     this.onFault(`database file ${this.path} was ${state} while storyfeed was running; writes are refused from now on`);
+    if (!this.saveCopies) return state;
     this.rescue = this.saveCopy();
     this.onFault(this.rescue.to
       ? `saved what the open database holds to ${this.rescue.to}; move it back to ${this.path} and restart`

@@ -1,11 +1,12 @@
+import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SourceConfig } from '../model/index.js';
 import { MIGRATIONS } from './migrations.js';
-import { itemKey, Store, type ItemInput } from './index.js';
+import { itemKey, PRUNE_STEP, Store, type ItemInput } from './index.js';
 
 let dir: string;
 let store: Store;
@@ -152,5 +153,64 @@ describe('Store', () => {
     const left = store.stories.list(10);
     expect(left.map((s) => s.guid)).toEqual([mixedGuid]);
     expect(left[0]?.sources).toHaveLength(2);
+  });
+
+  it('prunes in steps of PRUNE_STEP until nothing old is left: every old item, its article and story; every merge leftover', () => {
+    const { a, b } = ab();
+    const old = '2025-01-01T00:00:00.000Z';
+    const n = 2 * PRUNE_STEP + 7;
+    store.items.save(a, Array.from({ length: n }, (_, i) => item({ guid: `old-${i}`, url: `https://n.example/old/${i}`, published: old })), old);
+    // Recent stories merged pairwise: each merge leaves an empty leftover, cleared without being counted.
+    const merges = PRUNE_STEP + 3;
+    store.items.save(b, Array.from({ length: 2 * merges }, (_, i) => item({ guid: `new-${i}`, url: `https://n.example/new/${i}`, published: NOW })), NOW);
+    const recent = (store.db.prepare('SELECT DISTINCT a.story_id FROM articles a JOIN items i ON i.article_id = a.id WHERE i.source_id = ? ORDER BY a.story_id')
+      .pluck().all(b) as number[]);
+    for (let i = 0; i < merges; i++) expect(store.stories.merge(recent[2 * i] as number, recent[2 * i + 1] as number, NOW)).toBe(true);
+    expect(store.prune('2025-06-01T00:00:00.000Z')).toEqual({ items: n, stories: n });
+    const count = (sql: string) => (store.db.prepare(sql).pluck().get() as number);
+    expect(count('SELECT count(*) FROM items')).toBe(2 * merges);
+    expect(count('SELECT count(*) FROM articles')).toBe(2 * merges);
+    expect(count('SELECT count(*) FROM stories')).toBe(merges); // the leftovers gone, every live story kept
+    expect(count('SELECT count(*) FROM stories WHERE merged_into IS NOT NULL')).toBe(0);
+    expect(store.prune('2025-06-01T00:00:00.000Z')).toEqual({ items: 0, stories: 0 });
+  });
+
+  it('holds the write lock from the start of each transaction: another connection committing between its read and its write cannot make it fail', () => {
+    const { a } = ab();
+    // A second connection of the same file, as the cluster thread has: it must not get in, and the transaction must commit.
+    const other = new Database(store.db.name, { timeout: 0 });
+    let refused: unknown;
+    store.db.transaction(() => {
+      store.sources.get('https://a.example/feed'); // a read first
+      try {
+        other.prepare("UPDATE sources SET etag = 'other' WHERE id = ?").run(a);
+      } catch (err) {
+        refused = err;
+      }
+      store.sources.recordFetchSuccess(a, NOW, { etag: '"mine"', nextAttemptAt: NOW });
+    })();
+    other.close();
+    expect((refused as { code?: string } | undefined)?.code).toBe('SQLITE_BUSY');
+    expect(store.sources.get('https://a.example/feed')?.etag).toBe('"mine"');
+  });
+
+  it('counts a storage failure of another connection of the process in health, and ignores one that is not about storage', () => {
+    store.writeFailedElsewhere(Object.assign(new Error('UNIQUE constraint failed'), { code: 'SQLITE_CONSTRAINT_UNIQUE' }));
+    expect(store.health().writable).toBe(true);
+    store.writeFailedElsewhere(Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }));
+    expect(store.health()).toMatchObject({ writable: false, error: 'database or disk is full', lastWriteFailure: { code: 'SQLITE_FULL' } });
+  });
+
+  it('a second connection opened with rescue: false refuses writes once the file is deleted, and saves no copy of its own', () => {
+    const path = store.db.name;
+    const second = Store.open(path, { rescue: false });
+    try {
+      rmSync(path);
+      expect(() => second.sources.recordFetchFailure(ab().a, NOW, { error: 'x', status: 'failing' }))
+        .toThrow(/was deleted while storyfeed was running; refusing to write/);
+      expect(readdirSync(join(dir, 'sub')).filter((f) => f.includes('.rescued-'))).toEqual([]);
+    } finally {
+      second.close();
+    }
   });
 });

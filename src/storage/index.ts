@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { accessSync, constants as fsConstants, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { WriteBatcher } from './batch.js';
-import { Checkpointer } from './checkpoint.js';
+import { AUTOCHECKPOINT_PAGES, Checkpointer } from './checkpoint.js';
 import { ClusterStore } from './cluster.js';
 import { ExtractionStore } from './extractions.js';
 import { errorText, StorageError } from './errors.js';
@@ -41,7 +41,16 @@ const BUSY_TIMEOUT_MS = 5_000;
 const MAX_SNAPSHOT_BYTES = 1024 ** 3;
 /** Pause between tries of a database's set-up that SQLite refused at once as busy (see untilNotBusy). */
 const BUSY_RETRY_MS = 25;
+/**
+ * Items, or merge leftovers, that one transaction of retention deletes (Store.prune): a few ms each, so
+ * that the other connection's writes never wait long for the lock.
+ */
+export const PRUNE_STEP = 200;
 // ---------------------------------------------------------------------------------------------------
+
+/** A story without articles, and without leftovers of merges pointing to it (SQL, on `stories`). */
+const EMPTY_STORY = `NOT EXISTS (SELECT 1 FROM articles WHERE story_id = stories.id)
+  AND NOT EXISTS (SELECT 1 FROM stories s2 WHERE s2.merged_into = stories.id)`;
 
 export interface Stats {
   sources: number;
@@ -60,6 +69,12 @@ export interface OpenOptions {
   readOnly?: boolean;
   /** Told once about each fault found while running (the file deleted or replaced, where its copy went). */
   onFault?: (message: string) => void;
+  /**
+   * Save a copy of what the connection holds when the file is deleted or replaced under it (default
+   * true). A second connection of the same process (the cluster thread's) only refuses its writes: the
+   * main connection saves the one copy.
+   */
+  rescue?: boolean;
 }
 
 /** Can this process write the file (or create it in its directory)? EROFS and EACCES say no. */
@@ -120,7 +135,7 @@ export class Store {
     this.db = db;
     this.readOnly = opts.readOnly ?? false;
     // Before observeWrites wraps the connection: the monitor's own probe and copy are not "real writes".
-    this.monitor = new HealthMonitor(db, path, this.readOnly, opts.onFault ?? (() => undefined));
+    this.monitor = new HealthMonitor(db, path, this.readOnly, opts.onFault ?? (() => undefined), opts.rescue ?? true);
     if (!this.readOnly) {
       observeWrites(db, { before: () => this.monitor.assertFile(), failed: (err) => this.monitor.writeFailed(err) });
     }
@@ -267,6 +282,21 @@ export class Store {
     this.checkpointer = Checkpointer.start(this.db, onError);
   }
 
+  /** Whether a thread checkpoints the WAL for this connection now (checkpointInBackground). */
+  get checkpointsInBackground(): boolean {
+    return this.checkpointer?.running ?? false;
+  }
+
+  /**
+   * For another connection of the process (the cluster thread's): leave the WAL checkpoints to the
+   * thread that runs them for the main connection (`false`), or checkpoint in its own commits as SQLite
+   * does by default (`true`, when no such thread runs).
+   */
+  checkpointOnCommit(on: boolean): void {
+    if (this.readOnly || this.db.memory) return;
+    this.db.pragma(`wal_autocheckpoint = ${on ? AUTOCHECKPOINT_PAGES : 0}`);
+  }
+
   close(): void {
     this.checkpointer?.stop();
     this.checkpointer = undefined;
@@ -284,6 +314,14 @@ export class Store {
    */
   health(opts: { failuresSince?: string; now?: number } = {}): DatabaseHealth {
     return this.monitor.health(opts);
+  }
+
+  /**
+   * A write of another connection of this process to the same file (the cluster thread's) failed: a
+   * storage failure (disk full, read-only, I/O) counts in health() as this connection's own would.
+   */
+  writeFailedElsewhere(err: unknown): void {
+    this.monitor.writeFailed(err);
   }
 
   /** An online, consistent copy of the database (SQLite backup API), written next to `path` then renamed. */
@@ -326,31 +364,61 @@ export class Store {
    * Retention: delete items neither published nor seen since `cutoff`, then articles and stories left
    * without items. Stories that still have a recent item keep their id and their older items. The cost
    * is the old items' (found through the publication-date index) and the merge leftovers', never the
-   * whole database's: it runs after every cycle.
+   * whole database's: it runs after every cycle. In transactions of PRUNE_STEP items (with the articles
+   * and stories they leave empty) or merge leftovers each, so that no write holds the database long
+   * (after a first cycle of 4,000 x 50 the leftovers alone, with their histories, took 0.3-0.5 s in one
+   * transaction); a crash between two loses nothing but the rest of the pruning, done next time.
    */
   prune(cutoff: string): { items: number; stories: number } {
+    const pruned = { items: 0, stories: 0 };
+    for (let more = true; more;) {
+      const step = this.pruneItemsStep(cutoff);
+      pruned.items += step.items;
+      pruned.stories += step.stories;
+      more = step.items === PRUNE_STEP;
+    }
+    for (let more = true; more;) {
+      const step = this.pruneLeftoversStep();
+      pruned.stories += step.stories;
+      more = step.leftovers === PRUNE_STEP;
+    }
+    return pruned;
+  }
+
+  /** Published stories among `candidates` left without articles (and without leftovers merged into them): deleted. */
+  private deleteEmptyStories(candidates: readonly number[]): number {
+    return candidates.length ? this.db.prepare(`
+      DELETE FROM stories WHERE id IN (SELECT value FROM json_each(?)) AND merged_into IS NULL AND ${EMPTY_STORY}`)
+      .run(JSON.stringify([...new Set(candidates)])).changes : 0;
+  }
+
+  /** Up to PRUNE_STEP old items, the articles they leave without items and the stories those leave empty, in one transaction. */
+  private pruneItemsStep(cutoff: string): { items: number; stories: number } {
     return this.db.transaction(() => {
       const gone = this.db.prepare(`
-        DELETE FROM items WHERE published_at < @cutoff AND last_seen_at < @cutoff
+        DELETE FROM items WHERE id IN (SELECT id FROM items WHERE published_at < @cutoff AND last_seen_at < @cutoff
           AND NOT EXISTS (
             SELECT 1 FROM articles a JOIN articles a2 ON a2.story_id = a.story_id JOIN items i2 ON i2.article_id = a2.id
             WHERE a.id = items.article_id AND (i2.last_seen_at >= @cutoff OR i2.published_at >= @cutoff))
-        RETURNING article_id`).pluck().all({ cutoff }) as number[];
+          LIMIT @step)
+        RETURNING article_id`).pluck().all({ cutoff, step: PRUNE_STEP }) as number[];
       const emptied = gone.length ? this.db.prepare(`
         DELETE FROM articles WHERE id IN (SELECT value FROM json_each(?)) AND NOT EXISTS (SELECT 1 FROM items WHERE article_id = articles.id)
         RETURNING story_id`).pluck().all(JSON.stringify([...new Set(gone)])) as number[] : [];
-      const empty = `NOT EXISTS (SELECT 1 FROM articles WHERE story_id = stories.id)
-        AND NOT EXISTS (SELECT 1 FROM stories s2 WHERE s2.merged_into = stories.id)`;
-      // The empty leftovers of merges (merged_into set, never published again) are cleared without being
-      // reported (issue 9.11); the story each pointed to may be left empty and unreferenced with them.
-      const targets = this.db.prepare(`DELETE FROM stories WHERE merged_into IS NOT NULL AND ${empty} RETURNING merged_into`)
-        .pluck().all() as number[];
-      const candidates = [...new Set([...emptied, ...targets])];
-      // Only published stories count as pruned.
-      const stories = candidates.length ? this.db.prepare(`
-        DELETE FROM stories WHERE id IN (SELECT value FROM json_each(?)) AND merged_into IS NULL AND ${empty}`)
-        .run(JSON.stringify(candidates)).changes : 0;
-      return { items: gone.length, stories };
+      return { items: gone.length, stories: this.deleteEmptyStories(emptied) };
+    })();
+  }
+
+  /**
+   * Up to PRUNE_STEP empty leftovers of merges (merged_into set, never published again), cleared without
+   * being reported (issue 9.11), and the stories they pointed to when that leaves them empty and unreferenced.
+   */
+  private pruneLeftoversStep(): { leftovers: number; stories: number } {
+    return this.db.transaction(() => {
+      const targets = this.db.prepare(`DELETE FROM stories WHERE id IN (SELECT id FROM stories
+          WHERE merged_into IS NOT NULL AND ${EMPTY_STORY} LIMIT ?) RETURNING merged_into`)
+        .pluck().all(PRUNE_STEP) as number[];
+      return { leftovers: targets.length, stories: this.deleteEmptyStories(targets) };
     })();
   }
 }

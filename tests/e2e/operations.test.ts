@@ -9,6 +9,7 @@ import Parser from 'rss-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/log/index.js';
+import { loadClusterer } from '../../src/ingest/cluster.js';
 import { runCycle } from '../../src/scheduler/index.js';
 import { createApp } from '../../src/server/index.js';
 import { Store } from '../../src/storage/index.js';
@@ -127,9 +128,11 @@ describe('a database that refuses writes', () => {
       { id: '1', title: 'Harbour bridge reopens after repairs', link: '{{BASE}}/o/1', published: '2025-07-18T10:00:00Z' },
       { id: '3', title: 'Museum extends weekend opening hours', link: '{{BASE}}/o/3', published: '2025-07-19T10:00:00Z' },
     ]) });
-    // query_only makes SQLite refuse every write, as a read-only file or a full disk would.
+    // query_only makes SQLite refuse every write, as a read-only file or a full disk would. It is this
+    // connection's alone, so the clusterer runs on this thread for this cycle: with its own thread it
+    // would write on that thread's connection (a failing write there: src/ingest/cluster-thread.test.ts).
     store.db.pragma('query_only = ON');
-    const summary = await runCycle({ store, config, log: silentLogger(), force: true });
+    const summary = await runCycle({ store, config, log: silentLogger(), force: true, clusterer: () => loadClusterer(store, new Date()) });
     expect(summary.failed).toBe(2);
     for (const r of summary.results) expect(r.error).toMatch(/readonly|read-only|query_only/i);
     expect(store.stats()).toEqual(before); // nothing half-written
