@@ -7,7 +7,7 @@ import { silentLogger } from '../log/index.js';
 import { Store, type ItemInput } from '../storage/index.js';
 import { ANALYSIS_VERSION } from '../cluster/index.js';
 import { readFeed } from './clean.js';
-import { itemFeatures, loadClusterer, loadClustererYielding, reassessArticle, reclusterStories, saveAndCluster } from './cluster.js';
+import { ANALYSE_BATCH, itemFeatures, loadClusterer, loadClustererYielding, reassessArticle, reclusterStories, saveAndCluster } from './cluster.js';
 
 const log = silentLogger();
 const NOW = '2025-07-18T18:00:00.000Z';
@@ -108,6 +108,36 @@ describe('saveAndCluster: the clusterer decides, storage writes items, analyses 
     const c = loadClusterer(store, new Date(NOW));
     expect(c.size.documents).toBe(1);
     expect((store.db.prepare('SELECT count(*) AS n FROM cluster_features').get() as { n: number }).n).toBe(1);
+  });
+
+  it('a window of such articles is back-filled in several short transactions, every analysis stored', () => {
+    const n = ANALYSE_BATCH * 2 + 50;
+    store.items.save(sources[0] as number, Array.from({ length: n }, (_, i) =>
+      item(`m${i}`, `Council vote ${i} on harbour plan ${i % 7}`, `Councillors in town ${i} voted on plan ${i} for the harbour.`, '2025-07-18T10:00:00Z')), NOW);
+    // Count the write transactions of the back-fill and the analyses each one writes.
+    const perTransaction: number[] = [];
+    const save = store.cluster.save.bind(store.cluster);
+    store.cluster.save = (...args: Parameters<typeof save>) => {
+      expect(store.db.inTransaction).toBe(true);
+      perTransaction[perTransaction.length - 1]! += 1;
+      return save(...args);
+    };
+    const transaction = store.db.transaction.bind(store.db);
+    store.db.transaction = ((fn: (...a: never[]) => unknown) => {
+      const t = transaction(fn);
+      return Object.assign((...a: never[]) => { perTransaction.push(0); return t(...a); }, t);
+    }) as typeof store.db.transaction;
+    try {
+      const c = loadClusterer(store, new Date(NOW));
+      expect(c.size.documents).toBe(n);
+    } finally {
+      store.cluster.save = save;
+      store.db.transaction = transaction;
+    }
+    expect(perTransaction.filter((k) => k > 0).length).toBeGreaterThan(1);
+    expect(Math.max(...perTransaction)).toBeLessThanOrEqual(ANALYSE_BATCH);
+    expect(perTransaction.reduce((a, b) => a + b, 0)).toBe(n);
+    expect((store.db.prepare('SELECT count(*) AS n FROM cluster_features').get() as { n: number }).n).toBe(n);
   });
 
   it('a read-only reader (explain, the pages) analyses such articles in memory and writes nothing', () => {

@@ -49,6 +49,8 @@ export function fillClusterer(store: Store, c: Clusterer, now: Date): void {
 
 /** Articles added between two steps of fillSteps (a step costs ~20 ms on the development machine). */
 const FILL_STEP = 1_000;
+/** Analyses back-filled per write transaction at a start (an article stored before its analysis was). */
+export const ANALYSE_BATCH = 200;
 
 /** fillClusterer in steps: the caller may let the event loop run between them (see loadClustererYielding). */
 function* fillSteps(store: Store, c: Clusterer, now: Date): Generator<void> {
@@ -64,13 +66,18 @@ function* fillSteps(store: Store, c: Clusterer, now: Date): Generator<void> {
       if (step()) yield;
     }
   } else if (missing.length) {
-    store.db.transaction(() => {
-      for (const a of missing) {
+    // Analysed outside any transaction, written ANALYSE_BATCH at a time: the write lock is held for the
+    // writes only, never for the analysis of a whole window (the main thread's own writes wait for it).
+    const save = store.db.transaction((batch: readonly { a: (typeof missing)[number]; analysis: string; vectors: Uint8Array }[]) => {
+      for (const { a, analysis, vectors } of batch) store.cluster.save(a.articleId, ANALYSIS_VERSION, a.published, a.sourceId, analysis, vectors);
+    });
+    for (let at = 0; at < missing.length; at += ANALYSE_BATCH) {
+      save(missing.slice(at, at + ANALYSE_BATCH).map((a) => {
         const doc = toClusterDoc(a.articleId, a);
         const { analysis, vectors } = analyzeBoth(doc.title, doc.text);
-        store.cluster.save(a.articleId, ANALYSIS_VERSION, a.published, a.sourceId, JSON.stringify(analysis), encodeVectors(vectors));
-      }
-    })();
+        return { a, analysis: JSON.stringify(analysis), vectors: encodeVectors(vectors) };
+      }));
+    }
   }
   // One scan of the window: the stored binary vectors (read in place, no JSON: issue 11, a start
   // independent of the texts), and the analyses of rows stored before vectors were.
