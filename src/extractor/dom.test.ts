@@ -130,3 +130,26 @@ describe('Element.textContent inside withTagListSelectors', () => {
     expect(own[0]).toContain('One two three four');
   });
 });
+
+describe('event listeners on nodes made inside withTagListSelectors (no listener map until one is added)', () => {
+  it('are added, called, removed and bubble as on nodes made outside', () => {
+    const calls: string[] = [];
+    const run = (where: string) => {
+      const { document, Event } = parseHTML('<html><body><div id="outer"><p id="inner">x</p></div></body></html>');
+      const outer = document.getElementById('outer') as unknown as HTMLElement;
+      const inner = document.getElementById('inner') as unknown as HTMLElement;
+      const onInner = () => calls.push(`${where} inner`);
+      inner.addEventListener('ping', onInner);
+      outer.addEventListener('ping', () => calls.push(`${where} outer`));
+      inner.dispatchEvent(new Event('ping', { bubbles: true }));
+      inner.removeEventListener('ping', onInner);
+      inner.dispatchEvent(new Event('ping', { bubbles: true }));
+      // Removing from a node that never had a listener, and dispatching at it, are no errors.
+      document.body.removeEventListener('ping', onInner);
+      document.body.dispatchEvent(new Event('ping'));
+    };
+    run('outside');
+    withTagListSelectors(() => run('inside'));
+    expect(calls).toEqual(['outside inner', 'outside outer', 'outside outer', 'inside inner', 'inside outer', 'inside outer']);
+  });
+});

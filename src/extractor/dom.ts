@@ -2,7 +2,7 @@
 // request (the fixture tests run both and require the same result).
 import { createRequire } from 'node:module';
 import { decodeHTMLAttribute } from 'entities';
-import { parseHTML } from 'linkedom';
+import { EventTarget as LinkedomEventTarget, parseHTML } from 'linkedom';
 import { resolveUrl } from '../urlcleaner/index.js';
 
 const require = createRequire(import.meta.url);
@@ -250,6 +250,60 @@ if (linkedomText.proto && linkedomText.own?.get && linkedomText.next && linkedom
       return text;
     },
   });
+}
+
+/**
+ * No listener map per node while an extraction runs. linkedom's EventTarget constructor puts a new Map for
+ * every node (attributes included) into one module-wide WeakMap: two allocations per node, and a WeakMap of
+ * a few hundred thousand entries that every garbage collection must walk as ephemerons. On the slowest
+ * tenth of the development pages that constructor was 8 % of the self time and the collector 21 %. Nothing
+ * listens for events on a page's nodes during an extraction, so nodes made then get their map only when
+ * something adds a listener (addEventListener creates it first; removeEventListener without one has
+ * nothing to remove; linkedom's dispatch already skips a node without one). Nodes made outside an
+ * extraction (Readability alone in the benchmark, other users of linkedom) get theirs at once, as before.
+ * The WeakMap is linkedom's own, caught while one EventTarget is built; a linkedom whose EventTarget is
+ * built otherwise keeps its own behaviour.
+ */
+const linkedomListeners = (() => {
+  const setter = Object.getOwnPropertyDescriptor(WeakMap.prototype, 'set');
+  let maps: WeakMap<object, Map<string, unknown>> | undefined;
+  const ownSet = WeakMap.prototype.set;
+  WeakMap.prototype.set = function set<K extends WeakKey, V>(this: WeakMap<K, V>, key: K, value: V): WeakMap<K, V> {
+    if (value instanceof Map) maps ??= this as unknown as WeakMap<object, Map<string, unknown>>;
+    return ownSet.call(this, key, value) as WeakMap<K, V>;
+  };
+  let made: object;
+  try {
+    made = new LinkedomEventTarget();
+  } finally {
+    if (setter) Object.defineProperty(WeakMap.prototype, 'set', setter);
+  }
+  if (!maps?.has(made)) return undefined;
+  // The class whose constructor calls EventTarget's: linkedom's Node (Document has its own, one per page).
+  let proto: object | null = parseHTML('<p></p>').document.createElement('p');
+  while (proto && Object.getPrototypeOf(proto) !== LinkedomEventTarget.prototype) proto = Object.getPrototypeOf(proto) as object | null;
+  const NodeClass = (proto as { constructor?: unknown } | null)?.constructor;
+  if (typeof NodeClass !== 'function' || Object.getPrototypeOf(NodeClass) !== LinkedomEventTarget) return undefined;
+  return { maps, NodeClass };
+})();
+
+if (linkedomListeners) {
+  const { maps, NodeClass } = linkedomListeners;
+  const target = LinkedomEventTarget.prototype as { addEventListener: (...a: unknown[]) => void; removeEventListener: (...a: unknown[]) => void };
+  const { addEventListener: add, removeEventListener: remove } = target;
+  class LazyListeners {
+    constructor() {
+      if (tagListCalls === 0) maps.set(this, new Map());
+    }
+  }
+  Object.setPrototypeOf(NodeClass, LazyListeners);
+  target.addEventListener = function addEventListener(this: object, ...args: unknown[]): void {
+    if (!maps.has(this)) maps.set(this, new Map());
+    add.apply(this, args);
+  };
+  target.removeEventListener = function removeEventListener(this: object, ...args: unknown[]): void {
+    if (maps.has(this)) remove.apply(this, args);
+  };
 }
 
 /** Run fn with the tag-list path of querySelectorAll (see TAG_LIST), the fast Element.style (see NO_STYLE) and textContent on. */
