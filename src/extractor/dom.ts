@@ -306,6 +306,70 @@ if (linkedomListeners) {
   };
 }
 
+/**
+ * Element.tagName (and nodeName) and getElementsByTagName while an extraction runs: the same answers, the
+ * upper-case name looked up instead of made. linkedom upper-cases localName on every read of tagName in an
+ * HTML document (a new string each time), and getElementsByTagName does so for every element that is not
+ * the name asked for; Readability reads tagName on every node of every pass and asks each candidate for its
+ * links. In a document that is not HTML (no ignoreCase in its MIME entry) the local name is the answer.
+ */
+const linkedomNames = (() => {
+  const { document } = parseHTML('<p></p>');
+  const el = document.createElement('p');
+  const mime = Object.getOwnPropertySymbols(document).find((s) => s.description === 'mime');
+  const next = Object.getOwnPropertySymbols(el).find((s) => s.description === 'next');
+  const end = Object.getOwnPropertySymbols(el).find((s) => s.description === 'end');
+  let proto: object | null = el;
+  while (proto && !Object.prototype.hasOwnProperty.call(proto, 'tagName')) proto = Object.getPrototypeOf(proto) as object | null;
+  const tagName = proto && Object.getOwnPropertyDescriptor(proto, 'tagName');
+  const nodeName = proto && Object.getOwnPropertyDescriptor(proto, 'nodeName');
+  let parentProto: object | null = el;
+  while (parentProto && !Object.prototype.hasOwnProperty.call(parentProto, 'getElementsByTagName')) parentProto = Object.getPrototypeOf(parentProto) as object | null;
+  const byTagName = (parentProto as { getElementsByTagName?: unknown } | null)?.getElementsByTagName;
+  const ignoreCase = (doc: unknown) => (mime ? (doc as Record<symbol, { ignoreCase?: boolean } | undefined>)[mime]?.ignoreCase : undefined);
+  if (!mime || !next || !end || !proto || !tagName?.get || !nodeName?.get || !parentProto || typeof byTagName !== 'function' ||
+    ignoreCase(document) !== true || el.tagName !== 'P') return undefined;
+  return { mime, next, end, proto, tagName, nodeName, parentProto, byTagName: byTagName as (this: Element, name: string) => HTMLCollectionOf<Element>,
+    NodeListClass: (document.querySelectorAll('p') as unknown as { constructor: new () => Element[] }).constructor };
+})();
+
+if (linkedomNames) {
+  const { mime: MIME, next: NEXT, end: END, proto, tagName, nodeName, parentProto, byTagName, NodeListClass } = linkedomNames;
+  const upper = new Map<string, string>();
+  interface Named { localName: string; nodeType: number; ownerDocument: Record<symbol, { ignoreCase?: boolean }>; [link: symbol]: Named }
+  /** What linkedom's localCase gives: the upper-case local name in an HTML document, else the local name. */
+  const localCase = (node: Named): string => {
+    const name = node.localName;
+    if (!node.ownerDocument[MIME]?.ignoreCase) return name;
+    let u = upper.get(name);
+    if (u === undefined) {
+      u = name.toUpperCase();
+      if (upper.size < 1024) upper.set(name, u);
+    }
+    return u;
+  };
+  for (const [prop, own] of [['tagName', tagName], ['nodeName', nodeName]] as const) {
+    const ownGet = own.get as (this: Element) => string;
+    Object.defineProperty(proto, prop, {
+      ...own,
+      get(this: Element): string {
+        return tagListCalls > 0 ? localCase(this as unknown as Named) : ownGet.call(this);
+      },
+    });
+  }
+  (parentProto as { getElementsByTagName: (this: Element, name: string) => HTMLCollectionOf<Element> }).getElementsByTagName =
+    function getElementsByTagName(this: Element, name: string): HTMLCollectionOf<Element> {
+      if (tagListCalls === 0) return byTagName.call(this, name);
+      const out = new NodeListClass();
+      const self = this as unknown as Named;
+      const stop = self[END];
+      for (let node = self[NEXT] as Named; node !== stop; node = node[NEXT] as Named) {
+        if (node.nodeType === 1 && (node.localName === name || localCase(node) === name)) out.push(node as unknown as Element);
+      }
+      return out as unknown as HTMLCollectionOf<Element>;
+    };
+}
+
 /** Run fn with the tag-list path of querySelectorAll (see TAG_LIST), the fast Element.style (see NO_STYLE) and textContent on. */
 export function withTagListSelectors<T>(fn: () => T): T {
   tagListCalls++;
