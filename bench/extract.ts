@@ -241,7 +241,8 @@ async function inThreads(name: string, pages: readonly LanePage[], runs: number,
   lanes.forEach((lane, l) => {
     const ratio = l === 0 ? '' : `   ${(rate[l] as number / (rate[0] as number)).toFixed(2)}× the pages/s (per-run ${totals[l]?.map((x, k) => (x / (totals[0]?.[k] as number)).toFixed(2)).join(' ')}), p95 ${((p95[l] as number) / (p95[0] as number)).toFixed(2)}× ${lanes[0]?.name}'s`;
     const c = cpuPerPage[l] as number[];
-    console.log(`  ${lane.name.padEnd(34)} ${(rate[l] as number).toFixed(1).padStart(6)} pages/s   per page p50 ${quantile(perPage[l] as number[], 0.5).toFixed(1)} ms, p95 ${(p95[l] as number).toFixed(1)} ms; on a CPU p50 ${quantile(c, 0.5).toFixed(1)}, p95 ${quantile(c, 0.95).toFixed(1)} ms (${(quantile(c, 0.95) / quantile(cpuPerPage[0] as number[], 0.95)).toFixed(2)}×); GC ${(100 * (gc[l] as number) / (wallSum[l] as number)).toFixed(0)} % of the time   (${heapName(lane)})${ratio}`);
+    const cpuRate = (x: number[]) => x.length / (x.reduce((a, b) => a + b, 0) / 1000);
+    console.log(`  ${lane.name.padEnd(34)} ${(rate[l] as number).toFixed(1).padStart(6)} pages/s   per page p50 ${quantile(perPage[l] as number[], 0.5).toFixed(1)} ms, p95 ${(p95[l] as number).toFixed(1)} ms; on a CPU p50 ${quantile(c, 0.5).toFixed(1)}, p95 ${quantile(c, 0.95).toFixed(1)} ms (${(quantile(c, 0.95) / quantile(cpuPerPage[0] as number[], 0.95)).toFixed(2)}×), ${cpuRate(c).toFixed(1)} pages per CPU-second (${(cpuRate(c) / cpuRate(cpuPerPage[0] as number[])).toFixed(2)}×); GC ${(100 * (gc[l] as number) / (wallSum[l] as number)).toFixed(0)} % of the time   (${heapName(lane)})${ratio}`);
   });
 }
 
