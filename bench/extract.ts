@@ -1,15 +1,25 @@
-// Benchmark: article extraction. First storyfeed against Readability alone on linkedom (parse + parse()
-// + textContent, no rules), interleaved page by page in one process, on the 990 real pages of the
-// development set (../shared/data/extraction-dev) and on generated pages: pages/s of each, the ratio,
-// and storyfeed's p50/p95 per page. Then linkedom vs jsdom on the generated pages (each DOM in its own
-// child process so peak RSS is its own; one core) and the ingest's worker-thread pool.
-// Run: npx tsx bench/extract.ts [pages] [runs]   (or: npm run bench:extract)
+// Benchmark: article extraction. First, on the 990 real pages of the development set
+// (../shared/data/extraction-dev), storyfeed as the product runs it — in an extraction thread with the
+// pool's heap limits (EXTRACT_THREAD_HEAP) — against Readability alone on linkedom (parse + parse() +
+// textContent, no rules) in a thread of its own: the threads take turns page by page, one at a time, and
+// each reports its wall time and its time on a CPU per page (Linux schedstat: what the load of other
+// processes adds to the wall time is left out) and its garbage collections. Then the same two interleaved
+// page by page in this process (V8's default heap, one heap for both), on the development set and on
+// generated pages: pages/s of each, the ratio, p50/p95 per page. Then linkedom vs jsdom on the generated
+// pages (each DOM in its own child process so peak RSS is its own; one core) and the ingest's pool.
+// Run: npx tsx bench/extract.ts [pages] [runs] [options]   (or: npm run bench:extract)
+// Options (after pages and runs): --threads-only (the thread comparison only); --largest F (the share F
+// of the development pages with the most tags: the tail); --ab DIR (a further lane: the extractor of
+// another checkout, DIR/src/extractor, V8's default heap: an A/B in the same run); --young MB,MB (further
+// lanes: this extractor with those young generations, 0 = V8's default heap); --flags "F,F" (further
+// lanes: this extractor in child processes run with those node/V8 flags).
 //
 // The pages are generated (deterministic PRNG) from the seed reports and the UCI headlines in
 // ../shared: real news sentences inside the weight real pages carry — inline CSS and scripts, JSON-LD,
 // mega-menus, sidebars with tickers and related lists, comment forms, cookie banners, footers.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
 import { gunzipSync } from 'node:zlib';
@@ -17,7 +27,9 @@ import { Readability } from '@mozilla/readability';
 import { parseHTML } from 'linkedom';
 import { extractArticle, extractPage, type DomImpl } from '../src/extractor/index.js';
 import { decodeBody } from '../src/fetcher/index.js';
-import { ExtractorPool } from '../src/extractor/pool.js';
+import { EXTRACT_THREAD_HEAP, ExtractorPool } from '../src/extractor/pool.js';
+import type { ThreadHeap } from '../src/workers/pool.js';
+import type { LaneAnswer, LaneData, LanePage } from './extract-lane.js';
 import { rng, median } from './lib.js';
 
 const SHARED = new URL('../../shared/', import.meta.url);
@@ -157,6 +169,105 @@ function sideBySide(name: string, pages: readonly { html: string; url: string }[
   console.log(`  storyfeed / Readability alone: ${(o / b).toFixed(2)}× the pages/s; per-run ratios ${totals.ours.map((x, i) => (x / (totals.base[i] as number)).toFixed(2)).join(' ')}; p95 ${(p95(ours) / p95(base)).toFixed(2)}× Readability alone's`);
 }
 
+/**
+ * One extractor in a worker thread of its own (bench/extract-lane.ts), with these heap limits (none: V8's
+ * defaults); or, with `nodeFlags`, in a child process run with those flags (V8 flags a thread cannot have).
+ */
+interface Lane { name: string; data: LaneData; heap?: ThreadHeap; nodeFlags?: string[] }
+
+const heapName = (l: Lane) => (l.nodeFlags ? `a process: ${l.nodeFlags.join(' ')}` : l.heap ? `young ${l.heap.youngMb} MB, heap ${l.heap.limitMb} MB` : "V8's default heap");
+
+interface LaneEnd { once: (event: 'message', f: (m: LaneAnswer) => void) => unknown; postMessage: (page: LanePage) => void; stop: () => void }
+
+async function startLane(lane: Lane): Promise<{ run: (page: LanePage) => Promise<LaneAnswer>; stop: () => void }> {
+  const h = lane.heap;
+  const entry = new URL('./extract-lane.mjs', import.meta.url);
+  let end: LaneEnd;
+  let started: Promise<unknown>;
+  if (lane.nodeFlags) {
+    const child = fork(fileURLToPath(entry), [], { execArgv: lane.nodeFlags, env: { ...process.env, EXTRACT_LANE: JSON.stringify(lane.data) }, serialization: 'advanced' });
+    end = { once: (e, f) => child.once(e, f), postMessage: (p) => child.send(p), stop: () => child.kill() };
+    started = new Promise((ok, fail) => { child.once('message', ok); child.once('error', fail); });
+  } else {
+    const worker = new Worker(entry, { workerData: lane.data,
+      ...(h ? { resourceLimits: { maxYoungGenerationSizeMb: h.youngMb, maxOldGenerationSizeMb: h.limitMb - h.youngMb } } : {}) });
+    end = { once: (e, f) => worker.once(e, f), postMessage: (p) => worker.postMessage(p), stop: () => void worker.terminate() };
+    started = new Promise((ok, fail) => { worker.once('message', ok); worker.once('error', fail); });
+  }
+  await started;
+  return { stop: end.stop, run: (page) => new Promise((ok) => {
+    end.once('message', (a: LaneAnswer) => ok(a));
+    end.postMessage(page);
+  }) };
+}
+
+/**
+ * Each lane in its own thread, as the product runs extraction (a pool thread with its heap limits): the lanes
+ * take turns page by page, one at a time (the first lane of each page rotates), RUNS times; per-page medians.
+ * The first lane is the reference the others' ratios are taken against.
+ */
+async function inThreads(name: string, pages: readonly LanePage[], runs: number, lanes: readonly Lane[]): Promise<void> {
+  const started = await Promise.all(lanes.map(startLane));
+  const run = started.map((s) => s.run);
+  for (const p of pages.slice(0, 20)) for (const r of run) await r(p); // warm-up
+  const times: number[][][] = lanes.map(() => pages.map(() => []));
+  const cpu: number[][][] = lanes.map(() => pages.map(() => []));
+  const gc: number[] = lanes.map(() => 0);
+  const gcFrom: number[] = lanes.map(() => Number.NaN);
+  const totals: number[][] = lanes.map(() => []);
+  for (let k = 0; k < runs; k++) {
+    const sums = lanes.map(() => 0);
+    for (let i = 0; i < pages.length; i++) {
+      for (let j = 0; j < lanes.length; j++) {
+        const l = (i + k + j) % lanes.length;
+        const a = await (run[l] as (p: LanePage) => Promise<LaneAnswer>)(pages[i] as LanePage);
+        const ms = a.ms;
+        (times[l]?.[i] as number[]).push(ms);
+        (cpu[l]?.[i] as number[]).push(a.cpuMs);
+        if (Number.isNaN(gcFrom[l])) gcFrom[l] = a.gcTotalMs;
+        gc[l] = a.gcTotalMs - (gcFrom[l] as number);
+        sums[l] = (sums[l] as number) + ms;
+      }
+    }
+    sums.forEach((s, l) => totals[l]?.push(pages.length / (s / 1000)));
+  }
+  for (const s of started) s.stop();
+  const perPage = times.map((t) => t.map((x) => median(x)));
+  const cpuPerPage = cpu.map((t) => t.map((x) => median(x)));
+  const wallSum = times.map((t) => t.flat().reduce((a, b) => a + b, 0));
+  const rate = totals.map((t) => median(t));
+  const p95 = perPage.map((x) => quantile(x, 0.95));
+  console.log(`${name}: ${pages.length} pages, ${runs} runs (median), each extractor in a worker thread of its own, taking turns page by page`);
+  lanes.forEach((lane, l) => {
+    const ratio = l === 0 ? '' : `   ${(rate[l] as number / (rate[0] as number)).toFixed(2)}× the pages/s (per-run ${totals[l]?.map((x, k) => (x / (totals[0]?.[k] as number)).toFixed(2)).join(' ')}), p95 ${((p95[l] as number) / (p95[0] as number)).toFixed(2)}× ${lanes[0]?.name}'s`;
+    const c = cpuPerPage[l] as number[];
+    const cpuRate = (x: number[]) => x.length / (x.reduce((a, b) => a + b, 0) / 1000);
+    console.log(`  ${lane.name.padEnd(34)} ${(rate[l] as number).toFixed(1).padStart(6)} pages/s   per page p50 ${quantile(perPage[l] as number[], 0.5).toFixed(1)} ms, p95 ${(p95[l] as number).toFixed(1)} ms; on a CPU p50 ${quantile(c, 0.5).toFixed(1)}, p95 ${quantile(c, 0.95).toFixed(1)} ms (${(quantile(c, 0.95) / quantile(cpuPerPage[0] as number[], 0.95)).toFixed(2)}×), ${cpuRate(c).toFixed(1)} pages per CPU-second (${(cpuRate(c) / cpuRate(cpuPerPage[0] as number[])).toFixed(2)}×); GC ${(100 * (gc[l] as number) / (wallSum[l] as number)).toFixed(0)} % of the time   (${heapName(lane)})${ratio}`);
+  });
+}
+
+/** The lanes of --threads: Readability alone and storyfeed as the pool runs it; --ab DIR adds the extractor under DIR/src with V8's default heap. */
+function threadLanes(): Lane[] {
+  const lanes: Lane[] = [
+    { name: 'Readability alone', data: { kind: 'readability' } },
+    { name: 'storyfeed (pool thread)', data: { kind: 'storyfeed' }, heap: EXTRACT_THREAD_HEAP },
+  ];
+  const ab = process.argv.indexOf('--ab');
+  if (ab > 0 && process.argv[ab + 1]) {
+    lanes.push({ name: `storyfeed at ${process.argv[ab + 1]}`, data: { kind: 'storyfeed', code: `${process.argv[ab + 1]}/src/extractor/index.ts` } });
+  }
+  const flags = process.argv.indexOf('--flags');
+  for (const f of flags > 0 ? (process.argv[flags + 1] ?? '').split(',').filter(Boolean) : []) {
+    lanes.push({ name: `storyfeed, process ${f}`, data: { kind: 'storyfeed' }, nodeFlags: f.split(' ') });
+  }
+  const young = process.argv.indexOf('--young');
+  for (const mb of young > 0 ? (process.argv[young + 1] ?? '').split(',').filter(Boolean).map(Number) : []) {
+    lanes.push(mb ? { name: `storyfeed, young ${mb} MB`, data: { kind: 'storyfeed' }, heap: { youngMb: mb, limitMb: EXTRACT_THREAD_HEAP?.limitMb ?? 4096 + mb } }
+      : { name: 'storyfeed, default heap', data: { kind: 'storyfeed' } });
+  }
+  return lanes;
+}
+
 function devPages(): { html: string; url: string }[] {
   const dir = new URL('data/extraction-dev/', SHARED);
   let truth: { key: string; url: string }[];
@@ -165,12 +276,22 @@ function devPages(): { html: string; url: string }[] {
   } catch {
     return [];
   }
-  return truth.map((t) => ({ url: /^https?:/.test(t.url) ? t.url : 'https://dev.example/', html: decodeBody(gunzipSync(readFileSync(new URL(`pages/${t.key}.html.gz`, dir)))) }));
+  const slowest = process.argv.indexOf('--largest');
+  const share = slowest > 0 ? Number(process.argv[slowest + 1]) : 1;
+  const pages = truth.map((t) => ({ url: /^https?:/.test(t.url) ? t.url : 'https://dev.example/', html: decodeBody(gunzipSync(readFileSync(new URL(`pages/${t.key}.html.gz`, dir)))) }));
+  if (share >= 1) return pages;
+  // --largest F: the share F of the pages with the most tags (the tail's pages are the big DOMs).
+  const tags = (html: string) => html.split('<').length;
+  return pages.map((p) => ({ p, n: tags(p.html) })).sort((a, b) => b.n - a.n).slice(0, Math.ceil(share * pages.length)).map((x) => x.p);
 }
 
 async function main(): Promise<void> {
   const dev = devPages();
-  if (dev.length) sideBySide('development set (real pages)', dev, Math.max(1, Math.min(RUNS, 3)));
+  if (dev.length) {
+    await inThreads('development set (real pages)', dev, Math.max(1, Math.min(RUNS, 3)), threadLanes());
+    if (process.argv.includes('--threads-only')) return;
+    sideBySide('development set (real pages)', dev, Math.max(1, Math.min(RUNS, 3)));
+  }
   else console.log('development set not found under ../shared/data/extraction-dev: skipped');
   const c = corpus();
   sideBySide('generated pages', Array.from({ length: PAGES }, (_, i) => makePage(i, c)), RUNS);

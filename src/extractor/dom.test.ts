@@ -130,3 +130,50 @@ describe('Element.textContent inside withTagListSelectors', () => {
     expect(own[0]).toContain('One two three four');
   });
 });
+
+describe('event listeners on nodes made inside withTagListSelectors (no listener map until one is added)', () => {
+  it('are added, called, removed and bubble as on nodes made outside', () => {
+    const calls: string[] = [];
+    const run = (where: string) => {
+      const { document, Event } = parseHTML('<html><body><div id="outer"><p id="inner">x</p></div></body></html>');
+      const outer = document.getElementById('outer') as unknown as HTMLElement;
+      const inner = document.getElementById('inner') as unknown as HTMLElement;
+      const onInner = () => calls.push(`${where} inner`);
+      inner.addEventListener('ping', onInner);
+      outer.addEventListener('ping', () => calls.push(`${where} outer`));
+      inner.dispatchEvent(new Event('ping', { bubbles: true }));
+      inner.removeEventListener('ping', onInner);
+      inner.dispatchEvent(new Event('ping', { bubbles: true }));
+      // Removing from a node that never had a listener, and dispatching at it, are no errors.
+      document.body.removeEventListener('ping', onInner);
+      document.body.dispatchEvent(new Event('ping'));
+    };
+    run('outside');
+    withTagListSelectors(() => run('inside'));
+    expect(calls).toEqual(['outside inner', 'outside outer', 'outside outer', 'inside inner', 'inside outer', 'inside outer']);
+  });
+});
+
+describe('tagName, nodeName and getElementsByTagName inside withTagListSelectors', () => {
+  it('are linkedom\'s own answers, in HTML and in XML documents', () => {
+    const page = '<html><head><title>T</title></head><body><div id="a"><p>One <a href="/x">two</a></p><svg><circle r="1"/><a>s</a></svg>' +
+      '<template><a>t</a></template><section><A HREF="/y">three</A><img src="/i.png"></section></div></body></html>';
+    const { document } = parseHTML(page);
+    const made = document.createElement('DIV');
+    made.appendChild(document.createElement('a'));
+    document.body.appendChild(made);
+    const xml = new (parseHTML('').DOMParser)().parseFromString('<root><item><a>x</a></item><A/></root>', 'text/xml');
+    const look = () => {
+      const els = [document.documentElement, ...document.querySelectorAll('*'), ...xml.querySelectorAll('*')];
+      const names = ['a', 'A', 'p', 'P', 'svg', 'circle', 'img', 'div', 'item', '*', 'nothing'];
+      return {
+        tags: els.map((el) => `${el.tagName}/${el.nodeName}`),
+        found: names.flatMap((n) => [document, document.body, xml, ...els].map((root) => [...root.getElementsByTagName(n)].map((e) => e.outerHTML).join('|'))),
+      };
+    };
+    const own = look();
+    expect(withTagListSelectors(look)).toEqual(own);
+    expect(own.tags).toContain('A/A');
+    expect(own.tags).toContain('item/item');
+  });
+});

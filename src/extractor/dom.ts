@@ -2,7 +2,7 @@
 // request (the fixture tests run both and require the same result).
 import { createRequire } from 'node:module';
 import { decodeHTMLAttribute } from 'entities';
-import { parseHTML } from 'linkedom';
+import { EventTarget as LinkedomEventTarget, parseHTML } from 'linkedom';
 import { resolveUrl } from '../urlcleaner/index.js';
 
 const require = createRequire(import.meta.url);
@@ -250,6 +250,124 @@ if (linkedomText.proto && linkedomText.own?.get && linkedomText.next && linkedom
       return text;
     },
   });
+}
+
+/**
+ * No listener map per node while an extraction runs. linkedom's EventTarget constructor puts a new Map for
+ * every node (attributes included) into one module-wide WeakMap: two allocations per node, and a WeakMap of
+ * a few hundred thousand entries that every garbage collection must walk as ephemerons. On the slowest
+ * tenth of the development pages that constructor was 8 % of the self time and the collector 21 %. Nothing
+ * listens for events on a page's nodes during an extraction, so nodes made then get their map only when
+ * something adds a listener (addEventListener creates it first; removeEventListener without one has
+ * nothing to remove; linkedom's dispatch already skips a node without one). Nodes made outside an
+ * extraction (Readability alone in the benchmark, other users of linkedom) get theirs at once, as before.
+ * The WeakMap is linkedom's own, caught while one EventTarget is built; a linkedom whose EventTarget is
+ * built otherwise keeps its own behaviour.
+ */
+const linkedomListeners = (() => {
+  const setter = Object.getOwnPropertyDescriptor(WeakMap.prototype, 'set');
+  let maps: WeakMap<object, Map<string, unknown>> | undefined;
+  const ownSet = WeakMap.prototype.set;
+  WeakMap.prototype.set = function set<K extends WeakKey, V>(this: WeakMap<K, V>, key: K, value: V): WeakMap<K, V> {
+    if (value instanceof Map) maps ??= this as unknown as WeakMap<object, Map<string, unknown>>;
+    return ownSet.call(this, key, value) as WeakMap<K, V>;
+  };
+  let made: object;
+  try {
+    made = new LinkedomEventTarget();
+  } finally {
+    if (setter) Object.defineProperty(WeakMap.prototype, 'set', setter);
+  }
+  if (!maps?.has(made)) return undefined;
+  // The class whose constructor calls EventTarget's: linkedom's Node (Document has its own, one per page).
+  let proto: object | null = parseHTML('<p></p>').document.createElement('p');
+  while (proto && Object.getPrototypeOf(proto) !== LinkedomEventTarget.prototype) proto = Object.getPrototypeOf(proto) as object | null;
+  const NodeClass = (proto as { constructor?: unknown } | null)?.constructor;
+  if (typeof NodeClass !== 'function' || Object.getPrototypeOf(NodeClass) !== LinkedomEventTarget) return undefined;
+  return { maps, NodeClass };
+})();
+
+if (linkedomListeners) {
+  const { maps, NodeClass } = linkedomListeners;
+  const target = LinkedomEventTarget.prototype as { addEventListener: (...a: unknown[]) => void; removeEventListener: (...a: unknown[]) => void };
+  const { addEventListener: add, removeEventListener: remove } = target;
+  class LazyListeners {
+    constructor() {
+      if (tagListCalls === 0) maps.set(this, new Map());
+    }
+  }
+  Object.setPrototypeOf(NodeClass, LazyListeners);
+  target.addEventListener = function addEventListener(this: object, ...args: unknown[]): void {
+    if (!maps.has(this)) maps.set(this, new Map());
+    add.apply(this, args);
+  };
+  target.removeEventListener = function removeEventListener(this: object, ...args: unknown[]): void {
+    if (maps.has(this)) remove.apply(this, args);
+  };
+}
+
+/**
+ * Element.tagName (and nodeName) and getElementsByTagName while an extraction runs: the same answers, the
+ * upper-case name looked up instead of made. linkedom upper-cases localName on every read of tagName in an
+ * HTML document (a new string each time), and getElementsByTagName does so for every element that is not
+ * the name asked for; Readability reads tagName on every node of every pass and asks each candidate for its
+ * links. In a document that is not HTML (no ignoreCase in its MIME entry) the local name is the answer.
+ */
+const linkedomNames = (() => {
+  const { document } = parseHTML('<p></p>');
+  const el = document.createElement('p');
+  const mime = Object.getOwnPropertySymbols(document).find((s) => s.description === 'mime');
+  const next = Object.getOwnPropertySymbols(el).find((s) => s.description === 'next');
+  const end = Object.getOwnPropertySymbols(el).find((s) => s.description === 'end');
+  let proto: object | null = el;
+  while (proto && !Object.prototype.hasOwnProperty.call(proto, 'tagName')) proto = Object.getPrototypeOf(proto) as object | null;
+  const tagName = proto && Object.getOwnPropertyDescriptor(proto, 'tagName');
+  const nodeName = proto && Object.getOwnPropertyDescriptor(proto, 'nodeName');
+  let parentProto: object | null = el;
+  while (parentProto && !Object.prototype.hasOwnProperty.call(parentProto, 'getElementsByTagName')) parentProto = Object.getPrototypeOf(parentProto) as object | null;
+  const byTagName = (parentProto as { getElementsByTagName?: unknown } | null)?.getElementsByTagName;
+  const ignoreCase = (doc: unknown) => (mime ? (doc as Record<symbol, { ignoreCase?: boolean } | undefined>)[mime]?.ignoreCase : undefined);
+  if (!mime || !next || !end || !proto || !tagName?.get || !nodeName?.get || !parentProto || typeof byTagName !== 'function' ||
+    ignoreCase(document) !== true || el.tagName !== 'P') return undefined;
+  return { mime, next, end, proto, tagName, nodeName, parentProto, byTagName: byTagName as (this: Element, name: string) => HTMLCollectionOf<Element>,
+    NodeListClass: (document.querySelectorAll('p') as unknown as { constructor: new () => Element[] }).constructor };
+})();
+
+if (linkedomNames) {
+  const { mime: MIME, next: NEXT, end: END, proto, tagName, nodeName, parentProto, byTagName, NodeListClass } = linkedomNames;
+  const upper = new Map<string, string>();
+  interface Named { localName: string; nodeType: number; ownerDocument: Record<symbol, { ignoreCase?: boolean }>; [link: symbol]: Named }
+  /** What linkedom's localCase gives: the upper-case local name in an HTML document, else the local name. */
+  const localCase = (node: Named): string => {
+    const name = node.localName;
+    if (!node.ownerDocument[MIME]?.ignoreCase) return name;
+    let u = upper.get(name);
+    if (u === undefined) {
+      u = name.toUpperCase();
+      if (upper.size < 1024) upper.set(name, u);
+    }
+    return u;
+  };
+  for (const [prop, own] of [['tagName', tagName], ['nodeName', nodeName]] as const) {
+    const ownGet = own.get as (this: Element) => string;
+    Object.defineProperty(proto, prop, {
+      ...own,
+      get(this: Element): string {
+        return tagListCalls > 0 ? localCase(this as unknown as Named) : ownGet.call(this);
+      },
+    });
+  }
+  (parentProto as { getElementsByTagName: (this: Element, name: string) => HTMLCollectionOf<Element> }).getElementsByTagName =
+    function getElementsByTagName(this: Element, name: string): HTMLCollectionOf<Element> {
+      if (tagListCalls === 0) return byTagName.call(this, name);
+      const out = new NodeListClass();
+      const self = this as unknown as Named;
+      const stop = self[END];
+      for (let node = self[NEXT] as Named; node !== stop; node = node[NEXT] as Named) {
+        if (node.nodeType === 1 && (node.localName === name || localCase(node) === name)) out.push(node as unknown as Element);
+      }
+      return out as unknown as HTMLCollectionOf<Element>;
+    };
 }
 
 /** Run fn with the tag-list path of querySelectorAll (see TAG_LIST), the fast Element.style (see NO_STYLE) and textContent on. */

@@ -227,6 +227,30 @@ function withoutLastRestore<T>(reader: object, body: HTMLElement | null, fn: () 
   }
 }
 
+interface BylineTest {
+  _isValidByline: (node: Element, matchString: string) => boolean;
+  REGEXPS: { byline: RegExp };
+}
+
+/**
+ * Readability asks every node it walks whether it is the byline (until one is found), and measures the node's
+ * text (textContent) before it looks at the node's rel, itemprop and names: on <html> and <body> that is the
+ * whole page's text, on every element the text under it. The same test with the names first: the text is
+ * measured only for a node whose names say byline or author (the answer is the same: the test is a
+ * conjunction and textContent changes nothing). It was 3 % of the time on the slowest tenth of the pages.
+ */
+function cheapBylineTestFirst(reader: object): void {
+  const r = reader as BylineTest;
+  const own = r._isValidByline;
+  if (typeof own !== 'function' || !(r.REGEXPS?.byline instanceof RegExp) || r.REGEXPS.byline.global || r.REGEXPS.byline.sticky) return;
+  r._isValidByline = function isValidByline(this: BylineTest, node: Element, matchString: string): boolean {
+    const rel = node.getAttribute('rel');
+    const itemprop = node.getAttribute('itemprop');
+    if (rel !== 'author' && !itemprop?.includes('author') && !this.REGEXPS.byline.test(matchString)) return false;
+    return own.call(this, node, matchString);
+  };
+}
+
 function runReadability(document: Document): ReadabilityResult {
   let parsed;
   try {
@@ -235,6 +259,7 @@ function runReadability(document: Document): ReadabilityResult {
       // The content element itself, not its HTML: it is cleaned in place and serialized once.
       serializer: (el: Node) => el,
     });
+    cheapBylineTestFirst(reader);
     parsed = withoutLastRestore(reader, document.body, () => reader.parse());
   } catch (err) {
     throw new ExtractError(`readability failed: ${(err as Error).message}`, { cause: err });
