@@ -24,5 +24,7 @@ parentPort?.on('message', (m: unknown) => {
   if (m !== 'stop') return;
   clearInterval(timer);
   db.close();
+  Atomics.store(data.closed, 0, 1);
+  Atomics.notify(data.closed, 0);
   parentPort?.close();
 });

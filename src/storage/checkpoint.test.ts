@@ -1,6 +1,6 @@
 // WAL checkpoints in their own thread: with it running, the main connection never checkpoints, yet what
 // it commits reaches the database file; once it stops, the connection checkpoints itself again.
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
@@ -52,6 +52,19 @@ it('gives checkpoints back to the connection when the thread stops', () => {
   c?.stop();
   expect(c?.running).toBe(false);
   expect(autocheckpoint()).toBe(1_000);
+});
+
+it('closes its connection before the store closes, so the store leaves no WAL files behind', async () => {
+  const file = join(dir, 'own.db');
+  const own = Store.open(file);
+  own.checkpointInBackground(() => undefined);
+  // Let the thread open its connection and checkpoint at least once.
+  await new Promise((r) => setTimeout(r, 300));
+  own.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('k', 'v');
+  own.close();
+  // The store's connection was the last one: SQLite checkpointed and removed the log and its index.
+  expect(existsSync(`${file}-wal`)).toBe(false);
+  expect(existsSync(`${file}-shm`)).toBe(false);
 });
 
 it('is not started for an in-memory database', () => {

@@ -20,12 +20,19 @@ import { StorageError } from './errors.js';
 export const CHECKPOINT_INTERVAL_MS = 1_000;
 /** The main connection's wal_autocheckpoint while no thread checkpoints for it (SQLite's default). */
 export const AUTOCHECKPOINT_PAGES = 1_000;
+/**
+ * How long stop() waits for the thread to close its connection: a close is quick (a PASSIVE checkpoint
+ * never waits on a lock), but a connection left open past the store's own close keeps the WAL files.
+ */
+export const STOP_WAIT_MS = 2_000;
 // ---------------------------------------------------------------------------------------------------
 
 /** What the thread is given. */
 export interface CheckpointWorkerData {
   dbPath: string;
   intervalMs: number;
+  /** Set to 1 (and notified) by the thread once its connection is closed. */
+  closed: Int32Array;
 }
 
 /** Thread -> main: a checkpoint failed (the thread goes on), with SQLite's words. */
@@ -33,6 +40,7 @@ export interface CheckpointMessage { error: string }
 
 export class Checkpointer {
   private worker?: Worker;
+  private readonly closed = new Int32Array(new SharedArrayBuffer(4));
 
   private constructor(private readonly db: Database.Database, private readonly onError: (message: string) => void) {}
 
@@ -44,7 +52,7 @@ export class Checkpointer {
     const c = new Checkpointer(db, onError);
     try {
       const script = workerScript(import.meta.url, 'storage', 'checkpoint-worker.js', (m) => new StorageError(m));
-      const worker = new Worker(script, { workerData: { dbPath: db.name, intervalMs } satisfies CheckpointWorkerData });
+      const worker = new Worker(script, { workerData: { dbPath: db.name, intervalMs, closed: c.closed } satisfies CheckpointWorkerData });
       c.worker = worker;
       worker.unref();
       worker.on('message', (m: CheckpointMessage) => onError(`background checkpoint failed: ${m.error}`));
@@ -71,10 +79,16 @@ export class Checkpointer {
     if (this.db.open) this.db.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
   }
 
-  /** Stop the thread (it closes its connection); the connection checkpoints itself again. */
+  /**
+   * Stop the thread and wait (up to STOP_WAIT_MS) until it has closed its connection, so that when the
+   * store's own connection closes after this it is the last one and SQLite removes the WAL files; the
+   * connection checkpoints itself again.
+   */
   stop(): void {
     const worker = this.worker;
     this.gone();
-    worker?.postMessage('stop');
+    if (!worker) return;
+    worker.postMessage('stop');
+    Atomics.wait(this.closed, 0, 0, STOP_WAIT_MS);
   }
 }
