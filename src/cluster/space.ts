@@ -49,18 +49,23 @@ export function dotAt(a: Vec, ids: Int32Array, ws: Float32Array, at: number, n: 
   return s;
 }
 
-/** Is `id` in the ascending run [at, at + n) of `ids`? */
-export function hasAt(ids: Int32Array, at: number, n: number, id: number): boolean {
+/** Where `id` stands in the ascending run [at, at + n) of `ids` (one of its places), or -1. */
+function indexAt(ids: Int32Array, at: number, n: number, id: number): number {
   let lo = at;
   let hi = at + n - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
     const v = ids[mid] as number;
-    if (v === id) return true;
+    if (v === id) return mid;
     if (v < id) lo = mid + 1;
     else hi = mid - 1;
   }
-  return false;
+  return -1;
+}
+
+/** Is `id` in the ascending run [at, at + n) of `ids`? */
+export function hasAt(ids: Int32Array, at: number, n: number, id: number): boolean {
+  return indexAt(ids, at, n, id) >= 0;
 }
 
 /** Is `id` in an ascending list? */
@@ -88,21 +93,12 @@ export function normAt(ids: Int32Array, ws: Float32Array, at: number, n: number)
 
 /** How many times `id` is in the ascending run [at, at + n) of `ids`. */
 export function countAt(ids: Int32Array, at: number, n: number, id: number): number {
-  let lo = at;
-  let hi = at + n - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const v = ids[mid] as number;
-    if (v === id) {
-      let c = 1;
-      for (let j = mid - 1; j >= at && ids[j] === id; j--) c++;
-      for (let j = mid + 1; j < at + n && ids[j] === id; j++) c++;
-      return c;
-    }
-    if (v < id) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return 0;
+  const mid = indexAt(ids, at, n, id);
+  if (mid < 0) return 0;
+  let c = 1;
+  for (let j = mid - 1; j >= at && ids[j] === id; j--) c++;
+  for (let j = mid + 1; j < at + n && ids[j] === id; j++) c++;
+  return c;
 }
 
 /** An id's home slot in an open-addressing table of 2^bits slots (Fibonacci hashing). */
